@@ -1,0 +1,111 @@
+// The one settings registry: every flag and MODELHUB_* variable, its default and meaning.
+// loadConfig() reads it once; everything else receives the frozen Config it returns.
+
+export type SettingType = "string" | "int" | "number" | "bool";
+
+export interface Setting {
+  key: keyof Config;
+  flag: string; // --flag
+  env: string; // MODELHUB_*
+  type: SettingType;
+  default: string | number | boolean;
+  description: string;
+  /** commands this setting applies to (help text groups by it) */
+  scope: "serve" | "client" | "all";
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  publicUrl: string;
+  dockerHost: string;
+  url: string;
+  gpus: string;
+  shmSize: string;
+  setupTimeout: number;
+  idleTimeout: number;
+  maxQueue: number;
+  predictTimeout: number;
+  logLevel: string;
+}
+
+export const SETTINGS: readonly Setting[] = [
+  { key: "host", flag: "--host", env: "MODELHUB_HOST", type: "string", default: "127.0.0.1", scope: "serve",
+    description: "address to listen on (127.0.0.1 keeps the API off the network)" },
+  { key: "port", flag: "--port", env: "MODELHUB_PORT", type: "int", default: 5100, scope: "serve",
+    description: "port to listen on" },
+  { key: "dataDir", flag: "--data-dir", env: "MODELHUB_DATA_DIR", type: "string", default: "./modelhub-data", scope: "serve",
+    description: "folder holding the SQLite database and stored files" },
+  { key: "publicUrl", flag: "--public-url", env: "MODELHUB_PUBLIC_URL", type: "string", default: "", scope: "serve",
+    description: "origin used in absolute URLs (default: taken from each request's Host header)" },
+  { key: "dockerHost", flag: "--docker-host", env: "MODELHUB_DOCKER_HOST", type: "string", default: "unix:///var/run/docker.sock", scope: "serve",
+    description: "Docker engine socket (unix:///path or tcp://host:port)" },
+  { key: "gpus", flag: "--gpus", env: "MODELHUB_GPUS", type: "string", default: "all", scope: "serve",
+    description: "GPUs to use: all, none, indices like 0,1, or fake:N (simulated, for tests)" },
+  { key: "shmSize", flag: "--shm-size", env: "MODELHUB_SHM_SIZE", type: "string", default: "6g", scope: "serve",
+    description: "shared memory per container, like cog predict (PyTorch data loaders need it)" },
+  { key: "setupTimeout", flag: "--setup-timeout", env: "MODELHUB_SETUP_TIMEOUT", type: "number", default: 300, scope: "serve",
+    description: "seconds a container may take from start to READY before it counts as failed" },
+  { key: "idleTimeout", flag: "--idle-timeout", env: "MODELHUB_IDLE_TIMEOUT", type: "number", default: 300, scope: "serve",
+    description: "seconds an idle container keeps running (0 = stop when idle, -1 = never)" },
+  { key: "maxQueue", flag: "--max-queue", env: "MODELHUB_MAX_QUEUE", type: "int", default: 100, scope: "serve",
+    description: "predictions that may wait per version before new ones get 429" },
+  { key: "predictTimeout", flag: "--predict-timeout", env: "MODELHUB_PREDICT_TIMEOUT", type: "number", default: 1800, scope: "serve",
+    description: "seconds a single prediction may run before it is canceled" },
+  { key: "logLevel", flag: "--log-level", env: "MODELHUB_LOG_LEVEL", type: "string", default: "info", scope: "serve",
+    description: "debug, info, warn or error" },
+  { key: "url", flag: "--url", env: "MODELHUB_URL", type: "string", default: "http://127.0.0.1:5100", scope: "client",
+    description: "modelhub server the CLI talks to" },
+] as const;
+
+export class ConfigError extends Error {}
+
+function parseValue(s: Setting, raw: string, origin: string): string | number | boolean {
+  switch (s.type) {
+    case "string":
+      return raw;
+    case "bool":
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off)$/i.test(raw)) return false;
+      throw new ConfigError(`${origin} must be true or false, got "${raw}"`);
+    case "int":
+    case "number": {
+      const n = Number(raw);
+      if (raw.trim() === "" || !Number.isFinite(n) || (s.type === "int" && !Number.isInteger(n)))
+        throw new ConfigError(`${origin} must be ${s.type === "int" ? "an integer" : "a number"}, got "${raw}"`);
+      return n;
+    }
+  }
+}
+
+/**
+ * Flags win over environment variables, which win over defaults.
+ * `flags` maps a flag name without dashes ("data-dir") to its raw string.
+ */
+export function loadConfig(env: Record<string, string | undefined>, flags: Record<string, string> = {}): Readonly<Config> {
+  const out: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    const flagName = s.flag.slice(2);
+    if (flags[flagName] !== undefined) out[s.key] = parseValue(s, flags[flagName], s.flag);
+    else if (env[s.env] !== undefined && env[s.env] !== "") out[s.key] = parseValue(s, env[s.env]!, s.env);
+    else out[s.key] = s.default;
+  }
+  const cfg = out as unknown as Config;
+  if (cfg.port < 0 || cfg.port > 65535) throw new ConfigError(`--port must be between 0 and 65535, got ${cfg.port}`);
+  cfg.publicUrl = cfg.publicUrl.replace(/\/+$/, "");
+  cfg.url = cfg.url.replace(/\/+$/, "");
+  return Object.freeze(cfg);
+}
+
+/** The flag names loadConfig understands, so the CLI can reject unknown ones. */
+export function knownFlags(): Set<string> {
+  return new Set(SETTINGS.map((s) => s.flag.slice(2)));
+}
+
+/** One line per setting for `modelhub --help`. */
+export function settingsHelp(): string {
+  const rows = SETTINGS.map((s) => [`${s.flag} <${s.type === "bool" ? "true|false" : s.type === "string" ? "value" : s.type}>`, s.env, String(s.default === "" ? '""' : s.default), s.description]);
+  const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => `  ${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  default ${r[2].padEnd(w[2])}  ${r[3]}`).join("\n");
+}

@@ -1,0 +1,78 @@
+// Numbered schema migrations. Append only: a released migration is never edited.
+import type { Database } from "bun:sqlite";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "catalog and predictions",
+    sql: `
+      CREATE TABLE models (
+        id INTEGER PRIMARY KEY,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT,
+        visibility TEXT NOT NULL DEFAULT 'public' CHECK (visibility IN ('public','private')),
+        created_at TEXT NOT NULL,
+        UNIQUE (owner, name)
+      );
+      CREATE TABLE versions (
+        id TEXT PRIMARY KEY,               -- image content digest, 64 hex
+        model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        image TEXT NOT NULL,               -- reference the user imported (tag or digest)
+        cog_version TEXT NOT NULL,
+        openapi_schema TEXT NOT NULL,      -- JSON
+        cog_config TEXT NOT NULL,          -- JSON of run.cog.config
+        created_at TEXT NOT NULL,
+        setup_error TEXT,                  -- remembered setup failure, cleared on retry
+        setup_logs TEXT
+      );
+      CREATE INDEX versions_model ON versions(model_id, created_at);
+      CREATE TABLE predictions (
+        id TEXT PRIMARY KEY,
+        model TEXT NOT NULL,               -- owner/name at creation time
+        version_id TEXT NOT NULL,
+        input TEXT NOT NULL,               -- JSON
+        output TEXT,                       -- JSON
+        logs TEXT NOT NULL DEFAULT '',
+        error TEXT,
+        status TEXT NOT NULL CHECK (status IN ('starting','processing','succeeded','failed','canceled')),
+        source TEXT NOT NULL DEFAULT 'api',
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        completed_at TEXT,
+        metrics TEXT NOT NULL DEFAULT '{}',
+        webhook TEXT,
+        webhook_events_filter TEXT,
+        deployment TEXT,
+        deadline TEXT,
+        instance_id TEXT,                  -- container that ran it, for recovery after a restart
+        stream_token TEXT NOT NULL
+      );
+      CREATE INDEX predictions_created ON predictions(created_at DESC, id DESC);
+      CREATE INDEX predictions_status ON predictions(status) WHERE status IN ('starting','processing');
+    `,
+  },
+];
+
+export function migrate(db: Database): number {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+  const row = db.query("SELECT MAX(version) AS v FROM schema_version").get() as { v: number | null };
+  const current = row.v ?? 0;
+  const latest = MIGRATIONS[MIGRATIONS.length - 1].version;
+  if (current > latest)
+    throw new Error(`database schema version ${current} is newer than this modelhub understands (${latest}); upgrade modelhub`);
+  for (const m of MIGRATIONS) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.query("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, new Date().toISOString());
+    })();
+  }
+  return latest;
+}

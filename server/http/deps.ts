@@ -1,0 +1,21 @@
+// What the HTTP layer is given by the composition root: services and settings, nothing else.
+import type { Catalog } from "../catalog/catalog.ts";
+import type { Config } from "../config.ts";
+import type { Logger } from "../log.ts";
+import type { PredictionService } from "../predictions/service.ts";
+import type { PredictionStore } from "../predictions/store.ts";
+import type { ContainerRuntime } from "../runtime/runtime.ts";
+import type { Scheduler } from "../scheduler/scheduler.ts";
+
+export interface HttpDeps {
+  config: Readonly<Config>;
+  logger: Logger;
+  catalog: Catalog;
+  predictions: PredictionService;
+  predictionStore: PredictionStore;
+  scheduler: Scheduler;
+  runtime: ContainerRuntime;
+  version: string;
+}
+
+export const MAX_JSON_BODY = 100 * 1024 * 1024; // coglet's own request cap

@@ -1,0 +1,56 @@
+// Response helpers shared by the route modules: JSON, problem bodies, body parsing with limits.
+import { AppError, badRequest, problemBody, tooLarge } from "../errors.ts";
+
+export const JSON_HEADERS = { "content-type": "application/json" };
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+}
+
+export function problem(e: AppError): Response {
+  const headers: Record<string, string> = { "content-type": "application/problem+json" };
+  if (e.extra.retryAfter !== undefined) headers["retry-after"] = String(e.extra.retryAfter);
+  return new Response(JSON.stringify(problemBody(e)), { status: e.status, headers });
+}
+
+export const noContent = () => new Response(null, { status: 204 });
+
+/**
+ * Reads a JSON object body. An empty body counts as {} because the JS client sends
+ * `Content-Type: application/json` with no body on some POSTs (cancel).
+ */
+export async function readJsonObject(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
+  const len = Number(request.headers.get("content-length") ?? 0);
+  if (len > maxBytes) throw tooLarge(`Request body is ${len} bytes; the limit is ${maxBytes}`);
+  const text = await request.text();
+  if (text.length > maxBytes) throw tooLarge(`Request body is over the ${maxBytes}-byte limit`);
+  if (!text.trim()) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`Request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (!v || typeof v !== "object" || Array.isArray(v)) throw badRequest("Request body must be a JSON object");
+  return v as Record<string, unknown>;
+}
+
+/** The origin clients should use in absolute URLs: the configured one, else the request's own. */
+export function originOf(request: Request, publicUrl: string): string {
+  if (publicUrl) return publicUrl;
+  const u = new URL(request.url);
+  return u.origin;
+}
+
+/** Opaque cursor for keyset pagination. */
+export function encodeCursor(v: Record<string, string | number>): string {
+  return Buffer.from(JSON.stringify(v)).toString("base64url");
+}
+export function decodeCursor<T>(s: string | null): T | undefined {
+  if (!s) return undefined;
+  try {
+    return JSON.parse(Buffer.from(s, "base64url").toString("utf8")) as T;
+  } catch {
+    throw badRequest("Invalid cursor");
+  }
+}

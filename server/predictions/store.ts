@@ -1,0 +1,148 @@
+// SQL for predictions: insert, partial updates, get, cursor-paged lists, unfinished ones.
+import type { Db } from "../db/database.ts";
+
+export type PredictionStatus = "starting" | "processing" | "succeeded" | "failed" | "canceled";
+export const TERMINAL: ReadonlySet<PredictionStatus> = new Set(["succeeded", "failed", "canceled"]);
+
+export interface PredictionRecord {
+  id: string;
+  model: string;
+  versionId: string;
+  input: Record<string, unknown>;
+  output: unknown;
+  logs: string;
+  error: string | null;
+  status: PredictionStatus;
+  source: "api" | "web";
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  metrics: Record<string, number>;
+  webhook: string | null;
+  webhookEventsFilter: string[] | null;
+  deployment: string | null;
+  deadline: string | null;
+  instanceId: string | null;
+  streamToken: string;
+}
+
+interface Row {
+  id: string;
+  model: string;
+  version_id: string;
+  input: string;
+  output: string | null;
+  logs: string;
+  error: string | null;
+  status: PredictionStatus;
+  source: "api" | "web";
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  metrics: string;
+  webhook: string | null;
+  webhook_events_filter: string | null;
+  deployment: string | null;
+  deadline: string | null;
+  instance_id: string | null;
+  stream_token: string;
+}
+
+const COLUMNS: Record<keyof PredictionRecord, keyof Row> = {
+  id: "id",
+  model: "model",
+  versionId: "version_id",
+  input: "input",
+  output: "output",
+  logs: "logs",
+  error: "error",
+  status: "status",
+  source: "source",
+  createdAt: "created_at",
+  startedAt: "started_at",
+  completedAt: "completed_at",
+  metrics: "metrics",
+  webhook: "webhook",
+  webhookEventsFilter: "webhook_events_filter",
+  deployment: "deployment",
+  deadline: "deadline",
+  instanceId: "instance_id",
+  streamToken: "stream_token",
+};
+const JSON_FIELDS = new Set<keyof PredictionRecord>(["input", "output", "metrics", "webhookEventsFilter"]);
+
+function toRecord(r: Row): PredictionRecord {
+  return {
+    id: r.id,
+    model: r.model,
+    versionId: r.version_id,
+    input: JSON.parse(r.input),
+    output: r.output === null ? null : JSON.parse(r.output),
+    logs: r.logs,
+    error: r.error,
+    status: r.status,
+    source: r.source,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    completedAt: r.completed_at,
+    metrics: JSON.parse(r.metrics),
+    webhook: r.webhook,
+    webhookEventsFilter: r.webhook_events_filter === null ? null : JSON.parse(r.webhook_events_filter),
+    deployment: r.deployment,
+    deadline: r.deadline,
+    instanceId: r.instance_id,
+    streamToken: r.stream_token,
+  };
+}
+
+function toValue(k: keyof PredictionRecord, v: unknown): string | number | null {
+  if (JSON_FIELDS.has(k)) return v === null || v === undefined ? (k === "metrics" ? "{}" : null) : JSON.stringify(v);
+  return (v ?? null) as string | number | null;
+}
+
+export class PredictionStore {
+  constructor(private db: Db) {}
+
+  insert(p: PredictionRecord): void {
+    const keys = Object.keys(COLUMNS) as (keyof PredictionRecord)[];
+    this.db
+      .query(`INSERT INTO predictions (${keys.map((k) => COLUMNS[k]).join(", ")}) VALUES (${keys.map(() => "?").join(", ")})`)
+      .run(...keys.map((k) => toValue(k, p[k])));
+  }
+
+  update(id: string, patch: Partial<PredictionRecord>): void {
+    const keys = Object.keys(patch) as (keyof PredictionRecord)[];
+    if (!keys.length) return;
+    this.db
+      .query(`UPDATE predictions SET ${keys.map((k) => `${COLUMNS[k]} = ?`).join(", ")} WHERE id = ?`)
+      .run(...keys.map((k) => toValue(k, patch[k])), id);
+  }
+
+  get(id: string): PredictionRecord | null {
+    const r = this.db.query("SELECT * FROM predictions WHERE id = ?").get(id) as Row | null;
+    return r ? toRecord(r) : null;
+  }
+
+  byStreamToken(token: string): PredictionRecord | null {
+    const r = this.db.query("SELECT * FROM predictions WHERE stream_token = ?").get(token) as Row | null;
+    return r ? toRecord(r) : null;
+  }
+
+  /** Newest first; `after` is the (created_at, id) of the last row of the previous page. */
+  list(limit: number, after?: { createdAt: string; id: string }): PredictionRecord[] {
+    const rows = after
+      ? this.db
+          .query("SELECT * FROM predictions WHERE (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?")
+          .all(after.createdAt, after.createdAt, after.id, limit)
+      : this.db.query("SELECT * FROM predictions ORDER BY created_at DESC, id DESC LIMIT ?").all(limit);
+    return (rows as Row[]).map(toRecord);
+  }
+
+  countByModel(model: string): number {
+    return (this.db.query("SELECT COUNT(*) AS n FROM predictions WHERE model = ?").get(model) as { n: number }).n;
+  }
+
+  unfinished(): PredictionRecord[] {
+    return (this.db.query("SELECT * FROM predictions WHERE status IN ('starting','processing')").all() as Row[]).map(toRecord);
+  }
+}

@@ -1,0 +1,247 @@
+// ContainerRuntime over dockerode: loopback-only port publishing, GPU device requests, managed labels.
+import Docker from "dockerode";
+import { mapDockerError } from "./docker-errors.ts";
+import {
+  type ContainerEvent,
+  type ContainerExit,
+  type ContainerRuntime,
+  type ContainerSpec,
+  type ContainerState,
+  type GpuRequest,
+  type ImageInfo,
+  MANAGED_LABEL,
+} from "./runtime.ts";
+
+const COG_PORT = "5000/tcp";
+
+export function dockerOptions(dockerHost: string): Docker.DockerOptions {
+  if (dockerHost.startsWith("unix://")) return { socketPath: dockerHost.slice("unix://".length) };
+  if (dockerHost.startsWith("/")) return { socketPath: dockerHost };
+  const u = new URL(dockerHost.replace(/^tcp:/, "http:"));
+  return { host: u.hostname, port: Number(u.port || 2375), protocol: u.protocol === "https:" ? "https" : "http" };
+}
+
+/** "6g" / "512m" / "1024" → bytes, like docker's --shm-size. */
+export function parseByteSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i.exec(s.trim());
+  if (!m) throw new Error(`invalid size "${s}" (use e.g. 6g, 512m)`);
+  const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2].toLowerCase() as "" | "k" | "m" | "g" | "t"];
+  return Math.round(Number(m[1]) * mult);
+}
+
+/** Docker's form of `--gpus`: the nvidia driver with either every device or the listed ones. */
+export function deviceRequests(gpus: GpuRequest) {
+  if (gpus.kind === "none") return [];
+  return [{
+    Driver: "nvidia",
+    Count: gpus.kind === "all" ? -1 : 0,
+    DeviceIDs: gpus.kind === "devices" ? gpus.ids : undefined,
+    Capabilities: [["gpu"]],
+  }];
+}
+
+function toState(info: Docker.ContainerInspectInfo): ContainerState {
+  const binding = info.NetworkSettings?.Ports?.[COG_PORT]?.find((b) => b.HostIp === "127.0.0.1") ?? info.NetworkSettings?.Ports?.[COG_PORT]?.[0];
+  return {
+    id: info.Id,
+    running: info.State.Running,
+    status: info.State.Status,
+    exitCode: info.State.Running ? null : info.State.ExitCode,
+    oomKilled: info.State.OOMKilled,
+    hostPort: binding ? Number(binding.HostPort) : null,
+    labels: info.Config.Labels ?? {},
+    startedAt: info.State.StartedAt && !info.State.StartedAt.startsWith("0001") ? info.State.StartedAt : null,
+    image: info.Config.Image,
+  };
+}
+
+export class DockerRuntime implements ContainerRuntime {
+  private docker: Docker;
+  constructor(private dockerHost: string) {
+    this.docker = new Docker(dockerOptions(dockerHost));
+  }
+
+  private fail(err: unknown, subject?: string): never {
+    throw mapDockerError(err, this.dockerHost, subject);
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo> {
+    try {
+      const info = await this.docker.getImage(ref).inspect();
+      return {
+        digest: info.Id.replace(/^sha256:/, ""),
+        repoTags: info.RepoTags ?? [],
+        labels: info.Config?.Labels ?? {},
+        env: info.Config?.Env ?? [],
+        createdAt: info.Created,
+      };
+    } catch (err) {
+      this.fail(err, ref);
+    }
+  }
+
+  async create(spec: ContainerSpec): Promise<string> {
+    try {
+      const container = await this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        Env: spec.env,
+        Cmd: spec.cmd,
+        Labels: { ...spec.labels, [MANAGED_LABEL]: "true" },
+        ExposedPorts: { [COG_PORT]: {} },
+        HostConfig: {
+          // Loopback only: a model container is never reachable from the LAN.
+          PortBindings: { [COG_PORT]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
+          ShmSize: spec.shmSizeBytes,
+          DeviceRequests: deviceRequests(spec.gpus),
+          ExtraHosts: spec.extraHosts,
+        },
+      });
+      return container.id;
+    } catch (err) {
+      this.fail(err, spec.image);
+    }
+  }
+
+  async start(id: string): Promise<ContainerState> {
+    const container = this.docker.getContainer(id);
+    try {
+      await container.start();
+      return toState(await container.inspect());
+    } catch (err) {
+      // A container that cannot start (e.g. no GPU driver) would otherwise pile up as "created".
+      await container.remove({ force: true }).catch(() => {});
+      this.fail(err, id);
+    }
+  }
+
+  async inspect(id: string): Promise<ContainerState> {
+    try {
+      return toState(await this.docker.getContainer(id).inspect());
+    } catch (err) {
+      this.fail(err, id);
+    }
+  }
+
+  async wait(id: string): Promise<ContainerExit> {
+    try {
+      const res = (await this.docker.getContainer(id).wait()) as { StatusCode: number };
+      let oomKilled = false;
+      try {
+        oomKilled = (await this.docker.getContainer(id).inspect()).State.OOMKilled;
+      } catch {
+        // already removed: the exit code is all we have
+      }
+      return { exitCode: res.StatusCode, oomKilled };
+    } catch (err) {
+      this.fail(err, id);
+    }
+  }
+
+  async stop(id: string, timeoutSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: timeoutSeconds });
+    } catch (err) {
+      const e = err as { statusCode?: number };
+      if (e.statusCode === 304 || e.statusCode === 404) return; // already stopped or gone
+      this.fail(err, id);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      const e = err as { statusCode?: number };
+      if (e.statusCode === 404 || e.statusCode === 409) return; // gone, or removal already in progress
+      this.fail(err, id);
+    }
+  }
+
+  async logs(id: string, tailLines = 1000): Promise<string> {
+    try {
+      const buf = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: tailLines, follow: false })) as unknown as Buffer;
+      return demuxLogs(buf);
+    } catch (err) {
+      this.fail(err, id);
+    }
+  }
+
+  async list(labels: Record<string, string>): Promise<ContainerState[]> {
+    try {
+      const filters = { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) };
+      const items = await this.docker.listContainers({ all: true, filters: JSON.stringify(filters) });
+      const out: ContainerState[] = [];
+      for (const c of items) {
+        try {
+          out.push(toState(await this.docker.getContainer(c.Id).inspect()));
+        } catch {
+          // removed between list and inspect
+        }
+      }
+      return out;
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  async events(onEvent: (e: ContainerEvent) => void, onError?: (err: Error) => void): Promise<() => void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = (await this.docker.getEvents({
+        filters: JSON.stringify({ type: ["container"], label: [`${MANAGED_LABEL}=true`] }),
+      })) as NodeJS.ReadableStream;
+    } catch (err) {
+      this.fail(err);
+    }
+    let buf = "";
+    stream.on("data", (chunk: Buffer) => {
+      buf += chunk.toString("utf8");
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        try {
+          const ev = JSON.parse(line) as { Action: string; id?: string; Actor?: { ID: string; Attributes?: Record<string, string> } };
+          const action = ev.Action.split(":")[0] as ContainerEvent["action"];
+          const attrs = ev.Actor?.Attributes ?? {};
+          onEvent({
+            containerId: ev.Actor?.ID ?? ev.id ?? "",
+            action,
+            exitCode: attrs.exitCode !== undefined ? Number(attrs.exitCode) : null,
+            labels: attrs,
+          });
+        } catch {
+          // a partial or foreign line: skip it
+        }
+      }
+    });
+    stream.on("error", (err: Error) => onError?.(mapDockerError(err, this.dockerHost)));
+    stream.on("end", () => onError?.(mapDockerError(Object.assign(new Error("event stream ended"), { code: "ECONNRESET" }), this.dockerHost)));
+    return () => (stream as unknown as { destroy(): void }).destroy();
+  }
+}
+
+/** Docker multiplexes stdout/stderr in 8-byte-header frames when the container has no TTY. */
+export function demuxLogs(buf: Buffer | string): string {
+  if (typeof buf === "string") return buf;
+  const parts: string[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const type = buf[i];
+    const size = buf.readUInt32BE(i + 4);
+    if (type > 2 || buf[i + 1] !== 0 || i + 8 + size > buf.length) return buf.toString("utf8"); // not multiplexed
+    parts.push(buf.subarray(i + 8, i + 8 + size).toString("utf8"));
+    i += 8 + size;
+  }
+  return parts.join("");
+}
