@@ -11,7 +11,7 @@ import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
 import { DockerRuntime, parseByteSize } from "./runtime/docker.ts";
 import { discoverGpus, parseGpusFlag, type GpuInventory } from "./runtime/gpus.ts";
-import { GpuUnavailableError, MANAGED_LABEL, type GpuRequest } from "./runtime/runtime.ts";
+import { GpuUnavailableError, OWNER_LABEL, type GpuRequest } from "./runtime/runtime.ts";
 import { systemClock } from "./scheduler/clock.ts";
 import { type RunSpec, Scheduler } from "./scheduler/scheduler.ts";
 
@@ -42,6 +42,8 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   const gpus = await discoverGpus(parseGpusFlag(config.gpus));
   logger.info("gpu inventory", { source: gpus.source, count: gpus.gpus.length, note: gpus.note });
 
+  // Containers are labelled with a hash of the data folder: this server's, no one else's.
+  const owner = new Bun.CryptoHasher("sha256").update(dataDir).digest("hex").slice(0, 16);
   const catalog = new Catalog(db);
   const store = new PredictionStore(db);
   const events = new PredictionEvents();
@@ -51,6 +53,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     logger,
     shmSizeBytes: parseByteSize(config.shmSize),
     extraHosts: ["host.docker.internal:host-gateway"],
+    labels: { [OWNER_LABEL]: owner },
     gpuRequest: (spec) => gpuRequestFor(spec, gpus),
     onSetupFailure: (versionId, message, logs) => catalog.setSetupFailure(versionId, message, logs),
   });
@@ -69,7 +72,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     },
   });
 
-  await reconcile(store, runtime, logger);
+  await reconcile(store, runtime, owner, logger);
 
   const version = opts.version ?? "dev";
   const app = createApp({ config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version });
@@ -95,7 +98,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
  * Work left by a previous run (a crash or kill -9): its containers are removed and its unfinished
  * predictions are failed with a reason, so nothing stays "processing" forever.
  */
-async function reconcile(store: PredictionStore, runtime: DockerRuntime, logger: Logger): Promise<void> {
+async function reconcile(store: PredictionStore, runtime: DockerRuntime, owner: string, logger: Logger): Promise<void> {
   const unfinished = store.unfinished();
   const now = new Date().toISOString();
   for (const p of unfinished)
@@ -106,7 +109,7 @@ async function reconcile(store: PredictionStore, runtime: DockerRuntime, logger:
     });
   if (unfinished.length) logger.warn("failed predictions left unfinished by a previous run", { count: unfinished.length });
   try {
-    const leftovers = await runtime.list({ [MANAGED_LABEL]: "true" });
+    const leftovers = await runtime.list({ [OWNER_LABEL]: owner });
     for (const c of leftovers) await runtime.remove(c.id);
     if (leftovers.length) logger.info("removed containers left by a previous run", { count: leftovers.length });
   } catch (err) {

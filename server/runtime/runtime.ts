@@ -4,6 +4,8 @@
 export const MANAGED_LABEL = "dev.modelhub.managed";
 export const VERSION_LABEL = "dev.modelhub.version";
 export const INSTANCE_LABEL = "dev.modelhub.instance";
+/** Which modelhub (data folder) owns a container, so two servers on one engine never touch each other's. */
+export const OWNER_LABEL = "dev.modelhub.owner";
 
 export interface ImageInfo {
   /** content digest of the image config, 64 hex (Docker's image id without "sha256:") */

@@ -79,6 +79,8 @@ export interface SchedulerDeps {
   logger: Logger;
   shmSizeBytes: number;
   extraHosts: string[];
+  /** labels put on every container (e.g. which modelhub owns it) */
+  labels: Record<string, string>;
   /** GPU request for a spec; throws a user-facing error when it cannot be met */
   gpuRequest(spec: RunSpec): GpuRequest;
   onSetupFailure(versionId: string, message: string, logs: string): void;
@@ -291,7 +293,7 @@ export class Scheduler {
         image: spec.image,
         name: `modelhub-${spec.model.replace(/[^a-zA-Z0-9_.-]/g, "-")}-${inst.id}`,
         env: ["COG_LOG_LEVEL=warning"],
-        labels: { [VERSION_LABEL]: spec.versionId, [INSTANCE_LABEL]: inst.id },
+        labels: { ...this.deps.labels, [VERSION_LABEL]: spec.versionId, [INSTANCE_LABEL]: inst.id },
         gpus,
         shmSizeBytes: this.deps.shmSizeBytes,
         extraHosts: this.deps.extraHosts,
