@@ -10,7 +10,7 @@ bun=node_modules/.bin/bun
 "$bun" run test/fixtures/build-images.ts || { echo "building the test images failed"; echo "0 passed, 1 failed"; exit 1; }
 
 log="$root/.tmp/test-output.log"
-MODELHUB_TEST_DOCKER=1 "$bun" test "$@" 2>&1 | tee "$log"
+MODELHUB_TEST_DOCKER=1 "$bun" test --timeout 60000 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # bun prints " N pass", " N fail" and " N skip" in its summary.

@@ -316,7 +316,8 @@ export class Scheduler {
     if (failure) {
       logger.warn("container setup failed", { model: spec.model, instance: inst.id, reason: failure.message });
       this.forget(inst);
-      void runtime.remove(inst.containerId).catch(() => {});
+      // Clean up before reporting, so no failed container outlives the failure it caused.
+      await runtime.remove(inst.containerId).catch(() => {});
       if (!(failure instanceof DockerUnavailableError)) this.deps.onSetupFailure(spec.versionId, failure.message, failure.logs);
       this.failWaiters(spec.versionId, failure);
       return;
