@@ -26,6 +26,7 @@ export interface Config {
   setupTimeout: number;
   idleTimeout: number;
   maxQueue: number;
+  maxInstances: number;
   predictTimeout: number;
   logLevel: string;
 }
@@ -51,6 +52,8 @@ export const SETTINGS: readonly Setting[] = [
     description: "seconds an idle container keeps running (0 = stop when idle, -1 = never)" },
   { key: "maxQueue", flag: "--max-queue", env: "MODELHUB_MAX_QUEUE", type: "int", default: 100, scope: "serve",
     description: "predictions that may wait per version before new ones get 429" },
+  { key: "maxInstances", flag: "--max-instances", env: "MODELHUB_MAX_INSTANCES", type: "int", default: 1, scope: "serve",
+    description: "containers per model a growing queue may scale out to (per-model policy overrides it)" },
   { key: "predictTimeout", flag: "--predict-timeout", env: "MODELHUB_PREDICT_TIMEOUT", type: "number", default: 1800, scope: "serve",
     description: "seconds a single prediction may run before it is canceled" },
   { key: "logLevel", flag: "--log-level", env: "MODELHUB_LOG_LEVEL", type: "string", default: "info", scope: "serve",

@@ -3,6 +3,9 @@
 import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
 import { Catalog } from "./catalog/catalog.ts";
+import { Deployments } from "./catalog/deployments.ts";
+import { Policies } from "./catalog/policy.ts";
+import { VersionStatsStore } from "./catalog/version-stats.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -10,28 +13,16 @@ import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
 import { DockerRuntime, parseByteSize } from "./runtime/docker.ts";
-import { discoverGpus, parseGpusFlag, type GpuInventory } from "./runtime/gpus.ts";
-import { GpuUnavailableError, OWNER_LABEL, type GpuRequest } from "./runtime/runtime.ts";
+import { discoverGpus, parseGpusFlag, sampleGpuMemory } from "./runtime/gpus.ts";
+import { OWNER_LABEL, POOL_LABEL, VERSION_LABEL } from "./runtime/runtime.ts";
 import { systemClock } from "./scheduler/clock.ts";
-import { type RunSpec, Scheduler } from "./scheduler/scheduler.ts";
+import { Scheduler } from "./scheduler/scheduler.ts";
+import { StatsBook } from "./scheduler/stats.ts";
 
 export interface RunningServer {
   url: string;
   port: number;
   stop(): Promise<void>;
-}
-
-/** GPU request for a spec, given what this machine has. Placement on specific devices comes with the scheduler's placement step. */
-export function gpuRequestFor(spec: RunSpec, inv: GpuInventory): GpuRequest {
-  if (spec.gpuCount <= 0) return { kind: "none" };
-  if (inv.gpus.length < spec.gpuCount)
-    throw new GpuUnavailableError(
-      `${spec.model} needs ${spec.gpuCount} GPU${spec.gpuCount > 1 ? "s" : ""} but ${inv.gpus.length === 0 ? "none is available" : `this machine has ${inv.gpus.length}`}` +
-        `${inv.note ? ` (${inv.note})` : ""}. Run modelhub on a machine with an NVIDIA GPU, or set --gpus.`,
-    );
-  // A simulated inventory assigns devices on paper only: the container gets no device request.
-  if (inv.source === "fake") return { kind: "none" };
-  return { kind: "devices", ids: inv.gpus.slice(0, spec.gpuCount).map((g) => String(g.index)) };
 }
 
 export async function startServer(config: Readonly<Config>, opts: { logger?: Logger; version?: string } = {}): Promise<RunningServer> {
@@ -47,6 +38,22 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   const catalog = new Catalog(db);
   const store = new PredictionStore(db);
   const events = new PredictionEvents();
+  const deployments = new Deployments(db, catalog, gpus);
+  const policies = new Policies(db, catalog, deployments, {
+    idleTimeoutS: config.idleTimeout,
+    setupTimeoutS: config.setupTimeout,
+    maxQueue: config.maxQueue,
+    maxInstances: config.maxInstances,
+  }, gpus);
+  const statsStore = new VersionStatsStore(db);
+  const stats = new StatsBook((s) => {
+    try {
+      statsStore.save(s);
+    } catch (err) {
+      logger.warn("could not save version stats", { error: (err as Error).message });
+    }
+  });
+  stats.seed(statsStore.load());
   const scheduler = new Scheduler({
     runtime,
     clock: systemClock,
@@ -54,7 +61,9 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     shmSizeBytes: parseByteSize(config.shmSize),
     extraHosts: ["host.docker.internal:host-gateway"],
     labels: { [OWNER_LABEL]: owner },
-    gpuRequest: (spec) => gpuRequestFor(spec, gpus),
+    inventory: gpus,
+    stats,
+    gpuMemory: gpus.source === "nvidia-smi" ? () => sampleGpuMemory() : undefined,
     onSetupFailure: (versionId, message, logs) => catalog.setSetupFailure(versionId, message, logs),
   });
   const predictions = new PredictionService({
@@ -64,6 +73,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     events,
     clock: systemClock,
     logger,
+    policies,
     policy: {
       idleTimeoutMs: config.idleTimeout < 0 ? -1 : config.idleTimeout * 1000,
       setupTimeoutMs: config.setupTimeout * 1000,
@@ -72,15 +82,19 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     },
   });
 
-  await reconcile(store, runtime, owner, logger);
+  await reconcile(store, logger);
+  await adoptLeftovers(scheduler, runtime, owner, policies, logger);
+  void scheduler.watchEvents();
 
   const version = opts.version ?? "dev";
-  const app = createApp({ config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version });
+  const app = createApp({ config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version }, { policies, deployments, inventory: gpus });
   app.listen({ hostname: config.host, port: config.port, idleTimeout: 0 });
   const server = app.server!;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   logger.info("modelhub listening", { url, dataDir });
 
+  // Keep-warm pools (min_instances) start now, after the listener, so a slow boot does not delay the API.
+  scheduler.setWarm(policies.warmSpecs());
   runtime.ping().catch((err: Error) => logger.warn("Docker engine not reachable; predictions will answer 503 until it is", { error: err.message }));
 
   let stopping: Promise<void> | null = null;
@@ -95,23 +109,34 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
 }
 
 /**
- * Work left by a previous run (a crash or kill -9): its containers are removed and its unfinished
- * predictions are failed with a reason, so nothing stays "processing" forever.
+ * Predictions a previous run (a crash or kill -9) left unfinished. Containers are called synchronously,
+ * so a result that was in flight died with that process: fail each one with a reason, so nothing stays
+ * "starting" or "processing" forever.
  */
-async function reconcile(store: PredictionStore, runtime: DockerRuntime, owner: string, logger: Logger): Promise<void> {
+function reconcile(store: PredictionStore, logger: Logger): void {
   const unfinished = store.unfinished();
   const now = new Date().toISOString();
   for (const p of unfinished)
     store.update(p.id, {
       status: "failed",
-      error: "modelhub stopped while this prediction was in progress; run it again",
+      error:
+        p.status === "processing"
+          ? "modelhub stopped while this prediction was running, and the model's answer went with it; run it again"
+          : "modelhub stopped before this prediction started; run it again",
       completedAt: now,
     });
   if (unfinished.length) logger.warn("failed predictions left unfinished by a previous run", { count: unfinished.length });
+}
+
+/** This server's containers from a previous run (by owner label): healthy idle ones are adopted, the rest removed. */
+async function adoptLeftovers(scheduler: Scheduler, runtime: DockerRuntime, owner: string, policies: Policies, logger: Logger): Promise<void> {
   try {
     const leftovers = await runtime.list({ [OWNER_LABEL]: owner });
-    for (const c of leftovers) await runtime.remove(c.id);
-    if (leftovers.length) logger.info("removed containers left by a previous run", { count: leftovers.length });
+    if (!leftovers.length) return;
+    const r = await scheduler.adopt(leftovers, (labels) =>
+      labels[POOL_LABEL] && labels[VERSION_LABEL] ? policies.specForPool(labels[POOL_LABEL], labels[VERSION_LABEL]) : null,
+    );
+    logger.info("containers left by a previous run", r);
   } catch (err) {
     logger.warn("could not look for leftover containers", { error: (err as Error).message });
   }

@@ -58,6 +58,51 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX predictions_status ON predictions(status) WHERE status IN ('starting','processing');
     `,
   },
+  {
+    version: 2,
+    name: "model policies, deployments, version stats",
+    sql: `
+      -- Per-model run policy; NULL means "use the default" (the image's run.cog.config, then config).
+      CREATE TABLE model_policies (
+        model_id INTEGER PRIMARY KEY REFERENCES models(id) ON DELETE CASCADE,
+        gpus INTEGER,
+        pinned_gpus TEXT,                  -- JSON array of GPU indices
+        idle_timeout REAL,                 -- seconds; -1 = never
+        min_instances INTEGER,
+        max_instances INTEGER,
+        concurrency INTEGER,
+        max_queue INTEGER,
+        setup_timeout REAL,                -- seconds
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE deployments (
+        id INTEGER PRIMARY KEY,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+        version_id TEXT NOT NULL,          -- no FK: deleting a version must not silently delete a deployment
+        hardware TEXT NOT NULL,            -- a SKU from GET /v1/hardware
+        min_instances INTEGER NOT NULL,
+        max_instances INTEGER NOT NULL,
+        release_number INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        release_created_at TEXT NOT NULL,
+        UNIQUE (owner, name)
+      );
+      -- Measured per version: boot time, predict time, peak memory; kept across restarts for estimates.
+      CREATE TABLE version_stats (
+        version_id TEXT PRIMARY KEY REFERENCES versions(id) ON DELETE CASCADE,
+        boots INTEGER NOT NULL DEFAULT 0,
+        boot_ms_total REAL NOT NULL DEFAULT 0,
+        last_boot_ms REAL,
+        predictions INTEGER NOT NULL DEFAULT 0,
+        predict_ms_total REAL NOT NULL DEFAULT 0,
+        peak_memory_bytes INTEGER,
+        peak_gpu_memory_mib INTEGER,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export function migrate(db: Database): number {

@@ -1,6 +1,7 @@
 // Predictions: create (validate, store, run), get, list, cancel, wait. Owns every status change:
 // starting → processing → succeeded | failed | canceled, and publishes each one as an event.
 import type { Catalog, Version } from "../catalog/catalog.ts";
+import type { Policies } from "../catalog/policy.ts";
 import { validateInput } from "../contract/openapi-input.ts";
 import { AppError, invalidInput, notFound, queueFull, unavailable } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -48,10 +49,14 @@ export class PredictionService {
       clock: Clock;
       logger: Logger;
       policy: PredictionPolicy;
+      /** per-model and per-deployment run policy; without it, `policy` applies to every version */
+      policies?: Policies;
     },
   ) {}
 
-  runSpec(v: Version): RunSpec {
+  /** What the scheduler runs for a prediction on `v` (through deployment `owner/name` when given). */
+  runSpec(v: Version, deployment?: string | null): RunSpec {
+    if (this.deps.policies) return this.deps.policies.runSpec(v, deployment);
     const p = this.deps.policy;
     return {
       versionId: v.id,
@@ -70,8 +75,12 @@ export class PredictionService {
    * 503 that says so rather than a stored prediction that fails later. Skipped when a container
    * is already up (the fast path pays nothing).
    */
-  async preflight(v: Version): Promise<void> {
-    if (v.setupError || this.deps.scheduler.hasLive(v.id)) return;
+  async preflight(v: Version, deployment?: string | null): Promise<void> {
+    if (v.setupError) return; // create() fails it at once with the remembered reason
+    // A model that needs a GPU this machine does not have is told so before anything is stored.
+    const unfit = this.deps.scheduler.unfit(this.runSpec(v, deployment));
+    if (unfit) throw unavailable(`${unfit}. Use a machine with an NVIDIA GPU, or run it on the CPU: modelhub policy ${v.model} gpus=0`, "gpu_unavailable");
+    if (this.deps.scheduler.hasLive(v.id)) return;
     try {
       await this.deps.scheduler.ping();
     } catch (err) {
@@ -90,9 +99,9 @@ export class PredictionService {
       const list = checked.errors.map((e) => `${e.field}: ${e.message}`).join("; ");
       throw invalidInput(`Invalid input for ${version.model}: ${list}`, checked.errors);
     }
-    const spec = this.runSpec(version);
-    if (this.deps.scheduler.queued(version.id) >= spec.maxQueue)
-      throw queueFull(`${version.model} already has ${spec.maxQueue} predictions waiting; try again shortly`, 1);
+    const spec = this.runSpec(version, req.deployment);
+    const full = this.deps.scheduler.queueFull(spec);
+    if (full) throw queueFull(full.message, full.retryAfterSeconds);
 
     const now = new Date(this.deps.clock.now()).toISOString();
     const rec: PredictionRecord = {
@@ -174,7 +183,7 @@ export class PredictionService {
     this.running.set(rec.id, running);
     let lease;
     try {
-      lease = await this.deps.scheduler.acquire(spec, running.abort.signal);
+      lease = await this.deps.scheduler.acquire(spec, running.abort.signal, rec.id);
     } catch (err) {
       this.running.delete(rec.id);
       if (err instanceof CanceledError) return this.finish(rec, { status: "canceled" });

@@ -207,3 +207,10 @@ export async function runCommand(argv: readonly string[], timeoutMs: number): Pr
     clearTimeout(timer);
   }
 }
+
+/** Used memory per GPU index right now, for per-version GPU memory metrics (GPUs are exclusive to one instance). */
+export async function sampleGpuMemory(run: CommandRunner = runCommand): Promise<Map<number, number>> {
+  const outcome = await run(NVIDIA_SMI_QUERY, NVIDIA_SMI_TIMEOUT_MS);
+  if (outcome.kind !== "exited" || outcome.exitCode !== 0) return new Map();
+  return new Map(parseNvidiaSmiCsv(outcome.stdout).map((g) => [g.index, g.memoryUsedMiB]));
+}

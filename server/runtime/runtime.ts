@@ -6,6 +6,10 @@ export const VERSION_LABEL = "dev.modelhub.version";
 export const INSTANCE_LABEL = "dev.modelhub.instance";
 /** Which modelhub (data folder) owns a container, so two servers on one engine never touch each other's. */
 export const OWNER_LABEL = "dev.modelhub.owner";
+/** The scheduler pool an instance serves (a version id, or "deployment:owner/name"), so a restart can adopt it. */
+export const POOL_LABEL = "dev.modelhub.pool";
+/** GPU indices assigned to the instance ("" for none), so a restart knows which GPUs an adopted container holds. */
+export const GPUS_LABEL = "dev.modelhub.gpus";
 
 export interface ImageInfo {
   /** content digest of the image config, 64 hex (Docker's image id without "sha256:") */
@@ -74,6 +78,8 @@ export interface ContainerRuntime {
   remove(id: string): Promise<void>;
   logs(id: string, tailLines?: number): Promise<string>;
   list(labels: Record<string, string>): Promise<ContainerState[]>;
+  /** One memory sample of a running container (docker stats, one-shot); optional because it is only a metric. */
+  stats?(id: string): Promise<{ memoryBytes: number; peakBytes?: number }>;
   /** Streams container events for modelhub's containers until the returned function is called. */
   events(onEvent: (e: ContainerEvent) => void, onError?: (err: Error) => void): Promise<() => void>;
 }

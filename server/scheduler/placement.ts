@@ -13,6 +13,8 @@ export interface PlacedInstance {
   inFlight: number;
   lastUsedAt: number;
   state: InstanceState;
+  /** part of a pool's min instances (keep-warm): idle, but stopping it would only start it again */
+  keepWarm?: boolean;
 }
 
 export interface PlacementRequest {
@@ -161,8 +163,9 @@ export function shouldScaleOut({ queued, instances, maxInstances, concurrencyPer
 
 // Only a ready instance with nothing in flight may be stopped: never cut off live work, and never
 // kill a container mid-setup, which would waste its cold start and likely be retried at once.
+// Keep-warm instances are spared too: the scheduler would start them again at once (thrashing).
 function isEvictable(instance: PlacedInstance): boolean {
-  return instance.state === "ready" && instance.inFlight === 0;
+  return instance.state === "ready" && instance.inFlight === 0 && !instance.keepWarm;
 }
 
 // The id breaks ties so the same inputs always give the same answer.
@@ -171,7 +174,7 @@ function leastRecentlyUsed(a: PlacedInstance, b: PlacedInstance): number {
 }
 
 function describe(instance: PlacedInstance): string {
-  const doing = instance.state === "ready" ? `${instance.inFlight} in flight` : instance.state;
+  const doing = instance.state !== "ready" ? instance.state : instance.inFlight === 0 && instance.keepWarm ? "kept warm" : `${instance.inFlight} in flight`;
   return `${instance.id} on ${gpuList(instance.gpuIndices)} (${doing})`;
 }
 

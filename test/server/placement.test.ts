@@ -163,6 +163,20 @@ const placementCases: PlacementCase[] = [
     want: { kind: "evict", instanceIds: ["idle"], gpus: [1] },
   },
   {
+    name: "never evicts a kept-warm instance, however old",
+    gpus: machine(2),
+    instances: [instance("warm", [0], { lastUsedAt: 1, keepWarm: true }), instance("idle", [1], { lastUsedAt: 900 })],
+    request: { gpuCount: 1 },
+    want: { kind: "evict", instanceIds: ["idle"], gpus: [1] },
+  },
+  {
+    name: "waits when the only idle holder is kept warm",
+    gpus: machine(1),
+    instances: [instance("warm", [0], { keepWarm: true })],
+    request: { gpuCount: 1 },
+    want: { kind: "wait", reason: "needs 1 GPU but none is free or idle; waiting for warm on GPU 0 (kept warm)" },
+  },
+  {
     name: "never evicts a starting instance, however old",
     gpus: machine(2),
     instances: [instance("booting", [0], { lastUsedAt: 1, state: "starting" }), instance("idle", [1], { lastUsedAt: 900 })],

@@ -1,0 +1,303 @@
+// Per-model run policy: the stored overrides (SQL), their defaults (the image's run.cog.config, then
+// config), validation of changes, and the RunSpec the scheduler gets for a version or a deployment.
+import type { Db } from "../db/database.ts";
+import { type FieldError, invalidInput } from "../errors.ts";
+import type { GpuInventory } from "../runtime/gpus.ts";
+import { parseHardware } from "../runtime/hardware.ts";
+import type { RunSpec } from "../scheduler/types.ts";
+import type { Catalog, Version } from "./catalog.ts";
+import type { Deployment, Deployments } from "./deployments.ts";
+
+export interface PolicyDefaults {
+  idleTimeoutS: number; // -1 = never
+  setupTimeoutS: number;
+  maxQueue: number;
+  maxInstances: number;
+}
+
+/** Stored overrides; null = default. Times are seconds; idleTimeout -1 = never stop, 0 = stop when idle. */
+export interface ModelPolicy {
+  gpus: number | null;
+  pinnedGpus: number[] | null;
+  idleTimeout: number | null;
+  minInstances: number | null;
+  maxInstances: number | null;
+  concurrency: number | null;
+  maxQueue: number | null;
+  setupTimeout: number | null;
+}
+
+export type PolicyKey = keyof ModelPolicy;
+export type PolicySource = "policy" | "deployment" | "image" | "config";
+
+export interface EffectivePolicy {
+  gpus: number;
+  pinnedGpus: number[];
+  idleTimeout: number;
+  minInstances: number;
+  maxInstances: number;
+  concurrency: number;
+  maxQueue: number;
+  setupTimeout: number;
+  sources: Record<PolicyKey, PolicySource>;
+}
+
+export const POLICY_KEYS: readonly PolicyKey[] = ["gpus", "pinnedGpus", "idleTimeout", "minInstances", "maxInstances", "concurrency", "maxQueue", "setupTimeout"];
+
+/** API (snake_case) name of each policy field. */
+export const WIRE_NAME: Record<PolicyKey, string> = {
+  gpus: "gpus",
+  pinnedGpus: "pinned_gpus",
+  idleTimeout: "idle_timeout",
+  minInstances: "min_instances",
+  maxInstances: "max_instances",
+  concurrency: "concurrency",
+  maxQueue: "max_queue",
+  setupTimeout: "setup_timeout",
+};
+
+const EMPTY: ModelPolicy = {
+  gpus: null,
+  pinnedGpus: null,
+  idleTimeout: null,
+  minInstances: null,
+  maxInstances: null,
+  concurrency: null,
+  maxQueue: null,
+  setupTimeout: null,
+};
+
+const MAX_INSTANCES_CAP = 64;
+
+/** The image's own say: build.gpu → 1 GPU, concurrency.max → slots per instance (cog-protocol §2.11). */
+function fromImage(v: Version): { gpus: number; concurrency: number | null } {
+  const max = Number(v.config.concurrency?.max);
+  return { gpus: v.config.build?.gpu ? 1 : 0, concurrency: Number.isInteger(max) && max >= 1 ? max : null };
+}
+
+/** Pure: stored policy over deployment settings over the image over config. */
+export function effectivePolicy(v: Version, stored: ModelPolicy, defaults: PolicyDefaults, deployment?: Deployment | null): EffectivePolicy {
+  const image = fromImage(v);
+  const sources = {} as Record<PolicyKey, PolicySource>;
+  const pick = <T>(key: PolicyKey, ...options: [PolicySource, T | null | undefined][]): T => {
+    for (const [source, value] of options)
+      if (value !== null && value !== undefined) {
+        sources[key] = source;
+        return value;
+      }
+    throw new Error(`no value for ${key}`);
+  };
+  const hw = deployment ? parseHardware(deployment.hardware) : null;
+  // A deployment's hardware is its GPU choice; for a model, pinning implies the count.
+  const pinnedGpus = pick<number[]>("pinnedGpus", ["deployment", hw ? (hw.pinned ?? []) : null], ["policy", stored.pinnedGpus], ["config", []]);
+  const gpus = pick<number>(
+    "gpus",
+    ["deployment", hw?.gpus],
+    ["policy", stored.gpus ?? (stored.pinnedGpus?.length ? stored.pinnedGpus.length : null)],
+    ["image", image.gpus],
+  );
+  return {
+    gpus,
+    pinnedGpus,
+    idleTimeout: pick("idleTimeout", ["policy", stored.idleTimeout], ["config", defaults.idleTimeoutS]),
+    minInstances: pick("minInstances", ["deployment", deployment?.minInstances], ["policy", stored.minInstances], ["config", 0]),
+    maxInstances: pick("maxInstances", ["deployment", deployment?.maxInstances], ["policy", stored.maxInstances], ["config", Math.max(1, defaults.maxInstances)]),
+    concurrency: pick("concurrency", ["policy", stored.concurrency], ["image", image.concurrency], ["config", 1]),
+    maxQueue: pick("maxQueue", ["policy", stored.maxQueue], ["config", Math.max(1, defaults.maxQueue)]),
+    setupTimeout: pick("setupTimeout", ["policy", stored.setupTimeout], ["config", defaults.setupTimeoutS]),
+    sources,
+  };
+}
+
+export function toRunSpec(v: Version, p: EffectivePolicy, deployment?: Deployment | null): RunSpec {
+  return {
+    key: deployment ? `deployment:${deployment.owner}/${deployment.name}` : v.id,
+    versionId: v.id,
+    model: v.model,
+    deployment: deployment ? `${deployment.owner}/${deployment.name}` : null,
+    image: `sha256:${v.id}`,
+    gpuCount: p.gpus,
+    pinnedGpus: p.pinnedGpus.length > 0 ? p.pinnedGpus : undefined,
+    concurrency: p.concurrency,
+    maxQueue: p.maxQueue,
+    idleTimeoutMs: p.idleTimeout < 0 ? -1 : p.idleTimeout * 1000,
+    setupTimeoutMs: p.setupTimeout * 1000,
+    minInstances: Math.min(p.minInstances, p.maxInstances),
+    maxInstances: p.maxInstances,
+  };
+}
+
+/**
+ * Reads a PATCH body (snake_case, any subset; null resets a field to its default). "never" is accepted
+ * for idle_timeout. Every bad field is reported at once.
+ */
+export function parsePolicyPatch(body: Record<string, unknown>, inv: GpuInventory): Partial<ModelPolicy> {
+  const errors: FieldError[] = [];
+  const out: Partial<ModelPolicy> = {};
+  const known = new Set(Object.values(WIRE_NAME));
+  for (const k of Object.keys(body)) if (!known.has(k)) errors.push({ field: k, rule: "unknown", message: `is not a policy field (use ${[...known].join(", ")})` });
+  const int = (key: PolicyKey, min: number, max: number) => {
+    const wire = WIRE_NAME[key];
+    if (!(wire in body)) return;
+    const v = body[wire];
+    if (v === null) return void (out[key] = null as never);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+      errors.push({ field: wire, rule: "range", message: `must be a whole number from ${min} to ${max}, or null for the default` });
+    else out[key] = v as never;
+  };
+  const seconds = (key: PolicyKey, min: number, allowNever: boolean) => {
+    const wire = WIRE_NAME[key];
+    if (!(wire in body)) return;
+    const v = body[wire];
+    if (v === null) return void (out[key] = null as never);
+    if (allowNever && (v === "never" || v === -1)) return void (out[key] = -1 as never);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < min)
+      errors.push({ field: wire, rule: "range", message: `must be a number of seconds ≥ ${min}${allowNever ? ', or "never"' : ""}, or null for the default` });
+    else out[key] = v as never;
+  };
+  int("gpus", 0, 64);
+  int("minInstances", 0, MAX_INSTANCES_CAP);
+  int("maxInstances", 1, MAX_INSTANCES_CAP);
+  int("concurrency", 1, 1000);
+  // A cold start needs somewhere to wait, so the queue holds at least one.
+  int("maxQueue", 1, 1_000_000);
+  seconds("idleTimeout", 0, true);
+  seconds("setupTimeout", 1, false);
+  if ("pinned_gpus" in body) {
+    const v = body.pinned_gpus;
+    if (v === null || (Array.isArray(v) && v.length === 0)) out.pinnedGpus = null;
+    else if (!Array.isArray(v) || v.some((x) => typeof x !== "number" || !Number.isInteger(x) || x < 0) || new Set(v).size !== v.length)
+      errors.push({ field: "pinned_gpus", rule: "type", message: "must be a list of distinct GPU indices, e.g. [0] or [0, 1]" });
+    else {
+      const have = inv.gpus.map((g) => g.index);
+      const missing = (v as number[]).filter((i) => !have.includes(i));
+      if (missing.length)
+        errors.push({
+          field: "pinned_gpus",
+          rule: "exists",
+          message: `GPU ${missing.join(", ")} not on this machine (${have.length ? `it has ${have.join(", ")}` : "it has no GPUs"})`,
+        });
+      else out.pinnedGpus = [...(v as number[])].sort((a, b) => a - b);
+    }
+  }
+  if (errors.length) throw invalidInput(`Invalid policy: ${errors.map((e) => `${e.field} ${e.message}`).join("; ")}`, errors);
+  return out;
+}
+
+/** Rules that span fields, checked on the merged result. */
+function checkConsistent(p: ModelPolicy, defaults: PolicyDefaults): void {
+  const errors: FieldError[] = [];
+  if (p.pinnedGpus && p.gpus !== null && p.gpus !== p.pinnedGpus.length)
+    errors.push({ field: "gpus", rule: "consistent", message: `is ${p.gpus} but pinned_gpus lists ${p.pinnedGpus.length}; set gpus to null or match them` });
+  const max = p.maxInstances ?? Math.max(1, defaults.maxInstances);
+  if (p.minInstances !== null && p.minInstances > max)
+    errors.push({ field: "min_instances", rule: "range", message: `is ${p.minInstances} but max_instances is ${max}` });
+  if (errors.length) throw invalidInput(`Invalid policy: ${errors.map((e) => `${e.field} ${e.message}`).join("; ")}`, errors);
+}
+
+interface PolicyRow {
+  model_id: number;
+  gpus: number | null;
+  pinned_gpus: string | null;
+  idle_timeout: number | null;
+  min_instances: number | null;
+  max_instances: number | null;
+  concurrency: number | null;
+  max_queue: number | null;
+  setup_timeout: number | null;
+}
+
+export class Policies {
+  constructor(
+    private db: Db,
+    private catalog: Catalog,
+    private deployments: Deployments,
+    readonly defaults: PolicyDefaults,
+    readonly inventory: GpuInventory,
+  ) {}
+
+  stored(modelId: number): ModelPolicy {
+    const r = this.db.query("SELECT * FROM model_policies WHERE model_id = ?").get(modelId) as PolicyRow | null;
+    if (!r) return { ...EMPTY };
+    return {
+      gpus: r.gpus,
+      pinnedGpus: r.pinned_gpus ? (JSON.parse(r.pinned_gpus) as number[]) : null,
+      idleTimeout: r.idle_timeout,
+      minInstances: r.min_instances,
+      maxInstances: r.max_instances,
+      concurrency: r.concurrency,
+      maxQueue: r.max_queue,
+      setupTimeout: r.setup_timeout,
+    };
+  }
+
+  /** Merges a parsed patch into the stored policy of owner/name and returns the result. */
+  update(owner: string, name: string, patch: Partial<ModelPolicy>): ModelPolicy {
+    const m = this.catalog.getModel(owner, name);
+    const next = { ...this.stored(m.id), ...patch };
+    checkConsistent(next, this.defaults);
+    this.db
+      .query(
+        `INSERT INTO model_policies (model_id, gpus, pinned_gpus, idle_timeout, min_instances, max_instances, concurrency, max_queue, setup_timeout, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (model_id) DO UPDATE SET gpus = excluded.gpus, pinned_gpus = excluded.pinned_gpus, idle_timeout = excluded.idle_timeout,
+           min_instances = excluded.min_instances, max_instances = excluded.max_instances, concurrency = excluded.concurrency,
+           max_queue = excluded.max_queue, setup_timeout = excluded.setup_timeout, updated_at = excluded.updated_at`,
+      )
+      .run(
+        m.id,
+        next.gpus,
+        next.pinnedGpus ? JSON.stringify(next.pinnedGpus) : null,
+        next.idleTimeout,
+        next.minInstances,
+        next.maxInstances,
+        next.concurrency,
+        next.maxQueue,
+        next.setupTimeout,
+        new Date().toISOString(),
+      );
+    return next;
+  }
+
+  effective(v: Version, deployment?: Deployment | null): EffectivePolicy {
+    return effectivePolicy(v, this.stored(v.modelId), this.defaults, deployment);
+  }
+
+  /** What the scheduler runs for a prediction on `v`, through deployment `o/n` when given. */
+  runSpec(v: Version, deployment?: string | null): RunSpec {
+    const d = deployment ? this.deploymentFor(deployment, v) : null;
+    return toRunSpec(v, this.effective(v, d), d);
+  }
+
+  /** Pools to keep warm: each model's latest version with min_instances, and each deployment with min_instances. */
+  warmSpecs(): RunSpec[] {
+    const out: RunSpec[] = [];
+    const rows = this.db.query("SELECT model_id FROM model_policies WHERE min_instances > 0").all() as { model_id: number }[];
+    for (const r of rows) {
+      const v = this.catalog.latestVersion(r.model_id);
+      if (v && !v.setupError) out.push(this.runSpec(v));
+    }
+    for (const d of this.deployments.list()) {
+      if (d.minInstances <= 0) continue;
+      const v = this.catalog.findVersion(d.versionId);
+      if (v && !v.setupError) out.push(toRunSpec(v, this.effective(v, d), d));
+    }
+    return out;
+  }
+
+  /** The spec a leftover container (by its labels) would serve now, or null when it should be removed. */
+  specForPool(poolKey: string, versionId: string): RunSpec | null {
+    const v = this.catalog.findVersion(versionId);
+    if (!v || v.setupError) return null;
+    if (!poolKey.startsWith("deployment:")) return poolKey === v.id ? this.runSpec(v) : null;
+    const [owner, name] = poolKey.slice("deployment:".length).split("/");
+    const d = this.deployments.find(owner, name);
+    return d && d.versionId === v.id ? toRunSpec(v, this.effective(v, d), d) : null;
+  }
+
+  private deploymentFor(full: string, v: Version): Deployment | null {
+    const [owner, name] = full.split("/");
+    const d = this.deployments.find(owner, name);
+    return d && d.versionId === v.id ? d : null;
+  }
+}

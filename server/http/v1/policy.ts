@@ -1,0 +1,53 @@
+// modelhub extension: per-model run policy (GET/PATCH /v1/models/{owner}/{name}/policy) and the retry
+// of a version whose setup failed (POST /v1/models/{owner}/{name}/versions/{id}/retry).
+import { Elysia } from "elysia";
+import type { EffectivePolicy, ModelPolicy } from "../../catalog/policy.ts";
+import { parsePolicyPatch, POLICY_KEYS, WIRE_NAME } from "../../catalog/policy.ts";
+import { notFound } from "../../errors.ts";
+import { applyModelPolicy } from "../apply-policy.ts";
+import type { HttpDeps } from "../deps.ts";
+import { MAX_JSON_BODY } from "../deps.ts";
+import { json, readJsonObject } from "../respond.ts";
+import type { SchedulingDeps } from "../scheduling-deps.ts";
+
+// -1 reads better as "never" on the wire; both forms are accepted on input.
+const wireValue = (key: string, v: unknown) => (key === "idleTimeout" && v === -1 ? "never" : v);
+
+function wire(p: ModelPolicy | Omit<EffectivePolicy, "sources">): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of POLICY_KEYS) out[WIRE_NAME[k]] = wireValue(k, p[k]);
+  return out;
+}
+
+export function policyRoutes(d: HttpDeps, s: SchedulingDeps) {
+  const present = (owner: string, name: string) => {
+    const m = d.catalog.getModel(owner, name);
+    const latest = d.catalog.latestVersion(m.id);
+    let effective: Record<string, unknown> | null = null;
+    if (latest) {
+      const { sources, ...values } = s.policies.effective(latest);
+      const src: Record<string, string> = {};
+      for (const k of POLICY_KEYS) src[WIRE_NAME[k]] = sources[k];
+      effective = { version: latest.id, ...wire(values), sources: src };
+    }
+    return { model: `${owner}/${name}`, policy: wire(s.policies.stored(m.id)), effective, setup_error: latest?.setupError ?? null };
+  };
+
+  return new Elysia({ name: "v1-policy" })
+    .get("/v1/models/:owner/:name/policy", ({ params }) => json(present(params.owner, params.name)))
+    .patch("/v1/models/:owner/:name/policy", async ({ request, params }) => {
+      const m = d.catalog.getModel(params.owner, params.name);
+      s.policies.update(params.owner, params.name, parsePolicyPatch(await readJsonObject(request, MAX_JSON_BODY), s.inventory));
+      applyModelPolicy(d, s, m.id);
+      return json(present(params.owner, params.name));
+    })
+    .post("/v1/models/:owner/:name/versions/:id/retry", ({ params }) => {
+      const m = d.catalog.getModel(params.owner, params.name);
+      const v = d.catalog.findVersion(params.id);
+      if (!v || v.modelId !== m.id) throw notFound(`Version ${params.id} not found for model ${params.owner}/${params.name}`);
+      d.catalog.clearSetupFailure(v.id);
+      d.scheduler.retry(v.id);
+      d.scheduler.setWarm(s.policies.warmSpecs());
+      return json({ model: `${params.owner}/${params.name}`, version: v.id, setup_error: null, previous_error: v.setupError });
+    });
+}
