@@ -12,6 +12,11 @@ const COMMANDS = `Commands:
   serve                          run the server (API + web UI) in the foreground
   models                         list the models in the catalog
   models add IMAGE [--name o/n]  import a local Cog image (built with cog build) as a model version
+  ps                             running instances: state, GPUs, uptime, idle, in flight, queued, boot time
+  stop MODEL | --all [--grace S] stop instances; running work gets S seconds (default 30), queued work fails
+  policy MODEL [key=value ...]   show or set a model's run policy (gpus, pinned_gpus, idle_timeout,
+                                 min_instances, max_instances, concurrency, max_queue, setup_timeout)
+  retry MODEL[:VERSION]          forget a remembered setup failure so the next prediction boots it again
   --version                      print the version
   --help                         this text`;
 
@@ -39,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     return cmd || flags.help !== undefined ? 0 : 2;
   }
   const known = knownFlags();
-  const extra = new Set(["name", "json", "help", "version"]);
+  const extra = new Set(["name", "json", "help", "version", "all", "grace"]);
   for (const f of Object.keys(flags)) if (!known.has(f) && !extra.has(f)) throw new ConfigError(`unknown flag --${f} (see modelhub --help)`);
   const settings: Record<string, string> = {};
   for (const [k, v] of Object.entries(flags)) if (known.has(k)) settings[k] = v;
@@ -50,6 +55,31 @@ async function main(argv: string[]): Promise<number> {
       const { serve } = await import("./commands/serve.ts");
       await serve(config, VERSION);
       return -1; // keep running
+    }
+    case "ps": {
+      const { ps } = await import("./commands/ps.ts");
+      console.log(await ps(new Client(config.url, process.env.MODELHUB_TOKEN), flags.json !== undefined));
+      return 0;
+    }
+    case "stop": {
+      const { stop } = await import("./commands/stop.ts");
+      if (!sub && flags.all === undefined) throw new ConfigError("usage: modelhub stop MODEL [--grace SECONDS] | modelhub stop --all");
+      const grace = flags.grace === undefined ? undefined : Number(flags.grace);
+      if (grace !== undefined && !(grace >= 0)) throw new ConfigError("--grace must be a number of seconds");
+      console.log(await stop(new Client(config.url, process.env.MODELHUB_TOKEN), flags.all !== undefined ? { all: true } : { model: sub }, grace));
+      return 0;
+    }
+    case "policy": {
+      const { policy } = await import("./commands/policy.ts");
+      if (!sub) throw new ConfigError("usage: modelhub policy MODEL [key=value ...]");
+      console.log(await policy(new Client(config.url, process.env.MODELHUB_TOKEN), sub, rest, flags.json !== undefined));
+      return 0;
+    }
+    case "retry": {
+      const { retry } = await import("./commands/policy.ts");
+      if (!sub) throw new ConfigError("usage: modelhub retry MODEL[:VERSION]");
+      console.log(await retry(new Client(config.url, process.env.MODELHUB_TOKEN), sub));
+      return 0;
     }
     case "models": {
       const client = new Client(config.url, process.env.MODELHUB_TOKEN);

@@ -109,8 +109,9 @@ export function effectivePolicy(v: Version, stored: ModelPolicy, defaults: Polic
   };
 }
 
-export function toRunSpec(v: Version, p: EffectivePolicy, deployment?: Deployment | null): RunSpec {
+export function toRunSpec(v: Version, p: EffectivePolicy, deployment?: Deployment | null, rev = 0): RunSpec {
   return {
+    rev,
     key: deployment ? `deployment:${deployment.owner}/${deployment.name}` : v.id,
     versionId: v.id,
     model: v.model,
@@ -208,6 +209,9 @@ interface PolicyRow {
 }
 
 export class Policies {
+  /** bumped by every policy or deployment change; specs carry it so a cached older spec never wins */
+  private rev = 1;
+
   constructor(
     private db: Db,
     private catalog: Catalog,
@@ -256,7 +260,13 @@ export class Policies {
         next.setupTimeout,
         new Date().toISOString(),
       );
+    this.rev++;
     return next;
+  }
+
+  /** A deployment changed (its SQL lives in deployments.ts): specs built before are now stale. */
+  changed(): void {
+    this.rev++;
   }
 
   effective(v: Version, deployment?: Deployment | null): EffectivePolicy {
@@ -266,7 +276,7 @@ export class Policies {
   /** What the scheduler runs for a prediction on `v`, through deployment `o/n` when given. */
   runSpec(v: Version, deployment?: string | null): RunSpec {
     const d = deployment ? this.deploymentFor(deployment, v) : null;
-    return toRunSpec(v, this.effective(v, d), d);
+    return toRunSpec(v, this.effective(v, d), d, this.rev);
   }
 
   /** Pools to keep warm: each model's latest version with min_instances, and each deployment with min_instances. */
@@ -280,7 +290,7 @@ export class Policies {
     for (const d of this.deployments.list()) {
       if (d.minInstances <= 0) continue;
       const v = this.catalog.findVersion(d.versionId);
-      if (v && !v.setupError) out.push(toRunSpec(v, this.effective(v, d), d));
+      if (v && !v.setupError) out.push(toRunSpec(v, this.effective(v, d), d, this.rev));
     }
     return out;
   }
@@ -292,7 +302,7 @@ export class Policies {
     if (!poolKey.startsWith("deployment:")) return poolKey === v.id ? this.runSpec(v) : null;
     const [owner, name] = poolKey.slice("deployment:".length).split("/");
     const d = this.deployments.find(owner, name);
-    return d && d.versionId === v.id ? toRunSpec(v, this.effective(v, d), d) : null;
+    return d && d.versionId === v.id ? toRunSpec(v, this.effective(v, d), d, this.rev) : null;
   }
 
   private deploymentFor(full: string, v: Version): Deployment | null {

@@ -85,7 +85,9 @@ export function instanceRoutes(d: HttpDeps, s: SchedulingDeps) {
         throw invalidInput('give exactly one of {"model": "owner/name"}, {"deployment": "owner/name"} or {"all": true}', [
           { field: "model", rule: "required", message: "model, deployment or all is required" },
         ]);
-      if (typeof b.model === "string") d.catalog.getModel(...(b.model.split("/") as [string, string])); // 404 for a typo
+      // A typo is a 404, not "nothing running".
+      if (typeof b.model === "string") d.catalog.getModel(...(b.model.split("/") as [string, string]));
+      if (typeof b.deployment === "string") s.deployments.get(...(b.deployment.split("/") as [string, string]));
       const reason = `stopped by modelhub stop${b.all ? " --all" : ` ${b.model ?? b.deployment}`}`;
       const r = await d.scheduler.stopWhere(
         (x) => b.all === true || (b.model !== undefined && x.model === b.model) || (b.deployment !== undefined && x.deployment === b.deployment),

@@ -22,7 +22,8 @@ export function hardwareList(inv: GpuInventory): HardwareSku[] {
   for (let n = 1; n <= gpus.length; n++) out.push({ sku: `gpu-${n}x`, name: `${n}× any GPU (${kind})` });
   for (const g of gpus) {
     const mem = g.memoryTotalMiB > 0 ? `, ${Math.round(g.memoryTotalMiB / 1024)} GiB` : "";
-    out.push({ sku: `gpu-${g.index}`, name: `GPU ${g.index} (${g.name}${mem}${g.simulated ? ", simulated" : ""})` });
+    const sim = g.simulated && !/simulated/i.test(g.name) ? ", simulated" : "";
+    out.push({ sku: `gpu-${g.index}`, name: `GPU ${g.index} (${g.name}${mem}${sim})` });
   }
   return out;
 }

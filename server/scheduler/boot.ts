@@ -15,7 +15,7 @@ export interface BootDeps {
   isClosed(): boolean;
 }
 
-const RETRY_HINT = "Fix the model and import it again, or retry this version (`modelhub retry MODEL`) once the cause is gone.";
+const retryHint = (model: string) => `Fix the model and import it again, or retry this version (modelhub retry ${model}) once the cause is gone.`;
 
 export async function waitReady(inst: Instance, model: string, setupTimeoutMs: number, deps: BootDeps): Promise<SetupFailedError | null> {
   const { clock, runtime } = deps;
@@ -26,14 +26,14 @@ export async function waitReady(inst: Instance, model: string, setupTimeoutMs: n
     if (inst.state === "dead" && inst.exit) {
       const logs = await runtime.logs(inst.containerId!).catch(() => "");
       const why = inst.exit.exitCode === 255 ? "setup() raised an exception" : describeExit(inst.exit);
-      return new SetupFailedError(`Setup of ${model} failed: the container exited during setup (${why}). See the logs for the cause. ${RETRY_HINT}`, logs);
+      return new SetupFailedError(`Setup of ${model} failed: the container exited during setup (${why}). See the logs for the cause. ${retryHint(inst.model)}`, logs);
     }
     if (inst.state === "stopping") return new SetupFailedError(`${model} was stopped while it was starting`, "");
     const h = await deps.probe(inst.baseUrl!, 1000);
     if (h.status === "READY" || h.status === "BUSY") return null;
     if (h.status === "SETUP_FAILED" || h.status === "DEFUNCT") {
       const logs = h.setupLogs || (await runtime.logs(inst.containerId!).catch(() => ""));
-      return new SetupFailedError(`Setup of ${model} failed (health-check says ${h.status}). See the logs for the cause. ${RETRY_HINT}`, logs);
+      return new SetupFailedError(`Setup of ${model} failed (health-check says ${h.status}). See the logs for the cause. ${retryHint(inst.model)}`, logs);
     }
     // UNHEALTHY during boot is the model's own healthcheck() saying "not yet": keep waiting like STARTING.
     last = h.detail ? `${h.status}: ${h.detail}` : h.status;

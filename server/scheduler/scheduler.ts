@@ -166,8 +166,9 @@ export class Scheduler {
   }
 
   /** The 429 a new prediction would get right now, or null when its pool's queue has room. */
-  queueFull(spec: RunSpec): QueueFullError | null {
-    const pool = this.pools.get(poolKey(spec));
+  queueFull(asked: RunSpec): QueueFullError | null {
+    const pool = this.pools.get(poolKey(asked));
+    const spec = pool && (pool.spec.rev ?? 0) > (asked.rev ?? 0) ? pool.spec : asked;
     const queued = pool?.queue.length ?? 0;
     if (queued < spec.maxQueue) return null;
     const slots = Math.max(1, this.live(poolKey(spec)).length * Math.max(1, spec.concurrency));
@@ -286,7 +287,7 @@ export class Scheduler {
    */
   applySpec(spec: RunSpec, retireGraceMs = DEFAULT_RETIRE_MS): void {
     const pool = this.pools.get(poolKey(spec));
-    if (!pool) return;
+    if (!pool || (spec.rev ?? 0) < (pool.spec.rev ?? 0)) return;
     pool.spec = { ...spec };
     this.retireStale(pool, retireGraceMs);
     for (const inst of this.instances.values()) if (inst.key === pool.key && inst.state === "ready" && inst.inFlight === 0) this.armIdle(inst);
@@ -911,7 +912,7 @@ export class Scheduler {
     if (!pool) {
       pool = { key, spec, queue: [], failures: 0, backoffUntil: 0, backoffTimer: undefined, waitReason: null, warm: false, suspended: false, setupError: null };
       this.pools.set(key, pool);
-    } else {
+    } else if ((spec.rev ?? 0) >= (pool.spec.rev ?? 0)) {
       pool.spec = spec;
       this.retireStale(pool, DEFAULT_RETIRE_MS);
     }

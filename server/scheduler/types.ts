@@ -23,6 +23,8 @@ export interface RunSpec {
   minInstances?: number;
   /** scale out up to this many instances while the queue outgrows the free slots */
   maxInstances?: number;
+  /** policy revision it was built from: a pool never goes back to a spec older than the one it has (callers may cache specs) */
+  rev?: number;
 }
 
 export const poolKey = (spec: Pick<RunSpec, "key" | "versionId">): string => spec.key ?? spec.versionId;

@@ -1,0 +1,82 @@
+// `modelhub ps`: what runs where — model, version, state, GPUs, uptime, idle for, in flight, queued, boot time.
+import type { Client } from "../client.ts";
+
+interface InstancesJson {
+  gpus: { source: string; note: string | null; devices: { index: number; simulated: boolean }[] };
+  instances: {
+    id: string;
+    model: string;
+    version: string;
+    deployment: string | null;
+    state: string;
+    gpus: number[];
+    gpus_simulated: boolean;
+    uptime_seconds: number;
+    idle_seconds: number | null;
+    in_flight: number;
+    concurrency: number;
+    queued: number;
+    boot_ms: number | null;
+    adopted: boolean;
+  }[];
+  queues: { model: string; version: string; deployment: string | null; queued: number; waiting_for: string | null; backoff_until: string | null; setup_error: string | null }[];
+}
+
+/** 75 → "1m15s", 4000 → "1h06m": short enough for a table column. */
+export function duration(seconds: number | null): string {
+  if (seconds === null) return "-";
+  const s = Math.floor(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+}
+
+function ms(v: number | null): string {
+  if (v === null) return "-";
+  return v < 10_000 ? `${Math.round(v)}ms` : `${(v / 1000).toFixed(1)}s`;
+}
+
+const name = (model: string, deployment: string | null) => (deployment ? `${deployment} (deployment of ${model})` : model);
+
+export function formatPs(r: InstancesJson): string {
+  const rows: string[][] = [["MODEL", "VERSION", "STATE", "GPUS", "UPTIME", "IDLE", "IN FLIGHT", "QUEUED", "BOOT"]];
+  for (const i of r.instances)
+    rows.push([
+      name(i.model, i.deployment),
+      i.version.slice(0, 12),
+      i.state + (i.adopted ? " (adopted)" : ""),
+      i.gpus.length ? i.gpus.join(",") + (i.gpus_simulated ? " (sim)" : "") : "-",
+      duration(i.uptime_seconds),
+      duration(i.idle_seconds),
+      `${i.in_flight}/${i.concurrency}`,
+      String(i.queued),
+      i.adopted ? "(before restart)" : ms(i.boot_ms),
+    ]);
+  // Work waiting with no instance up (waiting for a GPU, backing off, setup failed) gets a row too.
+  const shown = new Set(r.instances.map((i) => `${i.version}|${i.deployment}`));
+  for (const q of r.queues) {
+    if (shown.has(`${q.version}|${q.deployment}`)) continue;
+    const state = q.setup_error ? "setup failed" : q.backoff_until ? "backing off" : q.queued ? "waiting" : "idle";
+    rows.push([name(q.model, q.deployment), q.version.slice(0, 12), state, "-", "-", "-", "0", String(q.queued), "-"]);
+  }
+  const lines: string[] = [];
+  if (rows.length === 1) lines.push("No instances running.");
+  else {
+    const w = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+    for (const row of rows) lines.push(row.map((cell, c) => cell.padEnd(w[c])).join("  ").trimEnd());
+  }
+  for (const q of r.queues) {
+    const why = q.setup_error ?? q.waiting_for;
+    if (why) lines.push(`${name(q.model, q.deployment)}: ${why}`);
+  }
+  const g = r.gpus;
+  if (g.source === "fake") lines.push(`GPUs: ${g.devices.length} simulated (--gpus fake:${g.devices.length}): assigned on paper, containers get no device requests`);
+  else if (g.devices.length === 0) lines.push(`GPUs: none${g.note ? ` (${g.note})` : ""}`);
+  else lines.push(`GPUs: ${g.devices.map((d) => d.index).join(", ")}`);
+  return lines.join("\n");
+}
+
+export async function ps(client: Client, asJson: boolean): Promise<string> {
+  const r: InstancesJson = await client.request("GET", "/v1/instances");
+  return asJson ? JSON.stringify(r, null, 2) : formatPs(r);
+}

@@ -1,0 +1,112 @@
+// Restart without loss: modelhub is killed with SIGKILL while a prediction runs and another waits;
+// started again on the same data folder, it leaves nothing `starting` or `processing` (each says why it
+// failed), removes the container that was still busy with the lost prediction, adopts the idle
+// healthy one, and serves new predictions.
+//
+// modelhub runs as a child process (`bun cli/main.ts serve`) so it can really be killed.
+// Runs only with MODELHUB_TEST_DOCKER=1.
+import { afterAll, describe, expect, it } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { containersOf, removeContainersOf, TERMINAL, until } from "./scheduler-helpers.ts";
+
+const enabled = process.env.MODELHUB_TEST_DOCKER === "1";
+const ROOT = resolve(import.meta.dir, "../..");
+const BUN = join(ROOT, "node_modules/.bin/bun");
+
+interface Child {
+  proc: ReturnType<typeof Bun.spawn>;
+  url: string;
+}
+
+/** Starts `modelhub serve` on a free port and resolves once it says where it listens. */
+async function serve(dataDir: string): Promise<Child> {
+  const proc = Bun.spawn([BUN, "cli/main.ts", "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", "--idle-timeout", "300"], {
+    cwd: ROOT,
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
+  let text = "";
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+    const m = /serving on (http:\/\/[^\s]+)/.exec(text);
+    if (m) {
+      // Keep draining stderr so the child never blocks on a full pipe.
+      void (async () => {
+        while (!(await reader.read()).done);
+      })().catch(() => {});
+      return { proc, url: m[1] };
+    }
+  }
+  proc.kill(9);
+  throw new Error(`modelhub did not start:\n${text}`);
+}
+
+async function api(c: Child, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${c.url}${path}`, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+describe.skipIf(!enabled)("restart after kill -9", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "modelhub-recovery-"));
+  const children: Child[] = [];
+
+  afterAll(async () => {
+    for (const c of children) {
+      c.proc.kill("SIGTERM");
+      await Promise.race([c.proc.exited, Bun.sleep(15_000)]);
+      c.proc.kill(9);
+    }
+    removeContainersOf(dataDir);
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it("leaves no prediction starting or processing, removes the busy container and adopts the idle one", async () => {
+    const first = await serve(dataDir);
+    children.push(first);
+    for (const [image, name] of [["modelhub-test/slow:latest", "acme/slow"], ["modelhub-test/hello:latest", "acme/hello"]])
+      expect((await api(first, "POST", `/v1/models/${name}/versions`, { image })).status).toBeLessThan(300);
+
+    // An idle hello container to adopt later.
+    expect((await api(first, "POST", "/v1/models/acme/hello/predictions", { input: { text: "before" } }, { prefer: "wait" })).body.output).toBe("hello before");
+    const helloBefore = (await api(first, "GET", "/v1/instances")).body.instances.find((i: any) => i.model === "acme/hello");
+
+    // One prediction running (long), one waiting behind it.
+    const running = (await api(first, "POST", "/v1/models/acme/slow/predictions", { input: { seconds: 60 } })).body;
+    const queued = (await api(first, "POST", "/v1/models/acme/slow/predictions", { input: { seconds: 1 } })).body;
+    await until("the long prediction to be stored as processing", async () => (await api(first, "GET", `/v1/predictions/${running.id}`)).body.status === "processing");
+    // The stored row (not just memory) must say processing before the kill, or there is nothing to recover.
+    await Bun.sleep(1_000);
+    const busyContainer = (await api(first, "GET", "/v1/instances")).body.instances.find((i: any) => i.model === "acme/slow").container_id;
+
+    first.proc.kill(9);
+    await first.proc.exited;
+    children.splice(children.indexOf(first), 1);
+    expect(containersOf(dataDir, true)).toContain(busyContainer.slice(0, 12));
+
+    const second = await serve(dataDir);
+    children.push(second);
+    const list = (await api(second, "GET", "/v1/predictions")).body.results;
+    expect(list.filter((p: any) => !TERMINAL.has(p.status))).toEqual([]);
+    const r = (await api(second, "GET", `/v1/predictions/${running.id}`)).body;
+    const q = (await api(second, "GET", `/v1/predictions/${queued.id}`)).body;
+    expect(r.status).toBe("failed");
+    expect(r.error).toContain("modelhub stopped while this prediction was running");
+    expect(q.status).toBe("failed");
+    expect(q.error).toContain("before this prediction started");
+
+    // The container still busy with the lost prediction is gone; the idle hello one was adopted.
+    expect(containersOf(dataDir)).not.toContain(busyContainer.slice(0, 12));
+    const adopted = (await api(second, "GET", "/v1/instances")).body.instances;
+    expect(adopted.map((i: any) => [i.id, i.model, i.adopted])).toEqual([[helloBefore.id, "acme/hello", true]]);
+    expect((await api(second, "POST", "/v1/models/acme/hello/predictions", { input: { text: "after" } }, { prefer: "wait" })).body.output).toBe("hello after");
+    expect((await api(second, "GET", "/v1/instances")).body.instances.map((i: any) => i.id)).toEqual([helloBefore.id]);
+    expect((await api(second, "POST", "/v1/models/acme/slow/predictions", { input: { seconds: 0.1 } }, { prefer: "wait" })).body.status).toBe("succeeded");
+  }, 180_000);
+});
