@@ -96,7 +96,7 @@ export interface SchedulerDeps {
   probe?: (baseUrl: string, timeoutMs: number) => Promise<Health>;
   /** used MiB per GPU index (nvidia-smi); absent without real GPUs */
   gpuMemory?: () => Promise<Map<number, number>>;
-  /** boot-time health poll interval (default 25 ms) */
+  /** boot-time health poll interval (default 10 ms: only while booting, and every tick of it is cold-start latency) */
   healthPollMs?: number;
   /** health check and memory sample interval for running instances (default 5 s) */
   healthIntervalMs?: number;
@@ -674,7 +674,7 @@ export class Scheduler {
       clock,
       runtime,
       probe: this.probe,
-      pollMs: this.deps.healthPollMs ?? 25,
+      pollMs: this.deps.healthPollMs ?? 10,
       isClosed: () => this.closed,
     });
     if (failure) {
