@@ -79,14 +79,15 @@ function fromImage(v: Version): { gpus: number; concurrency: number | null } {
 export function effectivePolicy(v: Version, stored: ModelPolicy, defaults: PolicyDefaults, deployment?: Deployment | null): EffectivePolicy {
   const image = fromImage(v);
   const sources = {} as Record<PolicyKey, PolicySource>;
-  const pick = <T>(key: PolicyKey, ...options: [PolicySource, T | null | undefined][]): T => {
+  // A function declaration, not a generic arrow: `<T>(` reads as JSX to the TSX scanner the architecture test uses.
+  function pick<T>(key: PolicyKey, ...options: [PolicySource, T | null | undefined][]): T {
     for (const [source, value] of options)
       if (value !== null && value !== undefined) {
         sources[key] = source;
         return value;
       }
     throw new Error(`no value for ${key}`);
-  };
+  }
   const hw = deployment ? parseHardware(deployment.hardware) : null;
   // A deployment's hardware is its GPU choice; for a model, pinning implies the count.
   const pinnedGpus = pick<number[]>("pinnedGpus", ["deployment", hw ? (hw.pinned ?? []) : null], ["policy", stored.pinnedGpus], ["config", []]);
