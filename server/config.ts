@@ -29,6 +29,10 @@ export interface Config {
   maxInstances: number;
   predictTimeout: number;
   logLevel: string;
+  callbackHost: string;
+  maxFileSize: string;
+  maxLogSize: string;
+  inlineInputSize: string;
 }
 
 export const SETTINGS: readonly Setting[] = [
@@ -56,6 +60,14 @@ export const SETTINGS: readonly Setting[] = [
     description: "containers per model a growing queue may scale out to (per-model policy overrides it)" },
   { key: "predictTimeout", flag: "--predict-timeout", env: "MODELHUB_PREDICT_TIMEOUT", type: "number", default: 1800, scope: "serve",
     description: "seconds a single prediction may run before it is canceled" },
+  { key: "callbackHost", flag: "--callback-host", env: "MODELHUB_CALLBACK_HOST", type: "string", default: "auto", scope: "serve",
+    description: "address containers call back on (webhooks, file uploads): auto = the Docker bridge gateway, off = none (no live logs or streaming)" },
+  { key: "maxFileSize", flag: "--max-file-size", env: "MODELHUB_MAX_FILE_SIZE", type: "string", default: "100m", scope: "serve",
+    description: "largest file accepted by POST /v1/files or from a model's output (e.g. 100m, 2g)" },
+  { key: "maxLogSize", flag: "--max-log-size", env: "MODELHUB_MAX_LOG_SIZE", type: "string", default: "1m", scope: "serve",
+    description: "logs kept per prediction; beyond it the head and the last lines are kept (e.g. 1m)" },
+  { key: "inlineInputSize", flag: "--inline-input-size", env: "MODELHUB_INLINE_INPUT_SIZE", type: "string", default: "32k", scope: "serve",
+    description: "uploaded files up to this size reach the container inline as data URLs; larger ones by URL" },
   { key: "logLevel", flag: "--log-level", env: "MODELHUB_LOG_LEVEL", type: "string", default: "info", scope: "serve",
     description: "debug, info, warn or error" },
   { key: "url", flag: "--url", env: "MODELHUB_URL", type: "string", default: "http://127.0.0.1:5100", scope: "client",

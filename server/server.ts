@@ -8,21 +8,33 @@ import { Policies } from "./catalog/policy.ts";
 import { VersionStatsStore } from "./catalog/version-stats.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
+import { BlobDir } from "./files/blobs.ts";
+import { PredictionFileBridge } from "./files/prediction-files.ts";
+import { FileService } from "./files/service.ts";
+import { FileStore } from "./files/store.ts";
+import { openCallbackListener } from "./http/internal.ts";
+import { presentPrediction } from "./http/present.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { CallbackRegistry } from "./predictions/callbacks.ts";
 import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
+import { bridgeGateway } from "./runtime/bridge-gateway.ts";
 import { DockerRuntime, parseByteSize } from "./runtime/docker.ts";
 import { discoverGpus, parseGpusFlag, sampleGpuMemory } from "./runtime/gpus.ts";
 import { OWNER_LABEL, POOL_LABEL, VERSION_LABEL } from "./runtime/runtime.ts";
 import { systemClock } from "./scheduler/clock.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { StatsBook } from "./scheduler/stats.ts";
+import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
+import { WebhookSecrets } from "./webhooks/secret.ts";
 
 export interface RunningServer {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** prediction events, for in-process tests and benchmarks */
+  events: PredictionEvents;
 }
 
 export async function startServer(config: Readonly<Config>, opts: { logger?: Logger; version?: string } = {}): Promise<RunningServer> {
@@ -66,6 +78,12 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     gpuMemory: gpus.source === "nvidia-smi" ? () => sampleGpuMemory() : undefined,
     onSetupFailure: (versionId, message, logs) => catalog.setSetupFailure(versionId, message, logs),
   });
+  // Files, container callbacks (webhooks, uploads) and user webhooks. `origins` is filled once the
+  // API listens: URLs on it are recognised as modelhub's own in prediction inputs.
+  const files = new FileService(new FileStore(db), new BlobDir(join(dataDir, "files")), parseByteSize(config.maxFileSize));
+  const callbacks = new CallbackRegistry();
+  const origins: string[] = config.publicUrl ? [config.publicUrl] : [];
+  const defaultOrigin = () => config.publicUrl || origins[0] || "";
   const predictions = new PredictionService({
     catalog,
     scheduler,
@@ -79,22 +97,50 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
       setupTimeoutMs: config.setupTimeout * 1000,
       maxQueue: config.maxQueue,
       predictTimeoutMs: config.predictTimeout * 1000,
+      maxLogChars: parseByteSize(config.maxLogSize),
     },
+    files: new PredictionFileBridge(files, {
+      ownOrigins: () => origins,
+      callbackBase: () => callbacks.base,
+      inlineMaxBytes: parseByteSize(config.inlineInputSize),
+    }),
+    callbacks,
+    defaultOrigin,
   });
+  // Before any container starts: their command carries the listener's port.
+  const callbackListener = await openCallbackListener(
+    { predictions, files, logger, maxWebhookBytes: 2 * parseByteSize(config.maxLogSize) + 64 * 1024 * 1024 },
+    config.callbackHost,
+    () => bridgeGateway(config.dockerHost),
+  );
+  if (callbackListener) {
+    callbacks.base = `http://host.docker.internal:${callbackListener.port}`;
+    logger.info("listening for container callbacks", { address: `${callbackListener.hostname}:${callbackListener.port}` });
+  }
+  const webhookSecrets = new WebhookSecrets(db);
+  const webhooks = new WebhookDispatcher({
+    secret: () => webhookSecrets.defaultSecret(),
+    present: (p) => presentPrediction(p, p.origin || defaultOrigin()),
+    logger,
+    userAgent: `modelhub/${opts.version ?? "dev"}`,
+  });
+  webhooks.attach(events);
 
   await reconcile(store, logger);
   await adoptLeftovers(scheduler, runtime, owner, policies, logger);
   void scheduler.watchEvents();
 
   const version = opts.version ?? "dev";
-  const app = createApp({ config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version }, { policies, deployments, inventory: gpus });
-  app.listen({ hostname: config.host, port: config.port, idleTimeout: 0 });
+  const app = createApp({ config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version, files, webhookSecrets }, { policies, deployments, inventory: gpus });
+  // Bun's own cap (128 MB) would answer larger uploads with a bare 413 before our clear one.
+  app.listen({ hostname: config.host, port: config.port, idleTimeout: 0, maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2) });
   const server = app.server!;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   logger.info("modelhub listening", { url, dataDir });
+  origins.push(url, ...(["127.0.0.1", "0.0.0.0", "localhost"].includes(config.host) ? [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`] : []));
 
   // Keep-warm pools (min_instances) start now, after the listener, so a slow boot does not delay the API.
-  scheduler.setWarm(policies.warmSpecs());
+  scheduler.setWarm(policies.warmSpecs().map((spec) => predictions.withContainerCmd(spec)));
   runtime.ping().catch((err: Error) => logger.warn("Docker engine not reachable; predictions will answer 503 until it is", { error: err.message }));
 
   let stopping: Promise<void> | null = null;
@@ -102,10 +148,13 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     (stopping ??= (async () => {
       logger.info("shutting down");
       await app.stop(true).catch(() => {});
+      webhooks.close();
       await scheduler.close();
+      await callbackListener?.stop();
+      predictions.close();
       db.close();
     })());
-  return { url, port: server.port!, stop };
+  return { url, port: server.port!, stop, events };
 }
 
 /**

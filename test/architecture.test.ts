@@ -17,7 +17,9 @@ const RULES: Record<string, string[]> = {
   "server/scheduler": ["server/runtime", "server/errors", "server/log"],
   "server/catalog": ["server/db", "server/runtime", "server/contract", "server/errors"],
   "server/predictions": ["server/scheduler", "server/catalog", "server/runtime", "server/db", "server/contract", "server/errors", "server/log"],
-  "server/http": ["elysia", "server/catalog", "server/predictions", "server/scheduler", "server/runtime", "server/contract", "server/errors", "server/log", "web/index.html"],
+  "server/files": ["server/db", "server/errors", "node:*"],
+  "server/webhooks": ["server/db", "server/errors", "server/log", "node:*"],
+  "server/http": ["elysia", "server/catalog", "server/predictions", "server/scheduler", "server/runtime", "server/files", "server/webhooks", "server/contract", "server/errors", "server/log", "web/index.html"],
   "server/app": ["elysia", "server/*"],
   "server/server": ["server/*", "node:*"],
   // "react": Bun's scanner lists it for JSX fragments even with jsxImportSource preact; the bundle uses preact.

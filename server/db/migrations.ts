@@ -103,6 +103,36 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "files, webhook secret, prediction origin",
+    sql: `
+      CREATE TABLE files (
+        id TEXT PRIMARY KEY,
+        token TEXT NOT NULL UNIQUE,        -- capability in the no-auth download URL
+        kind TEXT NOT NULL CHECK (kind IN ('upload','output')),
+        name TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        md5 TEXT NOT NULL,
+        metadata TEXT NOT NULL DEFAULT '{}', -- JSON
+        prediction_id TEXT,                -- output files: the prediction that made them
+        created_at TEXT NOT NULL,
+        expires_at TEXT
+      );
+      CREATE INDEX files_kind_created ON files(kind, created_at DESC, id DESC);
+      CREATE INDEX files_prediction ON files(prediction_id) WHERE prediction_id IS NOT NULL;
+      CREATE TABLE webhook_secrets (
+        name TEXT PRIMARY KEY,             -- 'default'
+        key TEXT NOT NULL,                 -- whsec_<base64>
+        created_at TEXT NOT NULL
+      );
+      ALTER TABLE predictions ADD COLUMN origin TEXT;
+      ALTER TABLE predictions ADD COLUMN file_output INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX predictions_stream_token ON predictions(stream_token);
+    `,
+  },
 ];
 
 export function migrate(db: Database): number {

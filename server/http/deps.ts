@@ -1,11 +1,13 @@
 // What the HTTP layer is given by the composition root: services and settings, nothing else.
 import type { Catalog } from "../catalog/catalog.ts";
 import type { Config } from "../config.ts";
+import type { FileService } from "../files/service.ts";
 import type { Logger } from "../log.ts";
 import type { PredictionService } from "../predictions/service.ts";
 import type { PredictionStore } from "../predictions/store.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
+import type { WebhookSecrets } from "../webhooks/secret.ts";
 
 export interface HttpDeps {
   config: Readonly<Config>;
@@ -16,6 +18,8 @@ export interface HttpDeps {
   scheduler: Scheduler;
   runtime: ContainerRuntime;
   version: string;
+  files: FileService;
+  webhookSecrets: WebhookSecrets;
 }
 
 export const MAX_JSON_BODY = 100 * 1024 * 1024; // coglet's own request cap

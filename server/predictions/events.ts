@@ -6,6 +6,8 @@ export type PredictionEventKind = "start" | "output" | "logs" | "completed" | "u
 export interface PredictionEvent {
   kind: PredictionEventKind;
   prediction: PredictionRecord;
+  /** performance.now() when the container reported what this event carries (for latency measurements) */
+  reportedAt?: number;
 }
 type Listener = (e: PredictionEvent) => void;
 
@@ -28,8 +30,8 @@ export class PredictionEvents {
     return () => this.all.delete(fn);
   }
 
-  publish(kind: PredictionEventKind, prediction: PredictionRecord): void {
-    const e = { kind, prediction };
+  publish(kind: PredictionEventKind, prediction: PredictionRecord, reportedAt?: number): void {
+    const e: PredictionEvent = { kind, prediction, reportedAt };
     for (const fn of this.byId.get(prediction.id) ?? []) fn(e);
     for (const fn of this.all) fn(e);
   }

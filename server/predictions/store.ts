@@ -24,6 +24,10 @@ export interface PredictionRecord {
   deadline: string | null;
   instanceId: string | null;
   streamToken: string;
+  /** origin the prediction was created through; output file URLs are absolute on it */
+  origin: string | null;
+  /** the version's outputs are files: the stream URL goes under /v1/files/ */
+  fileOutput: boolean;
 }
 
 interface Row {
@@ -46,6 +50,8 @@ interface Row {
   deadline: string | null;
   instance_id: string | null;
   stream_token: string;
+  origin: string | null;
+  file_output: number;
 }
 
 const COLUMNS: Record<keyof PredictionRecord, keyof Row> = {
@@ -68,8 +74,12 @@ const COLUMNS: Record<keyof PredictionRecord, keyof Row> = {
   deadline: "deadline",
   instanceId: "instance_id",
   streamToken: "stream_token",
+  origin: "origin",
+  fileOutput: "file_output",
 };
 const JSON_FIELDS = new Set<keyof PredictionRecord>(["input", "output", "metrics", "webhookEventsFilter"]);
+const KEYS = Object.keys(COLUMNS) as (keyof PredictionRecord)[];
+const INSERT_SQL = `INSERT INTO predictions (${KEYS.map((k) => COLUMNS[k]).join(", ")}) VALUES (${KEYS.map(() => "?").join(", ")})`;
 
 function toRecord(r: Row): PredictionRecord {
   return {
@@ -92,11 +102,14 @@ function toRecord(r: Row): PredictionRecord {
     deadline: r.deadline,
     instanceId: r.instance_id,
     streamToken: r.stream_token,
+    origin: r.origin,
+    fileOutput: r.file_output === 1,
   };
 }
 
 function toValue(k: keyof PredictionRecord, v: unknown): string | number | null {
   if (JSON_FIELDS.has(k)) return v === null || v === undefined ? (k === "metrics" ? "{}" : null) : JSON.stringify(v);
+  if (typeof v === "boolean") return v ? 1 : 0;
   return (v ?? null) as string | number | null;
 }
 
@@ -104,10 +117,7 @@ export class PredictionStore {
   constructor(private db: Db) {}
 
   insert(p: PredictionRecord): void {
-    const keys = Object.keys(COLUMNS) as (keyof PredictionRecord)[];
-    this.db
-      .query(`INSERT INTO predictions (${keys.map((k) => COLUMNS[k]).join(", ")}) VALUES (${keys.map(() => "?").join(", ")})`)
-      .run(...keys.map((k) => toValue(k, p[k])));
+    this.db.query(INSERT_SQL).run(...KEYS.map((k) => toValue(k, p[k])));
   }
 
   update(id: string, patch: Partial<PredictionRecord>): void {

@@ -1,7 +1,8 @@
-// /v1/predictions: create (by version, by model, Prefer: wait), get, list, cancel.
+// /v1/predictions: create (by version, by model; Prefer: wait, Cancel-After), get, list, cancel.
 import { Elysia } from "elysia";
 import type { Version } from "../../catalog/catalog.ts";
 import { invalidInput } from "../../errors.ts";
+import { parseCancelAfter } from "../../predictions/cancel-after.ts";
 import type { PredictionRecord } from "../../predictions/store.ts";
 import { TERMINAL } from "../../predictions/store.ts";
 import type { HttpDeps } from "../deps.ts";
@@ -44,7 +45,10 @@ export function predictionRoutes(d: HttpDeps) {
   async function create(request: Request, resolve: (body: Record<string, unknown>) => Version, deployment?: string) {
     const body = await readJsonObject(request, MAX_JSON_BODY);
     const version = resolve(body);
-    await d.predictions.preflight(version);
+    const wait = parsePreferWait(request.headers.get("prefer"));
+    const cancelAfterMs = parseCancelAfter(request.headers.get("cancel-after"));
+    const pending = d.predictions.preflight(version);
+    if (pending) await pending;
     const rec = d.predictions.create({
       version,
       input: body.input ?? {},
@@ -52,8 +56,10 @@ export function predictionRoutes(d: HttpDeps) {
       webhook: webhookUrl(body.webhook ?? body.webhook_completed),
       webhookEventsFilter: eventsFilter(body.webhook_events_filter),
       deployment,
+      origin: origin(request),
+      clientWaits: wait !== null,
+      cancelAfterMs,
     });
-    const wait = parsePreferWait(request.headers.get("prefer"));
     if (wait === null) return json(presentPrediction(rec, origin(request)), 201);
     const done = await d.predictions.waitFor(rec.id, wait * 1000);
     return json(presentSync(done, origin(request)), 201, { "preference-applied": `wait=${wait}` });
@@ -74,11 +80,11 @@ export function predictionRoutes(d: HttpDeps) {
           throw invalidInput("version is required: a version id, owner/name or owner/name:id", [
             { field: "version", rule: "required", message: "is required" },
           ]);
-        return d.catalog.resolveVersionRef(b.version);
+        return d.predictions.resolveVersion(b.version);
       }),
     )
     .post("/v1/models/:owner/:name/predictions", ({ request, params }) =>
-      create(request, () => d.catalog.resolveVersionRef(`${params.owner}/${params.name}`)),
+      create(request, () => d.predictions.resolveVersion(`${params.owner}/${params.name}`)),
     )
     .get("/v1/predictions", ({ request }) => {
       const url = new URL(request.url);

@@ -1,0 +1,93 @@
+// The container callback listener: a second HTTP server bound to the Docker bridge gateway (what
+// containers reach as host.docker.internal), serving only /internal/... routes, each guarded by
+// an unguessable token: prediction webhooks, --upload-url PUTs, and stored files for large inputs.
+// The user-facing API never listens here, and this never listens on the user's address.
+import { Elysia } from "elysia";
+import { tooLarge } from "../errors.ts";
+import type { FileService } from "../files/service.ts";
+import type { Logger } from "../log.ts";
+import type { PredictionService } from "../predictions/service.ts";
+import type { CogPrediction } from "../runtime/cog-client.ts";
+import { toProblemResponse } from "./errors.ts";
+import { json, readJsonObject } from "./respond.ts";
+import { serveFile } from "./serve-file.ts";
+
+export interface InternalDeps {
+  predictions: PredictionService;
+  files: FileService;
+  logger: Logger;
+  /** webhook bodies carry the whole output and logs so far */
+  maxWebhookBytes: number;
+}
+
+export function internalRoutes(d: InternalDeps) {
+  const download = ({ request, params }: { request: Request; params: { token: string } }) => {
+    const f = d.files.byToken(params.token);
+    return serveFile(f, f ? d.files.blobPath(f) : null, request);
+  };
+  return new Elysia({ name: "internal" })
+    .onError(({ error, code }) => toProblemResponse(error, code, d.logger))
+    .post("/internal/webhooks/:token", async ({ request, params }) => {
+      const body = await readJsonObject(request, d.maxWebhookBytes);
+      d.predictions.containerWebhook(params.token, body as CogPrediction);
+      return json({});
+    })
+    .put("/internal/uploads/:token/:name", async ({ request, params }) => {
+      const len = Number(request.headers.get("content-length") ?? 0);
+      if (len > d.files.maxBytes) throw tooLarge(`Output file is ${len} bytes; the limit is ${d.files.maxBytes}`);
+      const location = await d.predictions.containerUpload({
+        token: params.token,
+        name: decodeURIComponent(params.name),
+        contentType: request.headers.get("content-type"),
+        body: request.body ?? new Uint8Array(),
+        // Sent by Cog's Python server since 0.9.9; coglet does not, and then the output links it.
+        predictionId: request.headers.get("x-prediction-id"),
+      });
+      return new Response(null, { status: 201, headers: { location } });
+    })
+    .get("/internal/files/:token", download)
+    .get("/internal/files/:token/:name", download)
+    .head("/internal/files/:token/:name", download);
+}
+
+export interface CallbackListener {
+  hostname: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Listens on `hostname`, port 0 (any free port). Throws when the address cannot be bound. */
+export function startCallbackListener(d: InternalDeps, hostname: string): CallbackListener {
+  const app = internalRoutes(d);
+  app.listen({ hostname, port: 0, idleTimeout: 0, maxRequestBodySize: d.files.maxBytes + 1024 * 1024 });
+  const server = app.server!;
+  return { hostname, port: server.port!, stop: async () => void (await app.stop(true).catch(() => {})) };
+}
+
+/**
+ * Opens the callback listener per the --callback-host setting: "off" → none; "auto" → the Docker
+ * bridge gateway (172.17.0.1 when the engine cannot be asked); else that address. Without one,
+ * every prediction takes the sync path (no live logs, no streaming before the end).
+ */
+export async function openCallbackListener(d: InternalDeps, setting: string, discoverGateway: () => Promise<string | null>): Promise<CallbackListener | null> {
+  if (setting === "off") return null;
+  let host = setting === "auto" ? null : setting;
+  if (!host)
+    host = await discoverGateway().catch((err: Error) => {
+      d.logger.warn("could not ask Docker for the bridge gateway; trying 172.17.0.1", { error: err.message });
+      return "172.17.0.1";
+    });
+  if (!host) {
+    d.logger.warn("no Docker bridge gateway found: predictions run without live logs and streaming (set --callback-host)");
+    return null;
+  }
+  try {
+    return startCallbackListener(d, host);
+  } catch (err) {
+    d.logger.warn("could not listen for container callbacks: predictions run without live logs and streaming (set --callback-host)", {
+      address: host,
+      error: (err as Error).message,
+    });
+    return null;
+  }
+}
