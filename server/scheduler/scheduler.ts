@@ -21,65 +21,20 @@ import type { Logger } from "../log.ts";
 import { backoffMs } from "./backoff.ts";
 import { waitReady } from "./boot.ts";
 import type { Clock } from "./clock.ts";
-import { estimateStart, retryAfterSeconds } from "./estimate.ts";
+import { retryAfterSeconds } from "./estimate.ts";
+import { EventWatch } from "./event-watch.ts";
 import { describeExit } from "./exit.ts";
+import { leftoverGpus, newInstance } from "./instance.ts";
+import { InstanceMonitor } from "./monitor.ts";
 import { choosePlacement, type PlacedInstance, shouldScaleOut } from "./placement.ts";
-import { GUESS_BOOT_MS, GUESS_PREDICT_MS, StatsBook } from "./stats.ts";
+import { newPool, type Pool, type QueueInfo, queueInfoAt, type QueueView, queueViews, type Waiter } from "./pool.ts";
+import { GUESS_PREDICT_MS, StatsBook } from "./stats.ts";
 import { CanceledError, type Instance, type Lease, poolKey, QueueFullError, type RunSpec, SetupFailedError } from "./types.ts";
 
 export { CanceledError, QueueFullError, SetupFailedError, poolKey } from "./types.ts";
 export type { Instance, InstanceState, Lease, RunSpec } from "./types.ts";
 export { describeExit } from "./exit.ts";
-
-interface Waiter {
-  spec: RunSpec;
-  predictionId?: string;
-  enqueuedAt: number;
-  resolve(lease: Lease): void;
-  reject(err: Error): void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
-interface Pool {
-  key: string;
-  spec: RunSpec; // the latest seen: policy can change between calls
-  queue: Waiter[];
-  /** unexpected exits and failed starts in a row; reset when an instance finishes a prediction */
-  failures: number;
-  backoffUntil: number;
-  backoffTimer: unknown;
-  /** why queued work is not starting yet (placement said wait, backoff), for ps and estimates */
-  waitReason: string | null;
-  /** in the keep-warm set (min instances > 0) */
-  warm: boolean;
-  /** keep-warm paused by an explicit stop, until the pool's next prediction */
-  suspended: boolean;
-  /** setup failed: remembered until retry(), so a broken image is not booted again and again */
-  setupError: SetupFailedError | null;
-}
-
-export interface QueueView {
-  key: string;
-  versionId: string;
-  model: string;
-  deployment: string | null;
-  queued: number;
-  backoffUntil: number | null;
-  waitReason: string | null;
-  setupError: string | null;
-}
-
-export interface QueueInfo {
-  /** 1-based place in its pool's queue */
-  position: number;
-  queued: number;
-  estimatedStartAt: number;
-  coldBoot: boolean;
-  /** false when boot or predict time is a default guess rather than measured on this machine */
-  measured: boolean;
-  waitingFor: string | null;
-}
+export type { QueueInfo, QueueView } from "./pool.ts";
 
 export interface SchedulerDeps {
   runtime: ContainerRuntime;
@@ -106,8 +61,6 @@ export interface SchedulerDeps {
   stopTimeoutSeconds?: number;
 }
 
-let seq = 0;
-const newInstanceId = () => `i${Date.now().toString(36)}${(seq++).toString(36)}`;
 let leaseSeq = 0;
 
 const LIVE = new Set(["starting", "ready", "unhealthy"]);
@@ -124,15 +77,40 @@ export class Scheduler {
   private probe: (baseUrl: string, timeoutMs: number) => Promise<Health>;
   /** Exits of instances already forgotten, kept briefly so failed predictions can say what happened. */
   private recentExits = new Map<string, { reason: string; logs: string }>();
-  private unwatch: (() => void) | null = null;
-  private eventFailures = 0;
-  private eventTimer: unknown;
+  private events: EventWatch;
+  private monitor: InstanceMonitor;
   /** callers of drain()/stop() waiting for an instance to be gone */
   private goneWaiters = new Map<string, (() => void)[]>();
 
   constructor(private deps: SchedulerDeps) {
     this.stats = deps.stats ?? new StatsBook();
     this.probe = deps.probe ?? checkHealth;
+    this.events = new EventWatch(deps.runtime, deps.clock, deps.logger, (e) => void this.onEvent(e));
+    this.monitor = new InstanceMonitor({
+      clock: deps.clock,
+      runtime: deps.runtime,
+      logger: deps.logger,
+      stats: this.stats,
+      probe: this.probe,
+      gpuMemory: deps.gpuMemory,
+      intervalMs: deps.healthIntervalMs ?? 5_000,
+      unhealthyLimit: deps.unhealthyLimit ?? 3,
+      outOfService: (inst) => {
+        inst.state = "unhealthy";
+        this.clearIdle(inst);
+        this.pump(); // its queue may need another instance
+      },
+      backInService: (inst) => {
+        inst.state = "ready";
+        this.pump();
+        if (inst.inFlight === 0) this.armIdle(inst);
+      },
+      replace: (inst, reason, countsAsFailure) => {
+        const pool = this.pools.get(inst.key);
+        if (pool && countsAsFailure) this.failed(pool);
+        void this.stop(inst, reason);
+      },
+    });
   }
 
   // ---- asking for work -------------------------------------------------------------------------
@@ -214,52 +192,14 @@ export class Scheduler {
   }
 
   queues(): QueueView[] {
-    const now = this.deps.clock.now();
-    return [...this.pools.values()]
-      .filter((p) => p.queue.length > 0 || p.backoffUntil > now || p.setupError || p.waitReason)
-      .map((p) => ({
-        key: p.key,
-        versionId: p.spec.versionId,
-        model: p.spec.model,
-        deployment: p.spec.deployment ?? null,
-        queued: p.queue.length,
-        backoffUntil: p.backoffUntil > now ? p.backoffUntil : null,
-        waitReason: p.waitReason,
-        setupError: p.setupError?.message ?? null,
-      }));
+    return queueViews(this.pools.values(), this.deps.clock.now());
   }
 
   /** Where a queued prediction stands and when it should start; null once it has a slot (or is unknown). */
   queueInfo(predictionId: string): QueueInfo | null {
     for (const pool of this.pools.values()) {
       const position = pool.queue.findIndex((w) => w.predictionId === predictionId);
-      if (position < 0) continue;
-      const now = this.deps.clock.now();
-      const v = pool.spec.versionId;
-      const boot = this.stats.avgBootMs(v);
-      const predict = this.stats.avgPredictMs(v);
-      const est = estimateStart({
-        now,
-        position,
-        concurrency: pool.spec.concurrency,
-        instances: this.live(pool.key).map((i) => ({
-          state: i.state === "starting" ? ("starting" as const) : ("ready" as const),
-          createdAt: i.createdAt,
-          // An unhealthy instance takes no work: count its slots as busy until an average prediction's time.
-          leaseStarts: i.state === "unhealthy" ? Array(i.concurrency).fill(now) : [...i.leases.values()].map((l) => l.startedAt),
-        })),
-        bootMs: boot ?? GUESS_BOOT_MS,
-        predictMs: predict ?? GUESS_PREDICT_MS,
-        startDelayMs: Math.max(0, pool.backoffUntil - now),
-      });
-      return {
-        position: position + 1,
-        queued: pool.queue.length,
-        estimatedStartAt: est.startAt,
-        coldBoot: est.coldBoot,
-        measured: boot !== null && predict !== null,
-        waitingFor: pool.waitReason,
-      };
+      if (position >= 0) return queueInfoAt(pool, position, this.live(pool.key), this.stats, this.deps.clock.now());
     }
     return null;
   }
@@ -379,8 +319,7 @@ export class Scheduler {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.unwatch?.();
-    this.deps.clock.clearTimeout(this.eventTimer);
+    this.events.close();
     for (const pool of this.pools.values()) {
       this.failWaiters(pool, new RuntimeError("modelhub is shutting down"));
       this.deps.clock.clearTimeout(pool.backoffTimer);
@@ -391,26 +330,8 @@ export class Scheduler {
   // ---- Docker events and restarts ----------------------------------------------------------------
 
   /** Follows the engine's event stream so a dead container is noticed at once; reconnects with backoff. */
-  async watchEvents(): Promise<void> {
-    if (this.closed) return;
-    try {
-      this.unwatch = await this.deps.runtime.events(
-        (e) => void this.onEvent(e),
-        (err) => this.eventsLost(err),
-      );
-      this.eventFailures = 0;
-    } catch (err) {
-      this.eventsLost(err as Error);
-    }
-  }
-
-  private eventsLost(err: Error): void {
-    if (this.closed) return;
-    this.unwatch = null;
-    const wait = Math.min(30_000, 1_000 * 2 ** this.eventFailures++);
-    this.deps.logger.warn("lost the Docker event stream; reconnecting", { error: err.message, inMs: wait });
-    this.deps.clock.clearTimeout(this.eventTimer);
-    this.eventTimer = this.deps.clock.setTimeout(() => void this.watchEvents(), wait);
+  watchEvents(): Promise<void> {
+    return this.events.start();
   }
 
   private async onEvent(e: ContainerEvent): Promise<void> {
@@ -435,18 +356,12 @@ export class Scheduler {
     let removed = 0;
     for (const c of containers) {
       const spec = c.running && c.hostPort ? resolve(c.labels) : null;
-      const gpus = (c.labels[GPUS_LABEL] ?? "").split(",").filter(Boolean).map(Number);
-      const held = new Set(this.list().flatMap((i) => i.gpuIndices));
-      const fits =
-        spec !== null &&
-        gpus.length === spec.gpuCount &&
-        gpus.every((g) => this.deps.inventory.gpus.some((x) => x.index === g) && !held.has(g)) &&
-        (!spec.pinnedGpus?.length || spec.pinnedGpus.every((g) => gpus.includes(g)));
+      const gpus = leftoverGpus(c, spec, this.deps.inventory, new Set(this.list().flatMap((i) => i.gpuIndices)));
       const baseUrl = `http://127.0.0.1:${c.hostPort}`;
       // Only an idle READY container is safe: a BUSY one is still running a prediction whose caller is gone.
-      if (fits && (await this.probe(baseUrl, 1000)).status === "READY") {
+      if (gpus && (await this.probe(baseUrl, 1000)).status === "READY") {
         const now = this.deps.clock.now();
-        const inst = this.newInstance(spec!, gpus);
+        const inst = newInstance(spec!, gpus, now, this.deps.inventory);
         inst.id = c.labels[INSTANCE_LABEL] ?? inst.id;
         inst.containerId = c.id;
         inst.baseUrl = baseUrl;
@@ -457,7 +372,7 @@ export class Scheduler {
         this.pool(spec!);
         this.instances.set(inst.id, inst);
         this.watchExit(inst);
-        this.monitor(inst);
+        this.monitor.watch(inst);
         this.armIdle(inst);
         adopted++;
       } else {
@@ -593,39 +508,9 @@ export class Scheduler {
 
   // ---- instances --------------------------------------------------------------------------------
 
-  private newInstance(spec: RunSpec, gpuIndices: number[]): Instance {
-    const now = this.deps.clock.now();
-    return {
-      id: newInstanceId(),
-      key: poolKey(spec),
-      versionId: spec.versionId,
-      model: spec.model,
-      deployment: spec.deployment ?? null,
-      containerId: null,
-      baseUrl: null,
-      state: "starting",
-      inFlight: 0,
-      concurrency: Math.max(1, spec.concurrency),
-      createdAt: now,
-      readyAt: null,
-      lastUsedAt: now,
-      gpuIndices,
-      simulatedGpus: gpuIndices.length > 0 && this.deps.inventory.source === "fake",
-      leases: new Map(),
-      exit: null,
-      adopted: false,
-      peakMemoryBytes: null,
-      stopReason: null,
-      unhealthyChecks: 0,
-      oomSeen: false,
-      idleTimer: undefined,
-      healthTimer: undefined,
-    };
-  }
-
   /** Registers the instance at once (so the next pump sees it) and boots it in the background. */
   private start(pool: Pool, gpuIndices: number[]): void {
-    const inst = this.newInstance(pool.spec, gpuIndices);
+    const inst = newInstance(pool.spec, gpuIndices, this.deps.clock.now(), this.deps.inventory);
     this.instances.set(inst.id, inst);
     void this.boot(inst, pool, pool.spec);
   }
@@ -692,7 +577,7 @@ export class Scheduler {
     inst.readyAt = clock.now();
     this.stats.recordBoot(inst.versionId, inst.readyAt - inst.createdAt);
     logger.info("container ready", { model: spec.model, instance: inst.id, bootMs: inst.readyAt - inst.createdAt });
-    this.monitor(inst);
+    this.monitor.watch(inst);
     this.pump();
     if (inst.inFlight === 0) this.armIdle(inst);
   }
@@ -750,7 +635,7 @@ export class Scheduler {
           // It survived a whole prediction: the crash streak is over.
           const pool = this.pools.get(inst.key);
           if (pool) pool.failures = 0;
-          this.sampleMemory(inst, 1_000);
+          this.monitor.sampleMemory(inst, 1_000);
         }
         if (inst.state === "draining" && inst.inFlight === 0) void this.stop(inst, inst.stopReason ?? "stopped");
         this.pump();
@@ -779,74 +664,6 @@ export class Scheduler {
       this.deps.logger.info("stopping idle container", { model: inst.model, instance: inst.id, idleMs: ms });
       void this.stop(inst, "stopped after its idle timeout");
     }, ms);
-  }
-
-  /** Health and memory of a running instance, every healthIntervalMs: UNHEALTHY/DEFUNCT take it out of service. */
-  private monitor(inst: Instance): void {
-    const every = this.deps.healthIntervalMs ?? 5_000;
-    inst.healthTimer = this.deps.clock.setTimeout(async () => {
-      if (!LIVE.has(inst.state) || this.closed) return;
-      const h = await this.probe(inst.baseUrl!, 2_000);
-      if (!LIVE.has(inst.state)) return;
-      this.onHealth(inst, h);
-      this.sampleMemory(inst, 0);
-      if (LIVE.has(inst.state)) this.monitor(inst);
-    }, every);
-  }
-
-  private onHealth(inst: Instance, h: Health): void {
-    if (h.status === "READY" || h.status === "BUSY") {
-      inst.unhealthyChecks = 0;
-      if (inst.state === "unhealthy") {
-        this.deps.logger.info("container healthy again", { model: inst.model, instance: inst.id });
-        inst.state = "ready";
-        this.pump();
-        if (inst.inFlight === 0) this.armIdle(inst);
-      }
-      return;
-    }
-    if (h.status === "DEFUNCT" || h.status === "SETUP_FAILED") {
-      // Cog says the worker is gone for good: replace the container; running work fails with this reason.
-      const pool = this.pools.get(inst.key);
-      if (pool) this.failed(pool);
-      void this.stop(inst, `the model server reported ${h.status}`);
-      return;
-    }
-    if (h.status === "UNHEALTHY") {
-      inst.unhealthyChecks++;
-      if (inst.state === "ready") {
-        this.deps.logger.warn("container unhealthy; not sending it new work", { model: inst.model, instance: inst.id, detail: h.detail });
-        inst.state = "unhealthy";
-        this.clearIdle(inst);
-        this.pump(); // its queue may need another instance
-      }
-      if (inst.unhealthyChecks >= (this.deps.unhealthyLimit ?? 3) && inst.inFlight === 0) {
-        void this.stop(inst, `the model's healthcheck() failed ${inst.unhealthyChecks} times: ${h.detail ?? "no detail"}`);
-      }
-    }
-    // UNREACHABLE while running: a loaded machine can be slow to answer; the exit watcher catches real deaths.
-  }
-
-  private sampleMemory(inst: Instance, minGapMs: number): void {
-    const now = this.deps.clock.now();
-    if (now - (inst.sampledAt ?? -Infinity) < minGapMs || !inst.containerId) return;
-    inst.sampledAt = now;
-    const { runtime, gpuMemory } = this.deps;
-    if (runtime.stats)
-      void runtime.stats(inst.containerId).then(
-        (s) => {
-          const peak = Math.max(s.memoryBytes, s.peakBytes ?? 0, inst.peakMemoryBytes ?? 0);
-          inst.peakMemoryBytes = peak;
-          this.stats.recordMemory(inst.versionId, peak);
-        },
-        () => {},
-      );
-    // GPUs are exclusive to one instance, so the memory used on its GPUs is its own.
-    if (gpuMemory && inst.gpuIndices.length > 0 && !inst.simulatedGpus)
-      void gpuMemory().then(
-        (used) => this.stats.recordGpuMemory(inst.versionId, inst.gpuIndices.reduce((sum, g) => sum + (used.get(g) ?? 0), 0)),
-        () => {},
-      );
   }
 
   private stop(inst: Instance, reason: string): Promise<void> {
@@ -910,7 +727,7 @@ export class Scheduler {
     const key = poolKey(spec);
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = { key, spec, queue: [], failures: 0, backoffUntil: 0, backoffTimer: undefined, waitReason: null, warm: false, suspended: false, setupError: null };
+      pool = newPool(spec);
       this.pools.set(key, pool);
     } else if ((spec.rev ?? 0) >= (pool.spec.rev ?? 0)) {
       pool.spec = spec;

@@ -1,0 +1,50 @@
+// Building Instance records: a fresh one for a container about to start, and the check that a
+// container left by a previous run still fits (its GPUs, its spec) before it is adopted.
+import type { GpuInventory } from "../runtime/gpus.ts";
+import { type ContainerState, GPUS_LABEL } from "../runtime/runtime.ts";
+import { type Instance, poolKey, type RunSpec } from "./types.ts";
+
+let seq = 0;
+const newInstanceId = () => `i${Date.now().toString(36)}${(seq++).toString(36)}`;
+
+export function newInstance(spec: RunSpec, gpuIndices: number[], now: number, inventory: GpuInventory): Instance {
+  return {
+    id: newInstanceId(),
+    key: poolKey(spec),
+    versionId: spec.versionId,
+    model: spec.model,
+    deployment: spec.deployment ?? null,
+    containerId: null,
+    baseUrl: null,
+    state: "starting",
+    inFlight: 0,
+    concurrency: Math.max(1, spec.concurrency),
+    createdAt: now,
+    readyAt: null,
+    lastUsedAt: now,
+    gpuIndices,
+    simulatedGpus: gpuIndices.length > 0 && inventory.source === "fake",
+    leases: new Map(),
+    exit: null,
+    adopted: false,
+    peakMemoryBytes: null,
+    stopReason: null,
+    unhealthyChecks: 0,
+    oomSeen: false,
+    idleTimer: undefined,
+    healthTimer: undefined,
+  };
+}
+
+/**
+ * The GPUs a leftover container may keep, or null when it must be removed: it must be running and
+ * published, its spec still resolve, and its GPUs (from its label) exist, be free and match the spec.
+ */
+export function leftoverGpus(c: ContainerState, spec: RunSpec | null, inventory: GpuInventory, held: ReadonlySet<number>): number[] | null {
+  if (!spec || !c.running || !c.hostPort) return null;
+  const gpus = (c.labels[GPUS_LABEL] ?? "").split(",").filter(Boolean).map(Number);
+  if (gpus.length !== spec.gpuCount) return null;
+  if (!gpus.every((g) => inventory.gpus.some((x) => x.index === g) && !held.has(g))) return null;
+  if (spec.pinnedGpus?.length && !spec.pinnedGpus.every((g) => gpus.includes(g))) return null;
+  return gpus;
+}
