@@ -24,7 +24,7 @@ import { DockerRuntime, parseByteSize } from "./runtime/docker.ts";
 import { discoverGpus, parseGpusFlag, sampleGpuMemory } from "./runtime/gpus.ts";
 import { OWNER_LABEL, POOL_LABEL, VERSION_LABEL } from "./runtime/runtime.ts";
 import { systemClock } from "./scheduler/clock.ts";
-import { Scheduler } from "./scheduler/scheduler.ts";
+import { type RunSpec, Scheduler } from "./scheduler/scheduler.ts";
 import { StatsBook } from "./scheduler/stats.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 import { WebhookSecrets } from "./webhooks/secret.ts";
@@ -127,7 +127,10 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   webhooks.attach(events);
 
   await reconcile(store, logger);
-  await adoptLeftovers(scheduler, runtime, owner, policies, logger);
+  await adoptLeftovers(scheduler, runtime, owner, (pool, versionId) => {
+    const spec = policies.specForPool(pool, versionId);
+    return spec && predictions.withContainerCmd(spec);
+  }, logger);
   void scheduler.watchEvents();
 
   const version = opts.version ?? "dev";
@@ -178,12 +181,18 @@ function reconcile(store: PredictionStore, logger: Logger): void {
 }
 
 /** This server's containers from a previous run (by owner label): healthy idle ones are adopted, the rest removed. */
-async function adoptLeftovers(scheduler: Scheduler, runtime: DockerRuntime, owner: string, policies: Policies, logger: Logger): Promise<void> {
+async function adoptLeftovers(
+  scheduler: Scheduler,
+  runtime: DockerRuntime,
+  owner: string,
+  specFor: (pool: string, versionId: string) => RunSpec | null,
+  logger: Logger,
+): Promise<void> {
   try {
     const leftovers = await runtime.list({ [OWNER_LABEL]: owner });
     if (!leftovers.length) return;
     const r = await scheduler.adopt(leftovers, (labels) =>
-      labels[POOL_LABEL] && labels[VERSION_LABEL] ? policies.specForPool(labels[POOL_LABEL], labels[VERSION_LABEL]) : null,
+      labels[POOL_LABEL] && labels[VERSION_LABEL] ? specFor(labels[POOL_LABEL], labels[VERSION_LABEL]) : null,
     );
     logger.info("containers left by a previous run", r);
   } catch (err) {

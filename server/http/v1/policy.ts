@@ -4,7 +4,7 @@ import { Elysia } from "elysia";
 import type { EffectivePolicy, ModelPolicy } from "../../catalog/policy.ts";
 import { parsePolicyPatch, POLICY_KEYS, WIRE_NAME } from "../../catalog/policy.ts";
 import { notFound } from "../../errors.ts";
-import { applyModelPolicy } from "../apply-policy.ts";
+import { applyModelPolicy, applyWarm } from "../apply-policy.ts";
 import type { HttpDeps } from "../deps.ts";
 import { MAX_JSON_BODY } from "../deps.ts";
 import { json, readJsonObject } from "../respond.ts";
@@ -47,7 +47,7 @@ export function policyRoutes(d: HttpDeps, s: SchedulingDeps) {
       if (!v || v.modelId !== m.id) throw notFound(`Version ${params.id} not found for model ${params.owner}/${params.name}`);
       d.catalog.clearSetupFailure(v.id);
       d.scheduler.retry(v.id);
-      d.scheduler.setWarm(s.policies.warmSpecs());
+      applyWarm(d, s);
       return json({ model: `${params.owner}/${params.name}`, version: v.id, setup_error: null, previous_error: v.setupError });
     });
 }
