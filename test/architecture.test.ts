@@ -8,7 +8,8 @@ const ROOT = resolve(import.meta.dir, "..");
 
 /** layer → layers (or packages) its runtime imports may reach. Mirrors docs/architecture.md. */
 const RULES: Record<string, string[]> = {
-  "server/contract": ["server/contract"],
+  // elysia for `t` only (checked below): the wire schemas are plain JSON Schema values.
+  "server/contract": ["server/contract", "elysia"],
   "server/config": ["server/contract"],
   "server/errors": ["server/contract"],
   "server/log": [],
@@ -72,6 +73,19 @@ describe("architecture", () => {
 
   it("every runtime import follows the table in docs/architecture.md", () => {
     expect(violations).toEqual([]);
+  });
+
+  it("server/contract takes only `t` (and types) from elysia", () => {
+    const bad: string[] = [];
+    for (const file of sourceFiles(join(ROOT, "server/contract"))) {
+      const src = readFileSync(file, "utf8");
+      for (const m of src.matchAll(/^import\s+(type\s+)?([^;]*?)\s+from\s+["']elysia(\/[^"']*)?["']/gm)) {
+        if (m[1]) continue;
+        const names = /^\{([^}]*)\}$/.exec(m[2].trim())?.[1].split(",").map((n) => n.trim()).filter((n) => n && !n.startsWith("type "));
+        if (m[3] || !names || names.some((n) => n !== "t")) bad.push(`${relative(ROOT, file)}: ${m[0]}`);
+      }
+    }
+    expect(bad).toEqual([]);
   });
 
   it("the check itself catches a forbidden import", () => {

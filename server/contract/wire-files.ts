@@ -1,0 +1,21 @@
+// Wire shapes of the Files API object and the webhook signing secret (replicate-api §2.4, §7.3).
+import { t } from "elysia";
+import { Int, orNull, Timestamp } from "./wire-common.ts";
+
+/** Python 1.x requires every field but expires_at. */
+export const FileObject = t.Object({
+  id: t.String(),
+  name: t.String(),
+  content_type: t.String(),
+  size: Int({ minimum: 0 }),
+  etag: t.String(),
+  checksums: t.Record(t.String(), t.String()),
+  metadata: t.Record(t.String(), t.Unknown()),
+  created_at: Timestamp,
+  expires_at: t.Optional(orNull(Timestamp)),
+  urls: t.Object({ get: t.String() }, { additionalProperties: t.String() }),
+});
+
+export const WebhookSecret = t.Object({
+  key: t.String({ pattern: "^whsec_[A-Za-z0-9+/=]+$", description: "whsec_<base64>; exactly one underscore" }),
+});

@@ -1,0 +1,67 @@
+// Wire shapes of models and versions, and the bodies that create, change or import them (replicate-api §2.2, §2.3, §4).
+import { t } from "elysia";
+import { HttpUrl, Int, orNull, Timestamp } from "./wire-common.ts";
+import { Prediction } from "./wire-prediction.ts";
+
+/** Python 1.x requires id, created_at, a non-null cog_version and a dict openapi_schema. */
+export const Version = t.Object({
+  id: t.String({ description: "the image's content digest, 64 hex" }),
+  created_at: Timestamp,
+  cog_version: t.String(),
+  openapi_schema: t.Record(t.String(), t.Unknown(), { description: "the image's Cog OpenAPI schema (Input, Output)" }),
+  image: t.Optional(t.String({ description: "modelhub: the Docker image reference the version was imported from" })),
+});
+
+export const Visibility = t.Union([t.Literal("public"), t.Literal("private")]);
+
+/** Python 1.x requires url, owner, name, visibility and an integer run_count; the rest may be null. */
+export const Model = t.Object({
+  url: t.String({ description: "absolute URL of the model's web page" }),
+  owner: t.String(),
+  name: t.String(),
+  description: orNull(t.String()),
+  visibility: Visibility,
+  github_url: orNull(t.String()),
+  paper_url: orNull(t.String()),
+  license_url: orNull(t.String()),
+  cover_image_url: orNull(t.String()),
+  run_count: Int({ minimum: 0 }),
+  is_official: t.Boolean(),
+  default_example: orNull(Prediction),
+  latest_version: orNull(Version),
+  created_at: Timestamp,
+  hardware: orNull(t.String({ description: "modelhub: the SKU (GET /v1/hardware) this model runs on; null when no run policy is mounted" })),
+});
+
+const Hardware = t.String({ minLength: 1, maxLength: 64, description: "a SKU from GET /v1/hardware" });
+const Text = (max: number) => t.String({ maxLength: max });
+
+export const ModelCreate = t.Object({
+  owner: t.String({ minLength: 1, maxLength: 100 }),
+  name: t.String({ minLength: 1, maxLength: 100 }),
+  visibility: t.Optional(Visibility),
+  hardware: t.Optional(Hardware),
+  description: t.Optional(orNull(Text(5000))),
+  github_url: t.Optional(orNull(HttpUrl)),
+  paper_url: t.Optional(orNull(HttpUrl)),
+  license_url: t.Optional(orNull(HttpUrl)),
+  cover_image_url: t.Optional(orNull(HttpUrl)),
+  readme: t.Optional(orNull(Text(200_000))),
+});
+
+/** Any subset; null clears a field. Unknown fields (weights_url) are ignored, as the spec recommends. */
+export const ModelUpdate = t.Object({
+  visibility: t.Optional(Visibility),
+  hardware: t.Optional(Hardware),
+  description: t.Optional(orNull(Text(5000))),
+  github_url: t.Optional(orNull(HttpUrl)),
+  paper_url: t.Optional(orNull(HttpUrl)),
+  license_url: t.Optional(orNull(HttpUrl)),
+  cover_image_url: t.Optional(orNull(HttpUrl)),
+  readme: t.Optional(orNull(Text(200_000))),
+});
+
+/** modelhub extension: import a local Cog image as a version. */
+export const VersionImport = t.Object({
+  image: t.String({ minLength: 1, maxLength: 512, description: "a local Docker image reference, e.g. acme/hello:latest" }),
+});

@@ -1,0 +1,53 @@
+// Wire shape of a prediction and the body that creates one (replicate-api §2.1, §3.1).
+import { t } from "elysia";
+import { orNull, Timestamp } from "./wire-common.ts";
+
+export const PredictionStatus = t.Union(
+  [t.Literal("starting"), t.Literal("processing"), t.Literal("succeeded"), t.Literal("failed"), t.Literal("canceled")],
+  { description: "never `aborted`: Python 1.x rejects it and JS would poll forever" },
+);
+
+export const WebhookEvent = t.Union([t.Literal("start"), t.Literal("output"), t.Literal("logs"), t.Literal("completed")]);
+
+/** Python 1.x requires id, model, version and status; urls is Dict[str, str], so no null values. */
+export const Prediction = t.Object({
+  id: t.String(),
+  model: t.String({ description: "owner/name" }),
+  version: t.String(),
+  status: PredictionStatus,
+  input: t.Record(t.String(), t.Unknown()),
+  output: t.Optional(t.Unknown()),
+  logs: t.Optional(orNull(t.String())),
+  error: t.Optional(orNull(t.String())),
+  data_removed: t.Optional(t.Boolean()),
+  source: t.Optional(t.Union([t.Literal("api"), t.Literal("web")])),
+  created_at: Timestamp,
+  started_at: t.Optional(orNull(Timestamp)),
+  completed_at: t.Optional(orNull(Timestamp)),
+  deadline: t.Optional(orNull(Timestamp)),
+  deployment: t.Optional(orNull(t.String())),
+  webhook: t.Optional(orNull(t.String())),
+  webhook_events_filter: t.Optional(orNull(t.Array(WebhookEvent))),
+  metrics: t.Optional(t.Record(t.String(), t.Number())),
+  urls: t.Object(
+    {
+      get: t.String(),
+      cancel: t.String(),
+      web: t.Optional(t.String()),
+      stream: t.Optional(t.String({ description: "Server-Sent Events; a capability URL that needs no auth" })),
+    },
+    { additionalProperties: t.String() },
+  ),
+});
+
+export const PredictionCreate = t.Object({
+  version: t.String({ description: "a version id, owner/name or owner/name:id" }),
+  input: t.Record(t.String(), t.Unknown()),
+  webhook: t.Optional(t.String()),
+  webhook_completed: t.Optional(t.String({ description: "legacy alias of webhook" })),
+  webhook_events_filter: t.Optional(t.Array(WebhookEvent)),
+  stream: t.Optional(t.Boolean({ description: "deprecated and ignored; every prediction has urls.stream" })),
+});
+
+/** POST /v1/models/{owner}/{name}/predictions and deployments: the same body without `version`. */
+export const PredictionCreateByName = t.Omit(PredictionCreate, ["version"]);
