@@ -11,7 +11,39 @@ export interface ModelRow {
   description: string | null;
   visibility: "public" | "private";
   created_at: string;
+  github_url: string | null;
+  paper_url: string | null;
+  license_url: string | null;
+  cover_image_url: string | null;
+  readme: string | null;
 }
+
+/** The fields a user may set on a model; null clears one, undefined leaves it as it is. */
+export interface ModelFields {
+  description?: string | null;
+  visibility?: "public" | "private";
+  github_url?: string | null;
+  paper_url?: string | null;
+  license_url?: string | null;
+  cover_image_url?: string | null;
+  readme?: string | null;
+}
+
+const EDITABLE = ["description", "visibility", "github_url", "paper_url", "license_url", "cover_image_url", "readme"] as const;
+
+export type ModelSort = "model_created_at" | "latest_version_created_at";
+
+/** Keyset position after the last row of a page: its sort key and id. */
+export interface ModelCursor {
+  key: string;
+  id: number;
+}
+
+// The sort key per sort. A model without versions sorts as "" (oldest) so it still has a position.
+const SORT_KEY: Record<ModelSort, string> = {
+  model_created_at: "m.created_at",
+  latest_version_created_at: "COALESCE((SELECT MAX(v.created_at) FROM versions v WHERE v.model_id = m.id), '')",
+};
 
 export interface VersionRow {
   id: string;
@@ -65,20 +97,21 @@ export class Catalog {
     };
   }
 
-  createModel(owner: string, name: string, fields: { description?: string | null; visibility?: "public" | "private" } = {}): ModelRow {
+  createModel(owner: string, name: string, fields: ModelFields = {}): ModelRow {
     parseModelName(`${owner}/${name}`);
     if (this.findModel(owner, name)) throw conflict(`Model ${owner}/${name} already exists`);
     this.db
-      .query("INSERT INTO models (owner, name, description, visibility, created_at) VALUES (?, ?, ?, ?, ?)")
-      .run(owner, name, fields.description ?? null, fields.visibility ?? "public", new Date().toISOString());
+      .query(
+        `INSERT INTO models (owner, name, created_at, ${EDITABLE.join(", ")}) VALUES (?, ?, ?, ${EDITABLE.map(() => "?").join(", ")})`,
+      )
+      .run(owner, name, new Date().toISOString(), ...EDITABLE.map((k) => (k === "visibility" ? (fields.visibility ?? "public") : (fields[k] ?? null))));
     return this.findModel(owner, name)!;
   }
 
-  updateModel(owner: string, name: string, fields: { description?: string | null; visibility?: "public" | "private" }): ModelRow {
+  updateModel(owner: string, name: string, fields: ModelFields): ModelRow {
     const m = this.getModel(owner, name);
-    this.db
-      .query("UPDATE models SET description = ?, visibility = ? WHERE id = ?")
-      .run(fields.description !== undefined ? fields.description : m.description, fields.visibility ?? m.visibility, m.id);
+    const keys = EDITABLE.filter((k) => fields[k] !== undefined && !(k === "visibility" && fields[k] === null));
+    if (keys.length) this.db.query(`UPDATE models SET ${keys.map((k) => `${k} = ?`).join(", ")} WHERE id = ?`).run(...keys.map((k) => fields[k] ?? null), m.id);
     return this.getModel(owner, name);
   }
 
@@ -92,21 +125,47 @@ export class Catalog {
     return m;
   }
 
-  /** Newest first by (created_at, id); `after` is the last row of the previous page. */
-  listModels(limit: number, after?: { createdAt: string; id: number }, search?: string): ModelRow[] {
+  /**
+   * One page of models ordered by (sort key, id), newest first unless `direction` is "asc".
+   * `after` is the cursor of the previous page's last row; `search` matches owner/name, description
+   * and readme (case-insensitive substring); `owner` keeps one owner's models.
+   */
+  listModels(
+    limit: number,
+    opts: { after?: ModelCursor; search?: string; owner?: string; sort?: ModelSort; direction?: "asc" | "desc" } = {},
+  ): (ModelRow & { sort_key: string })[] {
+    const key = SORT_KEY[opts.sort ?? "model_created_at"];
+    const dir = opts.direction === "asc" ? "ASC" : "DESC";
+    const cmp = dir === "ASC" ? ">" : "<";
     const where: string[] = [];
     const args: (string | number)[] = [];
-    if (after) {
-      where.push("(created_at < ? OR (created_at = ? AND id < ?))");
-      args.push(after.createdAt, after.createdAt, after.id);
+    if (opts.after) {
+      where.push(`(${key} ${cmp} ? OR (${key} = ? AND m.id ${cmp} ?))`);
+      args.push(opts.after.key, opts.after.key, opts.after.id);
     }
-    if (search) {
-      where.push("(owner || '/' || name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')");
-      const pat = `%${search.replace(/[\\%_]/g, (c) => "\\" + c)}%`;
-      args.push(pat, pat);
+    if (opts.search) {
+      const pat = `%${opts.search.replace(/[\\%_]/g, (c) => "\\" + c)}%`;
+      where.push("(m.owner || '/' || m.name LIKE ? ESCAPE '\\' OR m.description LIKE ? ESCAPE '\\' OR m.readme LIKE ? ESCAPE '\\')");
+      args.push(pat, pat, pat);
     }
-    const sql = `SELECT * FROM models ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY created_at DESC, id DESC LIMIT ?`;
-    return this.db.query(sql).all(...args, limit) as ModelRow[];
+    if (opts.owner !== undefined) {
+      where.push("m.owner = ?");
+      args.push(opts.owner);
+    }
+    const sql = `SELECT m.*, ${key} AS sort_key FROM models m ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY sort_key ${dir}, m.id ${dir} LIMIT ?`;
+    return this.db.query(sql).all(...args, limit) as (ModelRow & { sort_key: string })[];
+  }
+
+  /** Owners with their model counts, alphabetically, after `after` (exclusive). */
+  listOwners(limit: number, after?: string): { owner: string; models: number }[] {
+    return this.db
+      .query(`SELECT owner, COUNT(*) AS models FROM models ${after !== undefined ? "WHERE owner > ?" : ""} GROUP BY owner ORDER BY owner LIMIT ?`)
+      .all(...(after !== undefined ? [after, limit] : [limit])) as { owner: string; models: number }[];
+  }
+
+  countModels(owner?: string): number {
+    const r = (owner === undefined ? this.db.query("SELECT COUNT(*) AS n FROM models").get() : this.db.query("SELECT COUNT(*) AS n FROM models WHERE owner = ?").get(owner)) as { n: number };
+    return r.n;
   }
 
   deleteModel(owner: string, name: string): void {
@@ -159,8 +218,27 @@ export class Catalog {
     return rows.map((r) => this.toVersion(r));
   }
 
+  /** One page of a model's versions, newest first; `after` is the previous page's last (created_at, rowid). */
+  listVersionsPage(modelId: number, limit: number, after?: { createdAt: string; rowid: number }): (Version & { rowid: number })[] {
+    const rows = this.db
+      .query(
+        `SELECT v.*, v.rowid AS rowid, m.owner, m.name FROM versions v JOIN models m ON m.id = v.model_id WHERE v.model_id = ?
+         ${after ? "AND (v.created_at < ? OR (v.created_at = ? AND v.rowid < ?))" : ""} ORDER BY v.created_at DESC, v.rowid DESC LIMIT ?`,
+      )
+      .all(...(after ? [modelId, after.createdAt, after.createdAt, after.rowid, limit] : [modelId, limit])) as (VersionRow & {
+      owner: string;
+      name: string;
+      rowid: number;
+    })[];
+    return rows.map((r) => ({ ...this.toVersion(r), rowid: r.rowid }));
+  }
+
+  /** Reads one row, not the whole history: model lists call it once per model. */
   latestVersion(modelId: number): Version | null {
-    return this.listVersions(modelId)[0] ?? null;
+    const row = this.db
+      .query("SELECT v.*, m.owner, m.name FROM versions v JOIN models m ON m.id = v.model_id WHERE v.model_id = ? ORDER BY v.created_at DESC, v.rowid DESC LIMIT 1")
+      .get(modelId) as (VersionRow & { owner: string; name: string }) | null;
+    return row ? this.toVersion(row) : null;
   }
 
   deleteVersion(id: string): void {

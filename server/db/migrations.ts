@@ -133,6 +133,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX predictions_stream_token ON predictions(stream_token);
     `,
   },
+  {
+    version: 4,
+    name: "model links and readme, run counts by model",
+    sql: `
+      ALTER TABLE models ADD COLUMN github_url TEXT;
+      ALTER TABLE models ADD COLUMN paper_url TEXT;
+      ALTER TABLE models ADD COLUMN license_url TEXT;
+      ALTER TABLE models ADD COLUMN cover_image_url TEXT;
+      ALTER TABLE models ADD COLUMN readme TEXT;          -- markdown, served by GET /v1/models/{o}/{n}/readme
+      -- run_count on every model in a list, and a model's runs newest first, without a table scan.
+      CREATE INDEX IF NOT EXISTS predictions_model_created ON predictions(model, created_at DESC);
+    `,
+  },
 ];
 
 export function migrate(db: Database): number {
