@@ -1,12 +1,17 @@
 // createApp(deps): the Elysia app with every route mounted and one error handler. No side effects,
 // so tests can call app.handle() on it.
 import { Elysia } from "elysia";
+import { MULTIPART_OVERHEAD, rejectOversized } from "./http/body-limit.ts";
 import type { HttpDeps } from "./http/deps.ts";
 import { toProblemResponse } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
 import { instanceRoutes } from "./http/instances.ts";
+import { openApiRoutes } from "./http/openapi.ts";
+import { type MountedRoute, noRouteResponse } from "./http/route-table.ts";
 import type { SchedulingDeps } from "./http/scheduling-deps.ts";
 import { uiRoutes } from "./http/ui.ts";
+import { accountRoutes } from "./http/v1/account.ts";
+import { collectionRoutes } from "./http/v1/collections.ts";
 import { deploymentRoutes } from "./http/v1/deployments.ts";
 import { fileRoutes } from "./http/v1/files.ts";
 import { hardwareRoutes } from "./http/v1/hardware.ts";
@@ -15,13 +20,25 @@ import { policyRoutes } from "./http/v1/policy.ts";
 import { predictionRoutes } from "./http/v1/predictions.ts";
 import { streamRoutes } from "./http/v1/streams.ts";
 import { webhookRoutes } from "./http/v1/webhooks.ts";
+import { parseByteSize } from "./runtime/docker.ts";
 
 /** `scheduling` mounts policy, deployments, hardware and instances; tests of other routes may leave it out. */
 export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
-  const app = new Elysia()
-    .onError(({ error, code }) => toProblemResponse(error, code, deps.logger))
+  const limits = { json: parseByteSize(deps.config.maxBodySize), multipart: parseByteSize(deps.config.maxFileSize) + MULTIPART_OVERHEAD };
+  // strictPath: /v1/models/ is a 404 that names /v1/models, never a silent alias or a redirect
+  // (httpx does not follow redirects).
+  // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.
+  const routes = (): MountedRoute[] => app.routes;
+  const app = new Elysia({ strictPath: true })
+    .onRequest(({ request }) => rejectOversized(request, limits))
+    .onError(({ error, code, request, path }) =>
+      code === "NOT_FOUND" ? noRouteResponse(request.method, path, routes()) : toProblemResponse(error, code, deps.logger),
+    )
     .use(healthRoutes(deps))
-    .use(modelRoutes(deps))
+    .use(openApiRoutes(deps, routes))
+    .use(accountRoutes(deps))
+    .use(collectionRoutes(deps, scheduling))
+    .use(modelRoutes(deps, scheduling))
     .use(predictionRoutes(deps))
     .use(streamRoutes(deps))
     .use(fileRoutes(deps))

@@ -33,6 +33,9 @@ export interface Config {
   maxFileSize: string;
   maxLogSize: string;
   inlineInputSize: string;
+  retentionDays: number;
+  maxBodySize: string;
+  username: string;
 }
 
 export const SETTINGS: readonly Setting[] = [
@@ -68,6 +71,12 @@ export const SETTINGS: readonly Setting[] = [
     description: "logs kept per prediction; beyond it the head and the last lines are kept (e.g. 1m)" },
   { key: "inlineInputSize", flag: "--inline-input-size", env: "MODELHUB_INLINE_INPUT_SIZE", type: "string", default: "32k", scope: "serve",
     description: "uploaded files up to this size reach the container inline as data URLs; larger ones by URL" },
+  { key: "retentionDays", flag: "--retention-days", env: "MODELHUB_RETENTION_DAYS", type: "number", default: 30, scope: "serve",
+    description: "days finished predictions (with their logs and output files) are kept before they are deleted; 0 = keep forever" },
+  { key: "maxBodySize", flag: "--max-body-size", env: "MODELHUB_MAX_BODY_SIZE", type: "string", default: "100m", scope: "serve",
+    description: "largest JSON request body (inputs with inline data URLs included); larger ones get 413 (uploads: --max-file-size)" },
+  { key: "username", flag: "--username", env: "MODELHUB_USERNAME", type: "string", default: "", scope: "serve",
+    description: "account name GET /v1/account reports (default: the user running modelhub)" },
   { key: "logLevel", flag: "--log-level", env: "MODELHUB_LOG_LEVEL", type: "string", default: "info", scope: "serve",
     description: "debug, info, warn or error" },
   { key: "url", flag: "--url", env: "MODELHUB_URL", type: "string", default: "http://127.0.0.1:5100", scope: "client",
@@ -110,6 +119,10 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Recor
   if (cfg.port < 0 || cfg.port > 65535) throw new ConfigError(`--port must be between 0 and 65535, got ${cfg.port}`);
   cfg.publicUrl = cfg.publicUrl.replace(/\/+$/, "");
   cfg.url = cfg.url.replace(/\/+$/, "");
+  if (cfg.retentionDays < 0) throw new ConfigError(`--retention-days must be 0 (keep forever) or more, got ${cfg.retentionDays}`);
+  // The one local account: named after the user running modelhub, shaped like a model owner.
+  const user = cfg.username || env.USER || env.USERNAME || env.LOGNAME || "local";
+  cfg.username = user.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[-._]+|[-._]+$/g, "").slice(0, 100) || "local";
   return Object.freeze(cfg);
 }
 

@@ -18,6 +18,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { CallbackRegistry } from "./predictions/callbacks.ts";
 import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
+import { Retention } from "./predictions/retention.ts";
 import { PredictionStore } from "./predictions/store.ts";
 import { bridgeGateway } from "./runtime/bridge-gateway.ts";
 import { DockerRuntime, parseByteSize } from "./runtime/docker.ts";
@@ -125,6 +126,8 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     userAgent: `modelhub/${opts.version ?? "dev"}`,
   });
   webhooks.attach(events);
+  // Finished predictions older than --retention-days go, with their output files.
+  const retention = new Retention({ db, logger, days: config.retentionDays, deleteFiles: (id) => void files.deleteForPrediction(id) });
 
   await reconcile(store, logger);
   await adoptLeftovers(scheduler, runtime, owner, (pool, versionId) => {
@@ -132,11 +135,12 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     return spec && predictions.withContainerCmd(spec);
   }, logger);
   void scheduler.watchEvents();
+  retention.start();
 
   const version = opts.version ?? "dev";
   const app = createApp({ config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version, files, webhookSecrets }, { policies, deployments, inventory: gpus });
   // Bun's own cap (128 MB) would answer larger uploads with a bare 413 before our clear one.
-  app.listen({ hostname: config.host, port: config.port, idleTimeout: 0, maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2) });
+  app.listen({ hostname: config.host, port: config.port, idleTimeout: 0, maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2, parseByteSize(config.maxBodySize) + 1024 ** 2) });
   const server = app.server!;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   logger.info("modelhub listening", { url, dataDir });
@@ -152,6 +156,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
       logger.info("shutting down");
       await app.stop(true).catch(() => {});
       webhooks.close();
+      await retention.stop();
       await scheduler.close();
       await callbackListener?.stop();
       predictions.close();

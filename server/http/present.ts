@@ -1,5 +1,4 @@
 // Turns domain records into Replicate-shaped JSON with absolute URLs on the public origin.
-import type { ModelRow, Version } from "../catalog/catalog.ts";
 import type { FileRecord } from "../files/store.ts";
 import type { PredictionRecord } from "../predictions/store.ts";
 
@@ -76,28 +75,6 @@ export function presentPrediction(p: PredictionRecord, origin: string): Predicti
   return out;
 }
 
-export function presentVersion(v: Version) {
-  return { id: v.id, created_at: v.createdAt, cog_version: v.cogVersion, openapi_schema: v.openapiSchema };
-}
-
-export function presentModel(m: ModelRow, latest: Version | null, runCount: number, origin: string) {
-  return {
-    url: `${origin}/${m.owner}/${m.name}`,
-    owner: m.owner,
-    name: m.name,
-    description: m.description,
-    visibility: m.visibility,
-    github_url: null,
-    paper_url: null,
-    license_url: null,
-    run_count: runCount,
-    cover_image_url: null,
-    is_official: false,
-    default_example: null,
-    latest_version: latest ? presentVersion(latest) : null,
-    created_at: m.created_at,
-  };
-}
 
 /** A Files API object: every field Python 1.x requires (id, name, content_type, size, etag, checksums, metadata, created_at, urls). */
 export function presentFile(f: FileRecord, origin: string) {

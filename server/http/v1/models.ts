@@ -1,82 +1,174 @@
-// /v1/models: list, get, create, delete models; list, get, import (modelhub extension) and delete versions.
+// /v1/models: list (cursor pages), QUERY search, create, get, update, delete, readme; versions list,
+// get, delete, and import (modelhub extension). Bodies are checked against server/contract/wire-model.ts.
 import { Elysia } from "elysia";
+import type { ModelCursor, ModelFields, ModelSort } from "../../catalog/catalog.ts";
 import { importImage } from "../../catalog/import-image.ts";
-import { invalidInput, notFound } from "../../errors.ts";
+import type { ModelPolicy } from "../../catalog/policy.ts";
+import { ModelCreate, ModelUpdate, VersionImport } from "../../contract/wire-model.ts";
+import { badRequest, invalidInput, notFound } from "../../errors.ts";
+import { parseHardware } from "../../runtime/hardware.ts";
+import { applyModelPolicy, applyWarm } from "../apply-policy.ts";
+import { readBody } from "../body.ts";
 import type { HttpDeps } from "../deps.ts";
 import { MAX_JSON_BODY } from "../deps.ts";
-import { presentModel, presentVersion } from "../present.ts";
-import { decodeCursor, encodeCursor, json, noContent, originOf, readJsonObject } from "../respond.ts";
+import { modelJson, presentVersion } from "../present-catalog.ts";
+import { decodeCursor, encodeCursor, json, noContent, originOf } from "../respond.ts";
+import type { SchedulingDeps } from "../scheduling-deps.ts";
 
-const PAGE = 100;
+/** Replicate's page size. */
+export const PAGE = 100;
+/** A search is a few words typed by a person; a longer body is a mistake, not a query. */
+export const MAX_QUERY_CHARS = 1000;
 
-export function modelRoutes(d: HttpDeps) {
+const SORTS: readonly ModelSort[] = ["model_created_at", "latest_version_created_at"];
+
+/** Everything needed to continue a listing, so `next` is one opaque, followable URL (also for QUERY searches). */
+interface ListCursor {
+  k: string; // sort key of the last row
+  i: number; // its id
+  q?: string; // search text
+  s?: ModelSort;
+  d?: "asc" | "desc";
+}
+
+function listOptions(url: URL): { sort?: ModelSort; direction?: "asc" | "desc" } {
+  const sort = url.searchParams.get("sort_by");
+  const dir = url.searchParams.get("sort_direction");
+  const errors = [];
+  if (sort !== null && !SORTS.includes(sort as ModelSort))
+    errors.push({ field: "sort_by", rule: "enum", message: `must be one of ${SORTS.join(", ")}` });
+  if (dir !== null && dir !== "asc" && dir !== "desc") errors.push({ field: "sort_direction", rule: "enum", message: "must be asc or desc" });
+  if (errors.length) throw invalidInput(`Invalid query: ${errors.map((e) => `${e.field} ${e.message}`).join("; ")}`, errors);
+  return { sort: (sort as ModelSort | null) ?? undefined, direction: (dir as "asc" | "desc" | null) ?? undefined };
+}
+
+/**
+ * The search text of a QUERY body. Python sends it raw; the JS client JSON-encodes it even as
+ * text/plain (`"llama"` with the quotes), so a body that is one JSON string is unwrapped.
+ */
+export function searchText(raw: string): string {
+  const s = raw.trim();
+  if (s.length >= 2 && s.startsWith('"') && s.endsWith('"'))
+    try {
+      const v: unknown = JSON.parse(s);
+      if (typeof v === "string") return v.trim();
+    } catch {
+      // not JSON after all: search for it as typed
+    }
+  return s;
+}
+
+/** The `hardware` of a create or update as a policy change, checked against this machine's GPUs. */
+function hardwarePolicy(sku: string, s: SchedulingDeps | undefined): Partial<ModelPolicy> | null {
+  const sel = parseHardware(sku);
+  const bad = (message: string) => invalidInput(`Invalid request body: hardware ${message}`, [{ field: "hardware", rule: "enum", message }]);
+  if (!sel) throw bad(`"${sku}" is not a hardware SKU; GET /v1/hardware lists them (cpu, gpu-1x, gpu-0, …)`);
+  if (!s) return null;
+  const have = s.inventory.gpus.map((g) => g.index);
+  const missing = (sel.pinned ?? []).filter((i) => !have.includes(i));
+  if (missing.length) throw bad(`names GPU ${missing.join(", ")}, which this machine does not have (GET /v1/hardware lists what it has)`);
+  if (sel.gpus > have.length) throw bad(`asks for ${sel.gpus} GPUs; this machine has ${have.length}`);
+  return sel.pinned ? { gpus: null, pinnedGpus: sel.pinned } : { gpus: sel.gpus, pinnedGpus: null };
+}
+
+/** Keeps the model fields of a checked body, dropping `hardware` and anything unknown. */
+function modelFields(b: Record<string, unknown>): ModelFields {
+  const out: Record<string, unknown> = {};
+  for (const k of ["description", "visibility", "github_url", "paper_url", "license_url", "cover_image_url", "readme"] as const) if (k in b) out[k] = b[k];
+  return out as ModelFields;
+}
+
+export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
   const origin = (r: Request) => originOf(r, d.config.publicUrl);
-  const modelJson = (r: Request, owner: string, name: string) => {
+  const get = (r: Request, owner: string, name: string) => modelJson(d, s, d.catalog.getModel(owner, name), origin(r));
+  const versionOf = (owner: string, name: string, id: string) => {
     const m = d.catalog.getModel(owner, name);
-    return presentModel(m, d.catalog.latestVersion(m.id), d.predictionStore.countByModel(`${owner}/${name}`), origin(r));
+    const v = d.catalog.findVersion(id);
+    if (!v || v.modelId !== m.id) throw notFound(`Version ${id} not found for model ${owner}/${name}`);
+    return v;
   };
+
+  /** One page of models; the cursor, when given, carries the search and sort of the first request. */
   const page = (request: Request, search?: string) => {
     const url = new URL(request.url);
-    const after = decodeCursor<{ c: string; i: number }>(url.searchParams.get("cursor"));
-    const rows = d.catalog.listModels(PAGE + 1, after && { createdAt: after.c, id: after.i }, search);
-    const more = rows.length > PAGE;
-    const results = rows.slice(0, PAGE).map((m) => presentModel(m, d.catalog.latestVersion(m.id), d.predictionStore.countByModel(`${m.owner}/${m.name}`), origin(request)));
-    const last = rows[PAGE - 1];
-    const next = more && last ? `${origin(request)}/v1/models?cursor=${encodeCursor({ c: last.created_at, i: last.id })}` : null;
-    return json({ next, previous: null, results });
+    const cur = decodeCursor<ListCursor>(url.searchParams.get("cursor"));
+    if (cur && ((cur.s !== undefined && !SORTS.includes(cur.s)) || (cur.d !== undefined && cur.d !== "asc" && cur.d !== "desc") || typeof cur.k !== "string"))
+      throw badRequest("Invalid cursor: follow the `next` URL of a previous page as it is");
+    const opts = cur ? { search: cur.q, sort: cur.s, direction: cur.d } : { search, ...listOptions(url) };
+    const after: ModelCursor | undefined = cur && { key: String(cur.k), id: Number(cur.i) };
+    const rows = d.catalog.listModels(PAGE + 1, { ...opts, after });
+    const last = rows.length > PAGE ? rows[PAGE - 1] : undefined;
+    const next = last
+      ? `${origin(request)}/v1/models?cursor=${encodeCursor({ k: last.sort_key, i: last.id, ...(opts.search ? { q: opts.search } : {}), ...(opts.sort ? { s: opts.sort } : {}), ...(opts.direction ? { d: opts.direction } : {}) })}`
+      : null;
+    return json({ next, previous: null, results: rows.slice(0, PAGE).map((m) => modelJson(d, s, m, origin(request))) });
   };
 
-  return new Elysia({ name: "v1-models" })
-    .get("/v1/models", ({ request }) => page(request))
-    .route("QUERY", "/v1/models", async ({ request }) => page(request, (await request.text()).trim()))
-    .post("/v1/models", async ({ request }) => {
-      const b = await readJsonObject(request, MAX_JSON_BODY);
-      if (typeof b.owner !== "string" || typeof b.name !== "string")
-        throw invalidInput("owner and name are required strings", [
-          { field: typeof b.owner !== "string" ? "owner" : "name", rule: "required", message: "is required" },
-        ]);
-      const visibility = b.visibility === "private" ? "private" : "public";
-      d.catalog.createModel(b.owner, b.name, { description: typeof b.description === "string" ? b.description : null, visibility });
-      return json(modelJson(request, b.owner, b.name), 201);
-    })
-    .get("/v1/models/:owner/:name", ({ request, params }) => json(modelJson(request, params.owner, params.name)))
-    .patch("/v1/models/:owner/:name", async ({ request, params }) => {
-      const b = await readJsonObject(request, MAX_JSON_BODY);
-      d.catalog.updateModel(params.owner, params.name, {
-        description: typeof b.description === "string" ? b.description : undefined,
-        visibility: b.visibility === "private" || b.visibility === "public" ? b.visibility : undefined,
-      });
-      return json(modelJson(request, params.owner, params.name));
-    })
-    .delete("/v1/models/:owner/:name", ({ params }) => {
-      d.catalog.deleteModel(params.owner, params.name);
-      return noContent();
-    })
-    .get("/v1/models/:owner/:name/versions", ({ params }) => {
-      const m = d.catalog.getModel(params.owner, params.name);
-      return json({ next: null, previous: null, results: d.catalog.listVersions(m.id).map(presentVersion) });
-    })
-    // modelhub extension: import a local Cog image as a new version of this model.
-    .post("/v1/models/:owner/:name/versions", async ({ request, params }) => {
-      const b = await readJsonObject(request, MAX_JSON_BODY);
-      if (typeof b.image !== "string")
-        throw invalidInput("image is required: a local Docker image reference such as acme/hello:latest", [
-          { field: "image", rule: "required", message: "is required" },
-        ]);
-      const { version, created } = await importImage(d.runtime, d.catalog, b.image, `${params.owner}/${params.name}`);
-      return json(presentVersion(version), created ? 201 : 200);
-    })
-    .get("/v1/models/:owner/:name/versions/:id", ({ params }) => {
-      const m = d.catalog.getModel(params.owner, params.name);
-      const v = d.catalog.getVersion(params.id);
-      if (v.modelId !== m.id) throw notFound(`Version ${params.id} not found for model ${params.owner}/${params.name}`);
-      return json(presentVersion(v));
-    })
-    .delete("/v1/models/:owner/:name/versions/:id", ({ params }) => {
-      const m = d.catalog.getModel(params.owner, params.name);
-      const v = d.catalog.getVersion(params.id);
-      if (v.modelId !== m.id) throw notFound(`Version ${params.id} not found for model ${params.owner}/${params.name}`);
-      d.catalog.deleteVersion(v.id);
-      return noContent();
-    });
+  return (
+    new Elysia({ name: "v1-models" })
+      .get("/v1/models", ({ request }) => page(request))
+      // QUERY with the search text as a text/plain body (both official clients' models.search).
+      .route("QUERY", "/v1/models", async ({ request }) => {
+        const q = searchText(await request.text());
+        if (q.length > MAX_QUERY_CHARS)
+          throw invalidInput(`Invalid search: the query is ${q.length} characters; the limit is ${MAX_QUERY_CHARS}`, [
+            { field: "query", rule: "maxLength", message: `must be at most ${MAX_QUERY_CHARS} characters` },
+          ]);
+        return page(request, q || undefined);
+      })
+      .post("/v1/models", async ({ request }) => {
+        const b = await readBody(request, ModelCreate, MAX_JSON_BODY);
+        // Checked before the model exists, so a bad SKU leaves nothing behind.
+        const policy = b.hardware !== undefined ? hardwarePolicy(b.hardware, s) : null;
+        const m = d.catalog.createModel(b.owner, b.name, modelFields(b));
+        if (policy && s) {
+          s.policies.update(m.owner, m.name, policy);
+          applyModelPolicy(d, s, m.id);
+        }
+        return json(modelJson(d, s, m, origin(request)), 201);
+      })
+      .get("/v1/models/:owner/:name", ({ request, params }) => json(get(request, params.owner, params.name)))
+      .patch("/v1/models/:owner/:name", async ({ request, params }) => {
+        const b = await readBody(request, ModelUpdate, MAX_JSON_BODY);
+        const m = d.catalog.getModel(params.owner, params.name);
+        const policy = b.hardware !== undefined ? hardwarePolicy(b.hardware, s) : null;
+        d.catalog.updateModel(m.owner, m.name, modelFields(b));
+        if (policy && s) {
+          s.policies.update(m.owner, m.name, policy);
+          applyModelPolicy(d, s, m.id);
+        }
+        return json(get(request, m.owner, m.name));
+      })
+      .delete("/v1/models/:owner/:name", ({ params }) => {
+        d.catalog.deleteModel(params.owner, params.name);
+        // Its policy and deployments went with it (foreign keys): stop keeping their containers warm.
+        if (s) applyWarm(d, s);
+        return noContent();
+      })
+      .get("/v1/models/:owner/:name/readme", ({ params }) => {
+        const m = d.catalog.getModel(params.owner, params.name);
+        return new Response(m.readme ?? "", { headers: { "content-type": "text/markdown; charset=utf-8" } });
+      })
+      .get("/v1/models/:owner/:name/versions", ({ request, params }) => {
+        const m = d.catalog.getModel(params.owner, params.name);
+        const after = decodeCursor<{ c: string; r: number }>(new URL(request.url).searchParams.get("cursor"));
+        const rows = d.catalog.listVersionsPage(m.id, PAGE + 1, after && { createdAt: String(after.c), rowid: Number(after.r) });
+        const last = rows.length > PAGE ? rows[PAGE - 1] : undefined;
+        const next = last ? `${origin(request)}/v1/models/${m.owner}/${m.name}/versions?cursor=${encodeCursor({ c: last.createdAt, r: last.rowid })}` : null;
+        return json({ next, previous: null, results: rows.slice(0, PAGE).map(presentVersion) });
+      })
+      // modelhub extension: import a local Cog image as a new version of this model.
+      .post("/v1/models/:owner/:name/versions", async ({ request, params }) => {
+        const b = await readBody(request, VersionImport, MAX_JSON_BODY);
+        const { version, created } = await importImage(d.runtime, d.catalog, b.image, `${params.owner}/${params.name}`);
+        return json(presentVersion(version), created ? 201 : 200);
+      })
+      .get("/v1/models/:owner/:name/versions/:id", ({ params }) => json(presentVersion(versionOf(params.owner, params.name, params.id))))
+      .delete("/v1/models/:owner/:name/versions/:id", ({ params }) => {
+        d.catalog.deleteVersion(versionOf(params.owner, params.name, params.id).id);
+        // A keep-warm pool follows the latest version, which may just have changed.
+        if (s) applyWarm(d, s);
+        return noContent();
+      })
+  );
 }

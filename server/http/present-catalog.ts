@@ -1,0 +1,60 @@
+// Models, versions and collections as Replicate-shaped JSON (the wire schemas in
+// server/contract/wire-model.ts and wire-account.ts), with absolute URLs on the public origin.
+import type { Static } from "elysia";
+import type { ModelRow, Version } from "../catalog/catalog.ts";
+import type { Collection, CollectionDetail } from "../contract/wire-account.ts";
+import type { Model, Version as VersionWire } from "../contract/wire-model.ts";
+import { hardwareSku } from "../runtime/hardware.ts";
+import type { HttpDeps } from "./deps.ts";
+import type { SchedulingDeps } from "./scheduling-deps.ts";
+
+export type ModelJson = Static<typeof Model>;
+export type VersionJson = Static<typeof VersionWire>;
+export type CollectionJson = Static<typeof Collection>;
+export type CollectionDetailJson = Static<typeof CollectionDetail>;
+
+export function presentVersion(v: Version): VersionJson {
+  return { id: v.id, created_at: v.createdAt, cog_version: v.cogVersion, openapi_schema: v.openapiSchema, image: v.image };
+}
+
+export function presentModel(m: ModelRow, x: { latest: Version | null; runCount: number; hardware: string | null; origin: string }): ModelJson {
+  return {
+    url: `${x.origin}/${m.owner}/${m.name}`,
+    owner: m.owner,
+    name: m.name,
+    description: m.description,
+    visibility: m.visibility,
+    github_url: m.github_url,
+    paper_url: m.paper_url,
+    license_url: m.license_url,
+    cover_image_url: m.cover_image_url,
+    run_count: x.runCount,
+    is_official: false,
+    default_example: null,
+    latest_version: x.latest ? presentVersion(x.latest) : null,
+    created_at: m.created_at,
+    hardware: x.hardware,
+  };
+}
+
+/**
+ * What a model runs on, as a hardware SKU: the run policy in force for its latest version (the
+ * image's build.gpu unless a policy or `hardware` says otherwise), or what was asked for before any
+ * version exists. Null without the scheduling routes (some tests), or with no choice made yet.
+ */
+export function hardwareOf(s: SchedulingDeps | undefined, m: ModelRow, latest: Version | null): string | null {
+  if (!s) return null;
+  if (latest) {
+    const e = s.policies.effective(latest);
+    return hardwareSku({ gpus: e.gpus, pinned: e.pinnedGpus.length ? e.pinnedGpus : null });
+  }
+  const p = s.policies.stored(m.id);
+  if (p.gpus === null && !p.pinnedGpus?.length) return null;
+  return hardwareSku({ gpus: p.gpus ?? p.pinnedGpus!.length, pinned: p.pinnedGpus?.length ? p.pinnedGpus : null });
+}
+
+/** presentModel with everything looked up: latest version, run count, hardware. */
+export function modelJson(d: HttpDeps, s: SchedulingDeps | undefined, m: ModelRow, origin: string): ModelJson {
+  const latest = d.catalog.latestVersion(m.id);
+  return presentModel(m, { latest, runCount: d.predictionStore.countByModel(`${m.owner}/${m.name}`), hardware: hardwareOf(s, m, latest), origin });
+}
