@@ -566,9 +566,13 @@ export class Scheduler {
       // (state is re-read: stop() may have run while we awaited)
       if ((inst.state as string) === "stopping" || this.closed) return; // stop() cleans up
       logger.warn("container setup failed", { model: spec.model, instance: inst.id, reason: failure.message });
+      // Remembered first, so nothing boots the same image meanwhile; the container is gone (and its GPUs
+      // free) before the waiting predictions hear about it, so a failed prediction leaves nothing behind.
+      inst.state = "stopping";
+      const pools = this.setupFailed(spec, failure);
+      await runtime.remove(inst.containerId).catch(() => {});
       this.forget(inst);
-      void runtime.remove(inst.containerId).catch(() => {});
-      this.setupFailed(spec, failure);
+      for (const pool of pools) this.failWaiters(pool, failure);
       this.pump();
       return;
     }
@@ -583,14 +587,13 @@ export class Scheduler {
   }
 
   /** Remembers a setup failure for every pool of the version and fails their queues with it. */
-  private setupFailed(spec: RunSpec, failure: SetupFailedError): void {
-    if (failure.message.includes("shutting down")) return;
+  /** Remembers a setup failure (catalog and every pool of the version); returns those pools. */
+  private setupFailed(spec: RunSpec, failure: SetupFailedError): Pool[] {
+    if (failure.message.includes("shutting down")) return [];
     this.deps.onSetupFailure(spec.versionId, failure.message, failure.logs);
-    for (const pool of this.pools.values()) {
-      if (pool.spec.versionId !== spec.versionId) continue;
-      pool.setupError = failure;
-      this.failWaiters(pool, failure);
-    }
+    const pools = [...this.pools.values()].filter((pool) => pool.spec.versionId === spec.versionId);
+    for (const pool of pools) pool.setupError = failure;
+    return pools;
   }
 
   private watchExit(inst: Instance): void {
