@@ -25,6 +25,8 @@ function matches(template: string, path: string): boolean {
 export function methodsFor(routes: readonly MountedRoute[], path: string): string[] {
   const out = new Set<string>();
   for (const r of routes) if (r.path !== "*" && matches(r.path, path)) out.add(r.method === "ALL" ? "*" : r.method);
+  // Bun answers HEAD for every GET route by itself.
+  if (out.has("GET")) out.add("HEAD");
   return [...out].sort();
 }
 

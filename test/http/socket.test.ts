@@ -106,6 +106,6 @@ describe("HTTP behaviour on the socket", () => {
   it("a wrong method is a 405 with Allow", async () => {
     const res = await fetch(`${base}/v1/account`, { method: "DELETE" });
     expectProblem(res, 405, await res.json());
-    expect(res.headers.get("allow")).toBe("GET");
+    expect(res.headers.get("allow")).toBe("GET, HEAD");
   });
 });
