@@ -6,6 +6,8 @@ import { newToken } from "./ids.ts";
 export class CallbackRegistry {
   /** http://host.docker.internal:<port>, set once the callback listener is up; null = none */
   base: string | null = null;
+  /** false once a container failed to call back: everything then takes the sync path */
+  reachable = true;
   private uploadTokenByVersion = new Map<string, string>();
   private versionByUploadToken = new Map<string, string>();
   private predictionByWebhookToken = new Map<string, string>();

@@ -72,6 +72,7 @@ interface Running {
   outputsMerged: number;
   /** container webhooks are merged one after another, in arrival order */
   merging: Promise<void>;
+  webhooksSeen: number;
   terminal?: { resolve(p: CogPrediction): void; promise: Promise<CogPrediction> };
 }
 
@@ -87,6 +88,14 @@ export interface StreamHandle {
 
 const DEFAULT_MAX_LOG_CHARS = 1_000_000;
 const LIVENESS_POLL_MS = 500;
+/**
+ * Cog sends its `start` webhook as soon as it accepts an async prediction. Silence this long means
+ * the container cannot reach the callback listener (a firewall on docker0, a wrong
+ * --callback-host): the prediction is moved to the sync path and so is every later one.
+ */
+const FIRST_WEBHOOK_TIMEOUT_MS = 5000;
+
+class CallbacksUnreachableError extends Error {}
 /**
  * Versions and run specs are looked up on every create; reading them from SQLite (and parsing the
  * schema JSON) was ~0.1 ms of the fast path. A change (re-import, setup failure, a policy edit)
@@ -185,7 +194,8 @@ export class PredictionService {
    */
   withContainerCmd(spec: RunSpec, v?: Version): RunSpec {
     const version = v ?? this.deps.catalog.findVersion(spec.versionId);
-    const upload = version && supportsAsync(version.cogVersion) ? this.deps.callbacks?.uploadUrl(version.id) : null;
+    const callbacks = this.deps.callbacks;
+    const upload = version && callbacks?.reachable && supportsAsync(version.cogVersion) ? callbacks.uploadUrl(version.id) : null;
     return upload ? { ...spec, cmd: ["python", "-m", "cog.server.http", "--upload-url", upload] } : spec;
   }
 
@@ -269,6 +279,7 @@ export class PredictionService {
       rawLogsSeen: 0,
       outputsMerged: 0,
       merging: Promise.resolve(),
+      webhooksSeen: 0,
     };
     this.running.set(rec.id, r);
     this.liveStreams.set(rec.streamToken, rec.id);
@@ -376,6 +387,7 @@ export class PredictionService {
     const id = this.deps.callbacks?.predictionForWebhookToken(token);
     const r = id ? this.running.get(id) : undefined;
     if (!r) throw notFound("No running prediction for this webhook");
+    r.webhooksSeen++;
     const reportedAt = performance.now();
     const terminal = body.status === "succeeded" || body.status === "failed" || body.status === "canceled";
     // The terminal state is merged by run() once every earlier webhook has been merged.
@@ -426,7 +438,7 @@ export class PredictionService {
     const filter = rec.webhookEventsFilter;
     const choice = choosePath({
       // An adopted container (from a previous run) has a stale --upload-url: file outputs must come inline.
-      asyncCapable: !!callbacks?.base && supportsAsync(version.cogVersion) && !(adopted && info.fileOutput),
+      asyncCapable: !!callbacks?.base && callbacks.reachable && supportsAsync(version.cogVersion) && !(adopted && info.fileOutput),
       iterator: info.iterator,
       clientWaits: r.clientWaits,
       streamSubscribers: r.streamSubscribers,
@@ -441,7 +453,14 @@ export class PredictionService {
     let released = false;
     try {
       const input = r.hasOwnFiles && this.deps.files ? await this.deps.files.containerInput(rec.input, rec.origin ?? "") : rec.input;
-      const result = choice.path === "sync" ? await this.callSync(rec, input, lease.baseUrl, r) : await this.callAsync(r, input, lease);
+      const result =
+        choice.path === "sync"
+          ? await this.callSync(rec, input, lease.baseUrl, r)
+          : await this.callAsyncOrFallBack(r, input, lease, version, (fresh) => {
+              lease = fresh;
+              r.baseUrl = fresh.baseUrl;
+              r.instanceId = fresh.instanceId;
+            });
       const predictMs = performance.now() - t0;
       // The container is free. With a queue, the next prediction goes to it while this one is
       // wrapped up; without one, releasing (and its bookkeeping) waits until this answer is out.
@@ -530,8 +549,14 @@ export class PredictionService {
           reject(new Error("the container is gone"));
         }
       }, LIVENESS_POLL_MS);
+      const silence = setTimeout(() => {
+        if (r.webhooksSeen > 0) return;
+        done();
+        reject(new CallbacksUnreachableError("no webhook from the container"));
+      }, FIRST_WEBHOOK_TIMEOUT_MS);
       const done = () => {
         clearInterval(watch);
+        clearTimeout(silence);
         r.abort.signal.removeEventListener("abort", onAbort);
       };
       r.abort.signal.addEventListener("abort", onAbort);
@@ -540,6 +565,37 @@ export class PredictionService {
         resolve(p);
       });
     });
+  }
+
+  /**
+   * The async path, or the sync one when the container turns out not to reach the callback
+   * listener. That container is left retrying a webhook it cannot deliver (busy for minutes), so
+   * it is replaced by one started without --upload-url, and the prediction runs there.
+   */
+  private async callAsyncOrFallBack(r: Running, input: Record<string, unknown>, lease: Lease, version: Version, swap: (fresh: Lease) => void): Promise<CogPrediction> {
+    try {
+      return await this.callAsync(r, input, lease);
+    } catch (err) {
+      if (!(err instanceof CallbacksUnreachableError)) throw err;
+      const callbacks = this.deps.callbacks!;
+      if (callbacks.reachable) {
+        callbacks.reachable = false;
+        this.specCache.clear();
+        this.deps.logger.warn(
+          "containers do not reach modelhub's callback listener: predictions now take the sync path (no live logs or streaming until the end). Allow traffic from the Docker bridge to the host, or set --callback-host",
+          { callbacks: callbacks.base },
+        );
+      }
+      if (r.webhookToken) callbacks.dropWebhook(r.webhookToken);
+      r.terminal = undefined;
+      r.path = "sync";
+      await cancelPrediction(lease.baseUrl, r.rec.id);
+      lease.release();
+      await this.deps.scheduler.restart(lease.instanceId, "its container could not reach modelhub's callback listener");
+      const fresh = await this.deps.scheduler.acquire(this.cachedSpec(version, r.rec.deployment), r.abort.signal, r.rec.id);
+      swap(fresh);
+      return this.callSync(r.rec, input, fresh.baseUrl, r);
+    }
   }
 
   private rejected(res: { kind: "invalid"; detail: unknown } | { kind: "error"; status: number; body: string }): CogPrediction {

@@ -177,3 +177,26 @@ describe.skipIf(!dockerTests)("predictions: live progress, streams, cancel, webh
     expect(q.body.source).toBe("api");
   }, T);
 });
+
+describe.skipIf(!dockerTests)("predictions: containers that cannot call back", () => {
+  let s: LiveServer;
+  beforeAll(async () => {
+    // Listening on loopback: containers reach host.docker.internal (the bridge gateway) and find nothing.
+    s = await startLiveServer({ "callback-host": "127.0.0.1" });
+    await s.addModel("modelhub-test/stream:latest", "deaf/stream");
+  }, T);
+  afterAll(async () => {
+    await s?.[Symbol.asyncDispose]();
+  });
+
+  it("moves to the sync path on a fresh container and still answers, then stays sync", async () => {
+    const first = await s.api("POST", "/v1/models/deaf/stream/predictions", { input: { prompt: "a b", count: 3 } }, { prefer: "wait" });
+    expect(first.body.status).toBe("succeeded");
+    expect(first.body.output).toEqual(["a", " b", " a"]);
+    const second = await s.api("POST", "/v1/models/deaf/stream/predictions", { input: { prompt: "c", count: 2 } }, { prefer: "wait" });
+    expect(second.body).toMatchObject({ status: "succeeded", output: ["c", " c"] });
+    // The SSE stream still replays everything (at the end, since nothing arrives live).
+    const text = await (await fetch(second.body.urls.stream)).text();
+    expect(text).toContain("event: done");
+  }, T);
+});
