@@ -208,12 +208,15 @@ export class Http1Client {
 
   private take(origin: string): Conn | null {
     const list = this.idle.get(origin);
+    if (!list) return null;
     const now = performance.now();
-    while (list?.length) {
+    while (list.length) {
       const c = list.pop()!;
       if (!c.closed && now - c.lastUsed < MAX_IDLE_MS) return c;
       c.destroy();
     }
+    // Containers come and go on new ports: forget origins with nothing kept.
+    this.idle.delete(origin);
     return null;
   }
 
