@@ -28,7 +28,7 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
   // strictPath: /v1/models/ is a 404 that names /v1/models, never a silent alias or a redirect
   // (httpx does not follow redirects).
   // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.
-  const routes = (): MountedRoute[] => app.routes;
+  const routes = (): MountedRoute[] => [...app.routes, ...uiRoutes];
   const app = new Elysia({ strictPath: true })
     .onRequest(({ request }) => rejectOversized(request, limits))
     .onError(({ error, code, request, path }) =>
@@ -45,5 +45,5 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
     .use(webhookRoutes(deps));
   if (scheduling)
     app.use(policyRoutes(deps, scheduling)).use(deploymentRoutes(deps, scheduling)).use(hardwareRoutes(scheduling)).use(instanceRoutes(deps, scheduling));
-  return app.use(uiRoutes());
+  return app;
 }

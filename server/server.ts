@@ -2,6 +2,7 @@
 // services, mounts the app, listens, reconciles work left from a previous run, and shuts down cleanly.
 import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
+import { uiPages } from "./http/ui.ts";
 import { Catalog } from "./catalog/catalog.ts";
 import { Deployments } from "./catalog/deployments.ts";
 import { Policies } from "./catalog/policy.ts";
@@ -140,8 +141,15 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   const version = opts.version ?? "dev";
   const app = createApp({ config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version, files, webhookSecrets }, { policies, deployments, inventory: gpus });
   // Bun's own cap (128 MB) would answer larger uploads with a bare 413 before our clear one.
-  app.listen({ hostname: config.host, port: config.port, idleTimeout: 0, maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2, parseByteSize(config.maxBodySize) + 1024 ** 2) });
-  const server = app.server!;
+  const server = Bun.serve({
+    hostname: config.host,
+    port: config.port,
+    idleTimeout: 0,
+    development: false,
+    maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2, parseByteSize(config.maxBodySize) + 1024 ** 2),
+    routes: uiPages, // the UI pages; everything else goes to the Elysia app
+    fetch: app.fetch,
+  });
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   logger.info("modelhub listening", { url, dataDir });
   origins.push(url, ...(["127.0.0.1", "0.0.0.0", "localhost"].includes(config.host) ? [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`] : []));
@@ -154,7 +162,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   const stop = () =>
     (stopping ??= (async () => {
       logger.info("shutting down");
-      await app.stop(true).catch(() => {});
+      await server.stop(true);
       webhooks.close();
       await retention.stop();
       await scheduler.close();

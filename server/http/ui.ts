@@ -1,7 +1,10 @@
-// Serves the web UI. The HTML import is bundled by Bun, so `bun build --compile` embeds it in the binary.
-import { Elysia } from "elysia";
+// The web UI pages. Bun bundles the HTML import (and `bun build --compile` embeds it in the binary);
+// they are served by Bun.serve's native routes in server.ts, ahead of the Elysia app, because an
+// HTML bundle only becomes a page (with its hashed script and style assets) that way.
 import index from "../../web/index.html";
+import type { MountedRoute } from "./route-table.ts";
 
-export function uiRoutes() {
-  return new Elysia({ name: "ui" }).get("/", index as unknown as Response);
-}
+export const uiPages = { "/": index };
+
+/** The same pages as routes, so the OpenAPI document and the 405 check know them. */
+export const uiRoutes: MountedRoute[] = Object.keys(uiPages).map((path) => ({ method: "GET", path }));

@@ -18,8 +18,10 @@ async function cli(args: string[], url: string) {
   return { code, out, err };
 }
 
-function containersOf(versionId: string): string[] {
-  const p = Bun.spawnSync(["docker", "ps", "-aq", "--filter", `label=dev.modelhub.version=${versionId}`]);
+/** Containers of this version started by the server `s` (other test files may run the same image). */
+function containersOf(versionId: string, s: LiveServer): string[] {
+  const owner = new Bun.CryptoHasher("sha256").update(s.dataDir).digest("hex").slice(0, 16);
+  const p = Bun.spawnSync(["docker", "ps", "-aq", "--filter", `label=dev.modelhub.version=${versionId}`, "--filter", `label=dev.modelhub.owner=${owner}`]);
   return p.stdout.toString().split("\n").filter(Boolean);
 }
 
@@ -72,11 +74,11 @@ describe.skipIf(!dockerTests)("foundation: one prediction end to end", () => {
     const again = await s.api("GET", `/v1/predictions/${p.id}`);
     expect(again.body).toEqual(p);
 
-    const containers = containersOf(versionId);
+    const containers = containersOf(versionId, s);
     expect(containers.length).toBe(1);
     const second = await s.api("POST", "/v1/predictions", { version: "demo/hello", input: { text: "again" } }, { prefer: "wait" });
     expect(second.body.output).toBe("hello again");
-    expect(containersOf(versionId)).toEqual(containers);
+    expect(containersOf(versionId, s)).toEqual(containers);
   });
 
   it("answers 422 naming the field before any container starts", async () => {
@@ -93,7 +95,7 @@ describe.skipIf(!dockerTests)("foundation: one prediction end to end", () => {
     expect(first.status).toBe("failed");
     expect(first.error).toContain("setup failed");
     expect(first.logs).toContain("Traceback");
-    expect(containersOf(versionId)).toEqual([]); // the failed container was cleaned up
+    expect(containersOf(versionId, s)).toEqual([]); // the failed container was cleaned up
 
     const t0 = performance.now();
     const second = (await s.api("POST", "/v1/predictions", { version: versionId, input: { text: "x" } }, { prefer: "wait" })).body;
@@ -101,7 +103,7 @@ describe.skipIf(!dockerTests)("foundation: one prediction end to end", () => {
     expect(second.error).toBe(first.error);
     expect(second.logs).toBe(first.logs);
     expect(second.started_at).toBeNull(); // never reached a container
-    expect(containersOf(versionId)).toEqual([]);
+    expect(containersOf(versionId, s)).toEqual([]);
     expect(performance.now() - t0).toBeLessThan(5000);
   });
 });
