@@ -46,3 +46,13 @@ export const Problem = t.Object(
   },
   { description: "RFC 9457 problem details; the body of every 4xx and 5xx" },
 );
+
+/** modelhub extension: a queued prediction's place in line and when it should start. */
+export const QueuePosition = t.Object({
+  position: Int({ minimum: 1, description: "1 = next to start" }),
+  queued: Int({ minimum: 0, description: "predictions waiting in the same line" }),
+  estimated_start_at: Timestamp,
+  cold_boot: t.Boolean({ description: "the estimate includes starting a container" }),
+  estimate_measured: t.Boolean({ description: "false while boot or predict time is a default guess" }),
+  waiting_for: orNull(t.String({ description: "why nothing is starting yet, if anything" })),
+});

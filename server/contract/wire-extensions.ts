@@ -1,7 +1,7 @@
 // Wire shapes of modelhub's own endpoints (health, run policy, instances, queue): not part of
 // Replicate's API, documented with `x-modelhub-extension: true`.
 import { t } from "elysia";
-import { Int, orNull, Timestamp } from "./wire-common.ts";
+import { Int, orNull, QueuePosition, Timestamp } from "./wire-common.ts";
 
 export const Health = t.Object({
   status: t.Union([t.Literal("ok"), t.Literal("degraded")]),
@@ -51,14 +51,5 @@ export const StopResult = t.Object({ stopped: t.Array(t.String()), failed_queued
 export const QueueView = t.Object({
   id: t.String(),
   status: t.String(),
-  queue: orNull(
-    t.Object({
-      position: Int({ minimum: 1 }),
-      queued: Int({ minimum: 0 }),
-      estimated_start_at: Timestamp,
-      cold_boot: t.Boolean(),
-      estimate_measured: t.Boolean(),
-      waiting_for: orNull(t.String()),
-    }),
-  ),
+  queue: orNull(QueuePosition),
 });

@@ -1,6 +1,6 @@
 // Wire shape of a prediction and the body that creates one (replicate-api §2.1, §3.1).
 import { t } from "elysia";
-import { orNull, Timestamp } from "./wire-common.ts";
+import { orNull, QueuePosition, Timestamp } from "./wire-common.ts";
 
 export const PredictionStatus = t.Union(
   [t.Literal("starting"), t.Literal("processing"), t.Literal("succeeded"), t.Literal("failed"), t.Literal("canceled")],
@@ -29,6 +29,7 @@ export const Prediction = t.Object({
   webhook: t.Optional(orNull(t.String())),
   webhook_events_filter: t.Optional(orNull(t.Array(WebhookEvent))),
   metrics: t.Optional(t.Record(t.String(), t.Number())),
+  queue: t.Optional(t.Intersect([QueuePosition], { description: "modelhub extension: present while the prediction waits for a slot", "x-modelhub-extension": true })),
   urls: t.Object(
     {
       get: t.String(),

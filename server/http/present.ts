@@ -1,6 +1,7 @@
 // Turns domain records into Replicate-shaped JSON with absolute URLs on the public origin.
 import type { FileRecord } from "../files/store.ts";
 import type { PredictionRecord } from "../predictions/store.ts";
+import type { QueueJson } from "./queue-info.ts";
 
 export interface PredictionJson {
   id: string;
@@ -21,6 +22,8 @@ export interface PredictionJson {
   webhook: string | null;
   webhook_events_filter: string[] | null;
   metrics: Record<string, number>;
+  /** modelhub extension, while waiting for a slot */
+  queue?: QueueJson;
   urls: Record<string, string>;
 }
 

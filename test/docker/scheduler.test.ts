@@ -100,6 +100,10 @@ describe.skipIf(!enabled)("scheduler against the real engine (one simulated GPU)
     const q = await s.api("GET", `/v1/predictions/${waiting.body.id}/queue`);
     expect(q.body.queue).toMatchObject({ position: 1 });
     expect(q.body.queue.waiting_for).toContain("waiting for");
+    // the prediction itself carries the same place in line while it waits
+    const seen = await get(waiting.body.id);
+    expect(seen.queue).toMatchObject({ position: 1, cold_boot: true });
+    expect(Date.parse(seen.queue.estimated_start_at)).toBeGreaterThan(0);
     expect(docker("ps", "-q", "--filter", `id=${slowInst.container_id}`).out).not.toBe("");
     expect((await done(busy.body.id)).status).toBe("succeeded");
     expect((await done(waiting.body.id)).output).toBe("hello c");

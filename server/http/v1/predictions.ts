@@ -4,6 +4,7 @@ import { invalidInput } from "../../errors.ts";
 import { createPredictionFromRequest } from "../create-prediction.ts";
 import type { HttpDeps } from "../deps.ts";
 import { presentPrediction } from "../present.ts";
+import { queueJson } from "../queue-info.ts";
 import { decodeCursor, encodeCursor, json, originOf } from "../respond.ts";
 
 const PAGE = 100;
@@ -33,7 +34,16 @@ export function predictionRoutes(d: HttpDeps) {
       const next = more && last ? `${origin(request)}/v1/predictions?cursor=${encodeCursor({ c: last.createdAt, i: last.id })}` : null;
       return json({ next, previous: null, results: rows.slice(0, PAGE).map((p) => presentPrediction(p, origin(request))) });
     })
-    .get("/v1/predictions/:id", ({ request, params }) => json(presentPrediction(d.predictions.get(params.id), origin(request))))
+    .get("/v1/predictions/:id", ({ request, params }) => {
+      const p = d.predictions.get(params.id);
+      const out = presentPrediction(p, origin(request));
+      // A waiting prediction says where it is in line and when it should start (modelhub extension).
+      if (p.status === "starting") {
+        const queue = queueJson(d.scheduler, p.id);
+        if (queue) out.queue = queue;
+      }
+      return json(out);
+    })
     .post("/v1/predictions/:id/cancel", async ({ request, params }) =>
       json(presentPrediction(await d.predictions.cancel(params.id), origin(request))),
     );
