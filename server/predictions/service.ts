@@ -49,6 +49,9 @@ export interface PredictionPolicy {
 }
 
 /** Everything about a prediction that lives only while this process runs it. */
+/** How long a canceled prediction's model gets to stop before its container is restarted. */
+export const CANCEL_GRACE_MS = 10_000;
+
 interface Running {
   rec: PredictionRecord;
   abort: AbortController;
@@ -340,7 +343,13 @@ export class PredictionService {
     if (r.baseUrl) {
       if (!(await cancelPrediction(r.baseUrl, id))) r.abort.abort();
     } else r.abort.abort();
-    return this.waitFor(id, 10_000);
+    const settled = await this.waitFor(id, CANCEL_GRACE_MS);
+    if (TERMINAL.has(settled.status) || !r.instanceId) return settled;
+    // The model ignored the cancel (a model may swallow Cog's CancelationException): restart its
+    // container so the slot is not held forever; the prediction then ends as canceled.
+    this.deps.logger.warn("model did not stop after cancel; restarting its container", { prediction: id, instance: r.instanceId });
+    await this.deps.scheduler.restart(r.instanceId, `the model did not stop within ${CANCEL_GRACE_MS / 1000} s of being canceled, so its container was restarted`);
+    return this.waitFor(id, 5_000);
   }
 
   /**
