@@ -1,7 +1,7 @@
 // The asynchronous side of the Cog container API (cog-protocol §2.5, §2.8): PUT /predictions/{id}
 // with `Prefer: respond-async` and a webhook; the container then reports progress by webhook.
-// The sync POST and cancel live in server/runtime/cog-client.ts.
-import type { CogPrediction } from "../runtime/cog-client.ts";
+// Answers are read by server/runtime/cog-client.ts's readPredictionAnswer, like the sync POST's.
+import { type CogPrediction, readPredictionAnswer } from "../runtime/cog-client.ts";
 
 export type AsyncStart =
   | { kind: "accepted"; prediction: CogPrediction }
@@ -22,20 +22,9 @@ export async function startAsync(
     body: JSON.stringify({ id, ...body }),
     signal,
   });
-  const text = await res.text();
-  // FastAPI: 409 while busy or in setup; coglet: 409 at capacity, 503 during setup.
-  if (res.status === 409 || res.status === 503) return { kind: "busy" };
-  if (res.status === 422) {
-    let detail: unknown = text;
-    try {
-      detail = JSON.parse(text).detail;
-    } catch {}
-    return { kind: "invalid", detail };
-  }
-  if (res.status < 200 || res.status > 299) return { kind: "error", status: res.status, body: text.slice(0, 2000) };
-  let prediction: CogPrediction = {};
-  try {
-    prediction = JSON.parse(text) as CogPrediction;
-  } catch {}
-  return { kind: "accepted", prediction };
+  const answer = readPredictionAnswer(res.status, await res.text());
+  // A 202 body is the full object (FastAPI) or just {id, status} (coglet); either is enough.
+  if (answer.kind === "done") return { kind: "accepted", prediction: answer.prediction };
+  if (answer.kind === "error" && res.status >= 200 && res.status <= 299) return { kind: "accepted", prediction: {} };
+  return answer;
 }

@@ -1,4 +1,4 @@
-// HTTP client for the Cog server inside a container: health, predictions, cancel.
+// HTTP client for the Cog server inside a container: health, reading prediction answers, cancel.
 // Tolerates both server families (FastAPI ≤0.16, coglet 0.17+); see cog-protocol.md §2 and §6.
 
 export type HealthStatus = "STARTING" | "READY" | "BUSY" | "SETUP_FAILED" | "DEFUNCT" | "UNHEALTHY" | "UNKNOWN";
@@ -44,31 +44,25 @@ export async function checkHealth(baseUrl: string, timeoutMs = 1000): Promise<He
   }
 }
 
-export async function predict(
-  baseUrl: string,
-  body: { id: string; input: Record<string, unknown>; [k: string]: unknown },
-  signal?: AbortSignal,
-): Promise<PredictResult> {
-  const res = await fetch(`${baseUrl}/predictions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    signal,
-  });
-  const text = await res.text();
-  if (res.status === 409 || res.status === 503) return { kind: "busy" };
-  if (res.status === 422) {
+/**
+ * What a Cog server's answer to a prediction request (sync POST or async PUT) means, whichever
+ * server family sent it (cog-protocol §2.4 and §6).
+ */
+export function readPredictionAnswer(status: number, text: string): PredictResult {
+  // FastAPI: 409 while busy or in setup; coglet: 409 at capacity, 503 during setup.
+  if (status === 409 || status === 503) return { kind: "busy" };
+  if (status === 422) {
     let detail: unknown = text;
     try {
       detail = JSON.parse(text).detail;
     } catch {}
     return { kind: "invalid", detail };
   }
-  if (res.status !== 200 && res.status !== 201 && res.status !== 202) return { kind: "error", status: res.status, body: text.slice(0, 2000) };
+  if (status < 200 || status > 299) return { kind: "error", status, body: text.slice(0, 2000) };
   try {
     return { kind: "done", prediction: JSON.parse(text) as CogPrediction };
   } catch {
-    return { kind: "error", status: res.status, body: `unparseable response: ${text.slice(0, 200)}` };
+    return { kind: "error", status, body: `unparseable response: ${text.slice(0, 200)}` };
   }
 }
 

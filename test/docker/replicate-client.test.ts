@@ -24,8 +24,8 @@ describe.skipIf(!dockerTests)("the official JS client against modelhub", () => {
   });
 
   it("run() by model name and by owner/name:version returns a text output", async () => {
-    expect(await replicate.run("client/hello", { input: { text: "model" } })).toBe("hello model");
-    expect(await replicate.run(`client/hello:${helloVersion}`, { input: { text: "version" } })).toBe("hello version");
+    expect((await replicate.run("client/hello", { input: { text: "model" } })) as unknown).toBe("hello model");
+    expect((await replicate.run(`client/hello:${helloVersion}`, { input: { text: "version" } })) as unknown).toBe("hello version");
   });
 
   it("run() returns an iterator model's whole list", async () => {
