@@ -522,7 +522,9 @@ export class Scheduler {
       inst.containerId = await runtime.create({
         image: spec.image,
         name: `modelhub-${(spec.deployment ?? spec.model).replace(/[^a-zA-Z0-9_.-]/g, "-")}-${inst.id}`,
-        env: ["COG_LOG_LEVEL=warning"],
+        // Cog batches output/log webhooks every 0.5 s by default; 0.1 s lets streams show tokens as
+        // they come (modelhub throttles users' own webhooks itself). Below 0.1 Python drops `start`.
+        env: ["COG_LOG_LEVEL=warning", "COG_THROTTLE_RESPONSE_INTERVAL=0.1"],
         cmd: spec.cmd,
         labels: {
           ...this.deps.labels,
