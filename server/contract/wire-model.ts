@@ -49,17 +49,9 @@ export const ModelCreate = t.Object({
   readme: t.Optional(orNull(Text(200_000))),
 });
 
-/** Any subset; null clears a field. Unknown fields (weights_url) are ignored, as the spec recommends. */
-export const ModelUpdate = t.Object({
-  visibility: t.Optional(Visibility),
-  hardware: t.Optional(Hardware),
-  description: t.Optional(orNull(Text(5000))),
-  github_url: t.Optional(orNull(HttpUrl)),
-  paper_url: t.Optional(orNull(HttpUrl)),
-  license_url: t.Optional(orNull(HttpUrl)),
-  cover_image_url: t.Optional(orNull(HttpUrl)),
-  readme: t.Optional(orNull(Text(200_000))),
-});
+/** Any subset of the create fields but owner and name; null clears a field. Unknown fields
+ * (weights_url) are ignored, as the spec recommends. */
+export const ModelUpdate = t.Omit(ModelCreate, ["owner", "name"]);
 
 /** modelhub extension: import a local Cog image as a version. */
 export const VersionImport = t.Object({

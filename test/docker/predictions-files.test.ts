@@ -9,19 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Replicate from "replicate";
 import { dockerTests, startLiveServer, type LiveServer } from "../helpers/live-server.ts";
+import { until } from "../helpers/until.ts";
 
 const T = 60_000;
 const PNG_MAGIC = [137, 80, 78, 71, 13, 10, 26, 10];
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
 
 function randomBytes(n: number): Uint8Array<ArrayBuffer> {
   const b = new Uint8Array(new ArrayBuffer(n));

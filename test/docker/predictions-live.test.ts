@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import Replicate, { validateWebhook } from "replicate";
 import { dockerTests, startLiveServer, type LiveServer } from "../helpers/live-server.ts";
+import { until } from "../helpers/until.ts";
 
 const T = 60_000;
 
@@ -13,15 +14,6 @@ interface Hook {
   body: string;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
 
 describe.skipIf(!dockerTests)("predictions: live progress, streams, cancel, webhooks", () => {
   let s: LiveServer;

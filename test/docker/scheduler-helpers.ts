@@ -24,14 +24,6 @@ export function removeContainersOf(dataDir: string): void {
 }
 
 /** Polls `fn` until it returns a truthy value; generous deadline because the machine is shared. */
-export async function until<T>(what: string, fn: () => Promise<T> | T, timeoutMs = 60_000, everyMs = 100): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(everyMs);
-  }
-}
+export { until } from "../helpers/until.ts";
 
 export const TERMINAL = new Set(["succeeded", "failed", "canceled"]);
