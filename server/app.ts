@@ -5,6 +5,7 @@ import { MULTIPART_OVERHEAD, rejectOversized } from "./http/body-limit.ts";
 import type { HttpDeps } from "./http/deps.ts";
 import { toProblemResponse } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
+import { hostGuard } from "./http/host-guard.ts";
 import { instanceRoutes } from "./http/instances.ts";
 import { openApiRoutes } from "./http/openapi.ts";
 import { type MountedRoute, noRouteResponse } from "./http/route-table.ts";
@@ -24,13 +25,14 @@ import { parseByteSize } from "./runtime/docker.ts";
 
 /** `scheduling` mounts policy, deployments, hardware and instances; tests of other routes may leave it out. */
 export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
+  const guardHost = hostGuard(deps.config.host, deps.config.publicUrl);
   const limits = { json: parseByteSize(deps.config.maxBodySize), multipart: parseByteSize(deps.config.maxFileSize) + MULTIPART_OVERHEAD };
   // strictPath: /v1/models/ is a 404 that names /v1/models, never a silent alias or a redirect
   // (httpx does not follow redirects).
   // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.
   const routes = (): MountedRoute[] => [...app.routes, ...uiRoutes];
   const app = new Elysia({ strictPath: true })
-    .onRequest(({ request }) => rejectOversized(request, limits))
+    .onRequest(({ request }) => guardHost(request) ?? rejectOversized(request, limits))
     .onError(({ error, code, request, path }) =>
       code === "NOT_FOUND" ? noRouteResponse(request.method, path, routes()) : toProblemResponse(error, code, deps.logger),
     )
