@@ -1,0 +1,28 @@
+// The sync (fast) path's container call, retried while the container is busy, and how a rejected call reads.
+import type { CogPrediction } from "../runtime/cog-client.ts";
+import type { Clock } from "../scheduler/clock.ts";
+import { predictSync } from "./cog-sync.ts";
+import type { Http1Client } from "./http1.ts";
+import type { Running } from "./live-records.ts";
+import type { PredictionRecord } from "./store.ts";
+
+/** POSTs to the container; a 409 means "busy right now" (it can lag our own accounting), never a user error. */
+export async function callSync(http: Http1Client, clock: Clock, rec: PredictionRecord, input: Record<string, unknown>, baseUrl: string, r: Running): Promise<CogPrediction> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await predictSync(http, baseUrl, { id: rec.id, input }, r.abort.signal);
+    if (res.kind === "done") return res.prediction;
+    if (res.kind === "busy") {
+      await clock.sleep(busyDelayMs(attempt));
+      continue;
+    }
+    return rejected(res);
+  }
+}
+
+export function rejected(res: { kind: "invalid"; detail: unknown } | { kind: "error"; status: number; body: string }): CogPrediction {
+  if (res.kind === "invalid") return { status: "failed", error: `The model rejected the input: ${JSON.stringify(res.detail)}`, logs: "" };
+  return { status: "failed", error: `The model container answered HTTP ${res.status}: ${res.body}`, logs: "" };
+}
+
+/** A 409 usually clears within a millisecond (the container answers just before it frees its slot). */
+export const busyDelayMs = (attempt: number) => Math.min(2 ** attempt, 100);
