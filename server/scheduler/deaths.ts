@@ -1,0 +1,35 @@
+// Containers that died: the engine's die/oom events, the wait backstop, and cleaning up after an exit
+// (the exit reason and last logs remembered for the predictions that were running, crash backoff).
+import type { ContainerEvent, ContainerExit } from "../runtime/runtime.ts";
+import { clearTimers, type Core, forget, remember } from "./core.ts";
+import { describeExit } from "./exit.ts";
+
+export async function onEvent(c: Core, e: ContainerEvent): Promise<void> {
+  const inst = [...c.instances.values()].find((i) => i.containerId !== null && i.containerId === e.containerId);
+  if (!inst) return;
+  if (e.action === "oom") inst.oomSeen = true;
+  if (e.action !== "die") return;
+  // The "oom" event comes before "die"; inspect as well in case the stream missed it.
+  const oom = inst.oomSeen || (await c.deps.runtime.inspect(e.containerId).then((s) => s.oomKilled, () => false));
+  await c.containerExited(inst.id, { exitCode: e.exitCode ?? -1, oomKilled: oom });
+}
+
+/** Marks an instance's container dead (from the event stream or the wait backstop) and cleans it up. */
+export async function containerExited(c: Core, instanceId: string, exit: ContainerExit): Promise<void> {
+  const inst = c.instances.get(instanceId);
+  if (!inst || inst.state === "dead" || inst.state === "stopping") return;
+  const wasStarting = inst.state === "starting";
+  inst.exit = exit;
+  inst.state = "dead";
+  clearTimers(c, inst);
+  if (wasStarting) return; // the boot loop reports it
+  const pool = c.pools.get(inst.key);
+  c.deps.logger.warn("container exited", { model: inst.model, instance: inst.id, exitCode: exit.exitCode, oom: exit.oomKilled });
+  // Read the container's last words before removing it: they usually say why it died.
+  const logs = inst.containerId ? await c.deps.runtime.logs(inst.containerId, 50).catch(() => "") : "";
+  remember(c, inst.id, describeExit(exit), logs);
+  forget(c, inst);
+  if (inst.containerId) void c.deps.runtime.remove(inst.containerId).catch(() => {});
+  if (pool) c.failed(pool);
+  c.pump();
+}

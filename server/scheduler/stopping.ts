@@ -1,0 +1,96 @@
+// Stopping instances: at once (stop), gracefully (drain: in-flight work gets a grace period),
+// `modelhub stop` (stopWhere), and retiring instances a new release or a deleted deployment replaced.
+import { RuntimeError } from "../runtime/runtime.ts";
+import { clearTimers, type Core, failWaiters, forget, live, remember, whenGone } from "./core.ts";
+import type { Pool } from "./pool.ts";
+import type { Instance } from "./types.ts";
+
+/** How long a replaced instance (new release, deleted deployment) may finish its work. */
+export const DEFAULT_RETIRE_MS = 10 * 60_000;
+
+export function stop(c: Core, inst: Instance, reason: string): Promise<void> {
+  if (inst.state === "stopping") return whenGone(c, inst);
+  const wasDead = inst.state === "dead";
+  inst.state = "stopping";
+  inst.stopReason = reason;
+  clearTimers(c, inst);
+  // Predictions still running on it fail with this reason rather than "lost contact".
+  if (inst.inFlight > 0) remember(c, inst.id, reason, "");
+  const gone = whenGone(c, inst);
+  void (async () => {
+    try {
+      if (inst.containerId && !wasDead) await c.deps.runtime.stop(inst.containerId, c.deps.stopTimeoutSeconds ?? 5);
+      if (inst.containerId) await c.deps.runtime.remove(inst.containerId);
+    } catch (err) {
+      c.deps.logger.warn("could not stop container", { instance: inst.id, error: (err as Error).message });
+    } finally {
+      forget(c, inst);
+      c.pump();
+    }
+  })();
+  return gone;
+}
+
+/**
+ * Stops an instance gracefully: it takes no new work, in-flight predictions get `graceMs` to finish,
+ * then the container is stopped and whatever still runs fails with `reason`.
+ */
+export function drain(c: Core, instanceId: string, graceMs: number, reason: string): Promise<void> {
+  const inst = c.instances.get(instanceId);
+  if (!inst) return Promise.resolve();
+  if (inst.state === "stopping" || inst.state === "draining") return whenGone(c, inst);
+  if (inst.inFlight === 0 || inst.state === "starting" || inst.state === "dead") return c.stop(inst, reason);
+  inst.state = "draining";
+  inst.stopReason = reason;
+  clearTimers(c, inst);
+  // The idle timer slot doubles as the grace timer; the last release stops it sooner.
+  inst.idleTimer = c.deps.clock.setTimeout(
+    () => void c.stop(inst, `${reason}; its ${Math.round(graceMs / 1000)} s grace period ran out`),
+    graceMs,
+  );
+  c.pump(); // queued work of this pool may need another instance
+  return whenGone(c, inst);
+}
+
+/**
+ * `modelhub stop`: drains the matching instances (in-flight work gets `graceMs`, then fails with
+ * `reason`), fails their pools' queued predictions with `reason`, and pauses keep-warm for those
+ * pools until their next prediction, so a stopped model stays stopped.
+ */
+export async function stopWhere(
+  c: Core,
+  match: (x: { model: string; deployment: string | null; versionId: string; instanceId?: string }) => boolean,
+  graceMs: number,
+  reason: string,
+): Promise<{ stopped: string[]; failedQueued: number }> {
+  let failedQueued = 0;
+  const targets = [...c.instances.values()].filter((i) => i.state !== "stopping" && match({ model: i.model, deployment: i.deployment, versionId: i.versionId, instanceId: i.id }));
+  const keys = new Set(targets.map((i) => i.key));
+  for (const pool of c.pools.values()) {
+    // Stopping one instance pauses its pool's keep-warm; stopping a whole model also ends its queue.
+    const whole = match({ model: pool.spec.model, deployment: pool.spec.deployment ?? null, versionId: pool.spec.versionId });
+    if (whole || keys.has(pool.key)) pool.suspended = true;
+    if (!whole) continue;
+    failedQueued += pool.queue.length;
+    failWaiters(pool, new RuntimeError(reason));
+  }
+  await Promise.all(targets.map((i) => c.drain(i.id, graceMs, reason)));
+  return { stopped: targets.map((i) => i.id), failedQueued };
+}
+
+/** Drains every instance of a pool (a deleted deployment); accepted work still runs. */
+export function retire(c: Core, key: string, reason: string, graceMs: number): void {
+  const pool = c.pools.get(key);
+  if (pool) pool.warm = false;
+  for (const inst of live(c, key)) void c.drain(inst.id, graceMs, reason);
+}
+
+/** Drains the pool's instances that no longer match its spec (another version, GPU count or pinning). */
+export function retireStale(c: Core, pool: Pool, graceMs: number): void {
+  const spec = pool.spec;
+  for (const inst of live(c, pool.key)) {
+    const pinnedOk = !spec.pinnedGpus?.length || spec.pinnedGpus.join() === inst.gpuIndices.join();
+    if (inst.versionId === spec.versionId && inst.gpuIndices.length === spec.gpuCount && pinnedOk) continue;
+    void c.drain(inst.id, graceMs, `replaced: ${spec.deployment ?? spec.model} now runs ${spec.versionId.slice(0, 12)} on ${spec.gpuCount} GPU(s)`);
+  }
+}
