@@ -1,35 +1,24 @@
-// startServer(config): the composition root. Opens the database, builds the runtime, scheduler and
-// services, mounts the app, listens, reconciles work left from a previous run, and shuts down cleanly.
+// startServer(config): the composition root. Opens the database, builds the runtime and the services
+// (services.ts), mounts the app, listens, reconciles work left from a previous run, and shuts down cleanly.
 import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
 import { uiPages } from "./http/ui.ts";
-import { Catalog } from "./catalog/catalog.ts";
-import { Deployments } from "./catalog/deployments.ts";
-import { Policies } from "./catalog/policy.ts";
-import { VersionStatsStore } from "./catalog/version-stats.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
-import { BlobDir } from "./files/blobs.ts";
-import { PredictionFileBridge } from "./files/prediction-files.ts";
-import { FileService } from "./files/service.ts";
-import { FileStore } from "./files/store.ts";
 import { openCallbackListener } from "./http/internal.ts";
 import { presentPrediction } from "./http/present.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { CallbackRegistry } from "./predictions/callbacks.ts";
-import { PredictionEvents } from "./predictions/events.ts";
-import { PredictionService } from "./predictions/service.ts";
+import type { PredictionEvents } from "./predictions/events.ts";
 import { Retention } from "./predictions/retention.ts";
-import { PredictionStore } from "./predictions/store.ts";
+import type { PredictionStore } from "./predictions/store.ts";
 import { bridgeGateway } from "./runtime/bridge-gateway.ts";
 import { DockerRuntime, parseByteSize } from "./runtime/docker.ts";
-import { discoverGpus, parseGpusFlag, sampleGpuMemory } from "./runtime/gpus.ts";
+import { discoverGpus, parseGpusFlag } from "./runtime/gpus.ts";
 import { OWNER_LABEL, POOL_LABEL, VERSION_LABEL } from "./runtime/runtime.ts";
 import { systemClock } from "./scheduler/clock.ts";
-import { type RunSpec, Scheduler } from "./scheduler/scheduler.ts";
-import { StatsBook, type VersionStats } from "./scheduler/stats.ts";
+import type { RunSpec, Scheduler } from "./scheduler/scheduler.ts";
+import { buildServices } from "./services.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
-import { WebhookSecrets } from "./webhooks/secret.ts";
 
 export interface RunningServer {
   url: string;
@@ -49,76 +38,20 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
 
   // Containers are labelled with a hash of the data folder: this server's, no one else's.
   const owner = new Bun.CryptoHasher("sha256").update(dataDir).digest("hex").slice(0, 16);
-  const catalog = new Catalog(db);
-  const store = new PredictionStore(db);
-  const events = new PredictionEvents();
-  const deployments = new Deployments(db, catalog, gpus);
-  const policies = new Policies(db, catalog, deployments, {
-    idleTimeoutS: config.idleTimeout,
-    setupTimeoutS: config.setupTimeout,
-    maxQueue: config.maxQueue,
-    maxInstances: config.maxInstances,
-  }, gpus);
-  const statsStore = new VersionStatsStore(db);
-  // Stats change on every prediction: writing them behind (every 2 s and at shutdown) keeps a SQLite
-  // write off the prediction's hot path. A crash loses at most 2 s of measurements (estimates).
-  const dirtyStats = new Map<string, VersionStats>();
-  const flushStats = () => {
-    if (!dirtyStats.size) return;
-    try {
-      db.transaction(() => {
-        for (const s of dirtyStats.values()) statsStore.save(s);
-      })();
-    } catch (err) {
-      logger.warn("could not save version stats", { error: (err as Error).message });
-    }
-    dirtyStats.clear();
-  };
+  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, http, scheduling } =
+    buildServices({
+      config,
+      db,
+      runtime,
+      inventory: gpus,
+      clock: systemClock,
+      logger,
+      filesDir: join(dataDir, "files"),
+      version: opts.version ?? "dev",
+      labels: { [OWNER_LABEL]: owner },
+    });
   const statsTimer = setInterval(flushStats, 2_000);
   statsTimer.unref();
-  const stats = new StatsBook((s) => dirtyStats.set(s.versionId, s));
-  stats.seed(statsStore.load());
-  const scheduler = new Scheduler({
-    runtime,
-    clock: systemClock,
-    logger,
-    shmSizeBytes: parseByteSize(config.shmSize),
-    extraHosts: ["host.docker.internal:host-gateway"],
-    labels: { [OWNER_LABEL]: owner },
-    inventory: gpus,
-    stats,
-    gpuMemory: gpus.source === "nvidia-smi" ? () => sampleGpuMemory() : undefined,
-    onSetupFailure: (versionId, message, logs) => catalog.setSetupFailure(versionId, message, logs),
-  });
-  // Files, container callbacks (webhooks, uploads) and user webhooks. `origins` is filled once the
-  // API listens: URLs on it are recognised as modelhub's own in prediction inputs.
-  const files = new FileService(new FileStore(db), new BlobDir(join(dataDir, "files")), parseByteSize(config.maxFileSize));
-  const callbacks = new CallbackRegistry();
-  const origins: string[] = config.publicUrl ? [config.publicUrl] : [];
-  const defaultOrigin = () => config.publicUrl || origins[0] || "";
-  const predictions = new PredictionService({
-    catalog,
-    scheduler,
-    store,
-    events,
-    clock: systemClock,
-    logger,
-    policies,
-    policy: {
-      idleTimeoutMs: config.idleTimeout < 0 ? -1 : config.idleTimeout * 1000,
-      setupTimeoutMs: config.setupTimeout * 1000,
-      maxQueue: config.maxQueue,
-      predictTimeoutMs: config.predictTimeout * 1000,
-      maxLogChars: parseByteSize(config.maxLogSize),
-    },
-    files: new PredictionFileBridge(files, {
-      ownOrigins: () => origins,
-      callbackBase: () => callbacks.base,
-      inlineMaxBytes: parseByteSize(config.inlineInputSize),
-    }),
-    callbacks,
-    defaultOrigin,
-  });
   // Before any container starts: their command carries the listener's port.
   const callbackListener = await openCallbackListener(
     { predictions, files, logger, maxWebhookBytes: 2 * parseByteSize(config.maxLogSize) + 64 * 1024 * 1024 },
@@ -129,7 +62,6 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     callbacks.base = `http://host.docker.internal:${callbackListener.port}`;
     logger.info("listening for container callbacks", { address: `${callbackListener.hostname}:${callbackListener.port}` });
   }
-  const webhookSecrets = new WebhookSecrets(db);
   const webhooks = new WebhookDispatcher({
     secret: () => webhookSecrets.defaultSecret(),
     present: (p) => presentPrediction(p, p.origin || defaultOrigin()),
@@ -148,8 +80,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   void scheduler.watchEvents();
   retention.start();
 
-  const version = opts.version ?? "dev";
-  const app = createApp({ config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version, files, webhookSecrets }, { policies, deployments, inventory: gpus });
+  const app = createApp(http, scheduling);
   // Bun's own cap (128 MB) would answer larger uploads with a bare 413 before our clear one.
   const server = Bun.serve({
     hostname: config.host,

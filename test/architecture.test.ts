@@ -23,6 +23,7 @@ const RULES: Record<string, string[]> = {
   "server/http": ["elysia", "server/catalog", "server/predictions", "server/scheduler", "server/runtime", "server/files", "server/webhooks", "server/contract", "server/errors", "server/log", "web/index.html"],
   "server/app": ["elysia", "server/*"],
   "server/server": ["server/*", "node:*"],
+  "server/services": ["server/*"],
   // "react": Bun's scanner lists it for JSX fragments even with jsxImportSource preact; the bundle uses preact.
   web: ["react", "preact", "preact/hooks", "preact/jsx-runtime", "preact/jsx-dev-runtime", "server/contract/openapi-input", "server/contract/model-name"],
   cli: ["cli/*", "server/contract", "server/config", "package.json"],

@@ -1,23 +1,16 @@
-// The whole app over an in-memory SQLite database and the fake runtime, wired like server/server.ts
-// but with nothing listening: tests drive it with app.handle(new Request(...)).
-import { Catalog } from "../../server/catalog/catalog.ts";
-import { Deployments } from "../../server/catalog/deployments.ts";
-import { Policies } from "../../server/catalog/policy.ts";
+// The whole app over an in-memory SQLite database and the fake runtime, wired by server/services.ts
+// exactly as the server is, but with nothing listening: tests drive it with app.handle(new Request(...)).
+import type { Catalog } from "../../server/catalog/catalog.ts";
+import type { Policies } from "../../server/catalog/policy.ts";
 import { createApp } from "../../server/app.ts";
 import { type Config, loadConfig } from "../../server/config.ts";
 import { type Db, openDatabase } from "../../server/db/database.ts";
-import { BlobDir } from "../../server/files/blobs.ts";
-import { FileService } from "../../server/files/service.ts";
-import { FileStore } from "../../server/files/store.ts";
 import type { HttpDeps } from "../../server/http/deps.ts";
 import { silentLogger } from "../../server/log.ts";
-import { PredictionEvents } from "../../server/predictions/events.ts";
-import { PredictionService } from "../../server/predictions/service.ts";
-import { type PredictionRecord, PredictionStore } from "../../server/predictions/store.ts";
+import type { PredictionRecord, PredictionStore } from "../../server/predictions/store.ts";
 import type { GpuInventory } from "../../server/runtime/gpus.ts";
 import { systemClock } from "../../server/scheduler/clock.ts";
-import { Scheduler } from "../../server/scheduler/scheduler.ts";
-import { WebhookSecrets } from "../../server/webhooks/secret.ts";
+import { buildServices } from "../../server/services.ts";
 import { FakeRuntime } from "./fake-runtime.ts";
 import { tempDir } from "./temp-dir.ts";
 
@@ -49,40 +42,32 @@ export function gpuInventory(count: number): GpuInventory {
 let predictionSeq = 0;
 
 export function testApp(opts: { flags?: Record<string, string>; gpus?: number; scheduling?: boolean } = {}): TestApp {
-  const config = loadConfig({}, { "public-url": ORIGIN, username: "tester", ...opts.flags });
+  // Short timeouts and a short queue for tests (a flag of the test's own still wins).
+  const config = loadConfig({}, {
+    "public-url": ORIGIN,
+    username: "tester",
+    "idle-timeout": "60",
+    "setup-timeout": "60",
+    "max-queue": "10",
+    "predict-timeout": "60",
+    ...opts.flags,
+  });
   const db = openDatabase(":memory:");
   const runtime = new FakeRuntime();
   const inventory = gpuInventory(opts.gpus ?? 0);
-  const catalog = new Catalog(db);
-  const store = new PredictionStore(db);
-  const events = new PredictionEvents();
-  const deployments = new Deployments(db, catalog, inventory);
-  const policies = new Policies(db, catalog, deployments, { idleTimeoutS: 60, setupTimeoutS: 60, maxQueue: 10, maxInstances: 1 }, inventory);
-  const scheduler = new Scheduler({
+  const dir = tempDir("modelhub-http-");
+  const { catalog, store, policies, scheduler, http: deps, scheduling } = buildServices({
+    config,
+    db,
     runtime,
+    inventory,
     clock: systemClock,
     logger: silentLogger,
-    shmSizeBytes: 1,
-    extraHosts: [],
-    labels: {},
-    inventory,
-    onSetupFailure: (id, message, logs) => catalog.setSetupFailure(id, message, logs),
+    filesDir: dir.path,
+    version: "test",
     healthIntervalMs: 3_600_000,
   });
-  const dir = tempDir("modelhub-http-");
-  const files = new FileService(new FileStore(db), new BlobDir(dir.path), 1024 * 1024);
-  const predictions = new PredictionService({
-    catalog,
-    scheduler,
-    store,
-    events,
-    clock: systemClock,
-    logger: silentLogger,
-    policies,
-    policy: { idleTimeoutMs: 60_000, setupTimeoutMs: 60_000, maxQueue: 10, predictTimeoutMs: 60_000 },
-  });
-  const deps: HttpDeps = { config, logger: silentLogger, catalog, predictions, predictionStore: store, scheduler, runtime, version: "test", files, webhookSecrets: new WebhookSecrets(db) };
-  const app = createApp(deps, opts.scheduling === false ? undefined : { policies, deployments, inventory });
+  const app = createApp(deps, opts.scheduling === false ? undefined : scheduling);
   return {
     app,
     db,

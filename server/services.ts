@@ -1,0 +1,160 @@
+// buildServices(...): the services the server runs on, wired in one place so the test app runs on
+// exactly the same wiring: catalog, predictions store and events, deployments, policies, per-version
+// stats, the scheduler, files, the prediction service, and the HttpDeps the app takes. What differs
+// between the server and tests (runtime, database, GPUs, logger, files folder, labels) is a parameter;
+// listening, the callback listener, reconcile, adoption, timers and shutdown stay in server.ts.
+import { Catalog } from "./catalog/catalog.ts";
+import { Deployments } from "./catalog/deployments.ts";
+import { Policies } from "./catalog/policy.ts";
+import { VersionStatsStore } from "./catalog/version-stats.ts";
+import type { Config } from "./config.ts";
+import type { Db } from "./db/database.ts";
+import { BlobDir } from "./files/blobs.ts";
+import { PredictionFileBridge } from "./files/prediction-files.ts";
+import { FileService } from "./files/service.ts";
+import { FileStore } from "./files/store.ts";
+import type { HttpDeps } from "./http/deps.ts";
+import type { SchedulingDeps } from "./http/scheduling-deps.ts";
+import type { Logger } from "./log.ts";
+import { CallbackRegistry } from "./predictions/callbacks.ts";
+import { PredictionEvents } from "./predictions/events.ts";
+import { PredictionService } from "./predictions/service.ts";
+import { PredictionStore } from "./predictions/store.ts";
+import { parseByteSize } from "./runtime/docker.ts";
+import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
+import type { ContainerRuntime } from "./runtime/runtime.ts";
+import type { Clock } from "./scheduler/clock.ts";
+import { Scheduler } from "./scheduler/scheduler.ts";
+import { StatsBook, type VersionStats } from "./scheduler/stats.ts";
+import { WebhookSecrets } from "./webhooks/secret.ts";
+
+export interface ServiceOptions {
+  config: Readonly<Config>;
+  db: Db;
+  runtime: ContainerRuntime;
+  inventory: GpuInventory;
+  clock: Clock;
+  logger: Logger;
+  /** where stored files' bytes go */
+  filesDir: string;
+  /** modelhub's version, for HttpDeps */
+  version: string;
+  /** labels put on every container (the server's owner label) */
+  labels?: Record<string, string>;
+  /** health check interval for running instances (the scheduler's default when absent) */
+  healthIntervalMs?: number;
+}
+
+export interface Services {
+  catalog: Catalog;
+  store: PredictionStore;
+  events: PredictionEvents;
+  deployments: Deployments;
+  policies: Policies;
+  stats: StatsBook;
+  /** writes the stats measured since the last flush (the caller decides when) */
+  flushStats(): void;
+  scheduler: Scheduler;
+  files: FileService;
+  callbacks: CallbackRegistry;
+  /** URLs recognised as modelhub's own in prediction inputs; the caller adds the API's once it listens */
+  origins: string[];
+  defaultOrigin(): string;
+  predictions: PredictionService;
+  webhookSecrets: WebhookSecrets;
+  http: HttpDeps;
+  scheduling: SchedulingDeps;
+}
+
+export function buildServices(o: ServiceOptions): Services {
+  const { config, db, runtime, inventory, clock, logger } = o;
+  const catalog = new Catalog(db);
+  const store = new PredictionStore(db);
+  const events = new PredictionEvents();
+  const deployments = new Deployments(db, catalog, inventory);
+  const policies = new Policies(db, catalog, deployments, {
+    idleTimeoutS: config.idleTimeout,
+    setupTimeoutS: config.setupTimeout,
+    maxQueue: config.maxQueue,
+    maxInstances: config.maxInstances,
+  }, inventory);
+  const statsStore = new VersionStatsStore(db);
+  // Stats change on every prediction: writing them behind (every 2 s and at shutdown) keeps a SQLite
+  // write off the prediction's hot path. A crash loses at most 2 s of measurements (estimates).
+  const dirtyStats = new Map<string, VersionStats>();
+  const flushStats = () => {
+    if (!dirtyStats.size) return;
+    try {
+      db.transaction(() => {
+        for (const s of dirtyStats.values()) statsStore.save(s);
+      })();
+    } catch (err) {
+      logger.warn("could not save version stats", { error: (err as Error).message });
+    }
+    dirtyStats.clear();
+  };
+  const stats = new StatsBook((s) => dirtyStats.set(s.versionId, s));
+  stats.seed(statsStore.load());
+  const scheduler = new Scheduler({
+    runtime,
+    clock,
+    logger,
+    shmSizeBytes: parseByteSize(config.shmSize),
+    extraHosts: ["host.docker.internal:host-gateway"],
+    labels: o.labels ?? {},
+    inventory,
+    stats,
+    gpuMemory: inventory.source === "nvidia-smi" ? () => sampleGpuMemory() : undefined,
+    onSetupFailure: (versionId, message, logs) => catalog.setSetupFailure(versionId, message, logs),
+    healthIntervalMs: o.healthIntervalMs,
+  });
+  // Files, container callbacks (webhooks, uploads) and user webhooks. `origins` is filled once the
+  // API listens: URLs on it are recognised as modelhub's own in prediction inputs.
+  const files = new FileService(new FileStore(db), new BlobDir(o.filesDir), parseByteSize(config.maxFileSize));
+  const callbacks = new CallbackRegistry();
+  const origins: string[] = config.publicUrl ? [config.publicUrl] : [];
+  const defaultOrigin = () => config.publicUrl || origins[0] || "";
+  const predictions = new PredictionService({
+    catalog,
+    scheduler,
+    store,
+    events,
+    clock,
+    logger,
+    policies,
+    policy: {
+      idleTimeoutMs: config.idleTimeout < 0 ? -1 : config.idleTimeout * 1000,
+      setupTimeoutMs: config.setupTimeout * 1000,
+      maxQueue: config.maxQueue,
+      predictTimeoutMs: config.predictTimeout * 1000,
+      maxLogChars: parseByteSize(config.maxLogSize),
+    },
+    files: new PredictionFileBridge(files, {
+      ownOrigins: () => origins,
+      callbackBase: () => callbacks.base,
+      inlineMaxBytes: parseByteSize(config.inlineInputSize),
+    }),
+    callbacks,
+    defaultOrigin,
+  });
+  const webhookSecrets = new WebhookSecrets(db);
+  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets };
+  return {
+    catalog,
+    store,
+    events,
+    deployments,
+    policies,
+    stats,
+    flushStats,
+    scheduler,
+    files,
+    callbacks,
+    origins,
+    defaultOrigin,
+    predictions,
+    webhookSecrets,
+    http,
+    scheduling: { policies, deployments, inventory },
+  };
+}
