@@ -17,7 +17,9 @@ echo "==> building the demo images (local stand-ins that speak the Cog protocol)
 port="${MODELHUB_PORT:-5100}"
 export MODELHUB_URL="http://127.0.0.1:${port}"
 export MODELHUB_DATA_DIR="${MODELHUB_DATA_DIR:-$root/modelhub-data}"
-./dist/modelhub serve --port "$port" &
+# In its own session, so a Ctrl-C reaches it once (through the trap below), not twice: modelhub reads
+# a second signal as "stop now, skip the clean-up".
+setsid ./dist/modelhub serve --port "$port" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server' INT TERM
 for _ in $(seq 1 50); do curl -fsS "$MODELHUB_URL/v1/models" >/dev/null 2>&1 && break; sleep 0.2; done
