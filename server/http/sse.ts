@@ -25,7 +25,9 @@ export const SSE_HEADERS = {
  */
 export function sseResponse(handle: StreamHandle, keepAliveMs = KEEPALIVE_MS): Response {
   const enc = new TextEncoder();
-  const epoch = Math.floor(Date.now() / 1000);
+  // The prediction's creation time, not the connection's: every subscriber numbers the same
+  // replay the same way.
+  const epoch = Math.floor(Date.parse(handle.createdAt) / 1000);
   let seq = 0;
   let cleanup = () => {};
   const body = new ReadableStream<Uint8Array>({

@@ -12,6 +12,8 @@ export interface StreamHandle {
   /** calls `fn` with new events until `done`; returns the unsubscribe function */
   subscribe(fn: (events: StreamEvent[], reportedAt?: number) => void): () => void;
   fileOutput: boolean;
+  /** when the prediction was created: the stable base of its event ids */
+  createdAt: string;
 }
 
 /**
@@ -30,6 +32,7 @@ export function openStream(deps: ServiceDeps, records: LiveRecords, get: (id: st
     replay,
     done: cursor.done,
     fileOutput: rec.fileOutput,
+    createdAt: rec.createdAt,
     subscribe: (fn) => {
       if (cursor.done) return () => {};
       if (r) r.streamSubscribers++;

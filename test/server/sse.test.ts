@@ -70,6 +70,7 @@ function fakeHandle(replay: StreamEvent[], live: StreamEvent[][]): StreamHandle 
     replay,
     done: replay.some((e) => e.event === "done"),
     fileOutput: false,
+    createdAt: "2026-11-26T10:00:00.000Z",
     unsubscribed: false,
     subscribe(fn: (e: StreamEvent[]) => void) {
       let i = 0;
@@ -97,6 +98,17 @@ describe("sseResponse", () => {
     for (const b of events) expect(b.split("\n")[1]).toMatch(/^id: \d+:\d+$/);
     expect(events[1]).toContain("data: x\ndata: y");
     expect(h.unsubscribed).toBe(true);
+  });
+
+  it("numbers events from the prediction's creation, the same for every subscriber", async () => {
+    const ids = async () => {
+      const text = await sseResponse(fakeHandle([{ event: "output", data: "a" }, { event: "done", data: "{}" }], [])).text();
+      return text.split("\n").filter((l) => l.startsWith("id: "));
+    };
+    const first = await ids();
+    await Bun.sleep(1100); // a later second would change ids based on the connection time
+    expect(await ids()).toEqual(first);
+    expect(first).toEqual([`id: ${Date.parse("2026-11-26T10:00:00.000Z") / 1000}:0`, `id: ${Date.parse("2026-11-26T10:00:00.000Z") / 1000}:1`]);
   });
 
   it("sends keep-alive comments while nothing happens", async () => {
