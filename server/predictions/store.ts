@@ -139,11 +139,21 @@ export class PredictionStore {
   }
 
   /** Newest first; `after` is the (created_at, id) of the last row of the previous page. */
-  list(limit: number, after?: { createdAt: string; id: string }): PredictionRecord[] {
-    const rows = after
+  /**
+   * Newest first. `from` is a page edge: with `before` unset, the rows older than it (the next
+   * page); with `before`, the `limit` rows just newer than it (the previous page), still newest first.
+   */
+  list(limit: number, from?: { createdAt: string; id: string; before?: boolean }): PredictionRecord[] {
+    if (from?.before) {
+      const rows = this.db
+        .query("SELECT * FROM predictions WHERE (created_at > ? OR (created_at = ? AND id > ?)) ORDER BY created_at ASC, id ASC LIMIT ?")
+        .all(from.createdAt, from.createdAt, from.id, limit) as Row[];
+      return rows.reverse().map(toRecord);
+    }
+    const rows = from
       ? this.db
           .query("SELECT * FROM predictions WHERE (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?")
-          .all(after.createdAt, after.createdAt, after.id, limit)
+          .all(from.createdAt, from.createdAt, from.id, limit)
       : this.db.query("SELECT * FROM predictions ORDER BY created_at DESC, id DESC LIMIT ?").all(limit);
     return (rows as Row[]).map(toRecord);
   }

@@ -27,12 +27,22 @@ export function predictionRoutes(d: HttpDeps) {
     )
     .get("/v1/predictions", ({ request }) => {
       const url = new URL(request.url);
-      const after = decodeCursor<{ c: string; i: string }>(url.searchParams.get("cursor"));
-      const rows = d.predictionStore.list(PAGE + 1, after && { createdAt: after.c, id: after.i });
-      const more = rows.length > PAGE;
-      const last = rows[PAGE - 1];
-      const next = more && last ? `${origin(request)}/v1/predictions?cursor=${encodeCursor({ c: last.createdAt, i: last.id })}` : null;
-      return json({ next, previous: null, results: rows.slice(0, PAGE).map((p) => presentPrediction(p, origin(request))) });
+      // A cursor is a page edge (created_at, id); `b` marks one that pages back to newer rows.
+      const cur = decodeCursor<{ c: string; i: string; b?: 1 }>(url.searchParams.get("cursor"));
+      const rows = d.predictionStore.list(PAGE + 1, cur && { createdAt: cur.c, id: cur.i, before: cur.b === 1 });
+      const more = rows.length > PAGE; // the extra row is the newest when paging back, else the oldest
+      const page = cur?.b && more ? rows.slice(1) : rows.slice(0, PAGE);
+      const hasOlder = cur?.b ? true : more;
+      const hasNewer = cur?.b ? more : cur !== undefined;
+      const link = (edge: { createdAt: string; id: string }, back: boolean) =>
+        `${origin(request)}/v1/predictions?cursor=${encodeCursor(back ? { c: edge.createdAt, i: edge.id, b: 1 } : { c: edge.createdAt, i: edge.id })}`;
+      const first = page[0];
+      const last = page[page.length - 1];
+      return json({
+        next: hasOlder && last ? link(last, false) : null,
+        previous: hasNewer && first ? link(first, true) : null,
+        results: page.map((p) => presentPrediction(p, origin(request))),
+      });
     })
     .get("/v1/predictions/:id", ({ request, params }) => {
       const p = d.predictions.get(params.id);
