@@ -6,6 +6,11 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash cli/scripts/ensure-deps.sh || exit 1
+# The web UI tests drive Debian's Chromium (playwright-core never downloads a browser).
+if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" -eq 0 ]; then
+  echo "==> installing chromium from Debian (for the web UI tests)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2; }
+fi
 bun=node_modules/.bin/bun
 "$bun" run test/fixtures/build-images.ts || { echo "building the test images failed"; echo "0 passed, 1 failed"; exit 1; }
 

@@ -1,52 +1,20 @@
-// Entry of the web UI: for now a model list read from /v1/models (the full UI comes later).
+// Entry of the web UI: a tiny client-side router over the three pages the server serves.
 import { render } from "preact";
-import { useEffect, useState } from "preact/hooks";
-
-interface ModelItem {
-  owner: string;
-  name: string;
-  description: string | null;
-  latest_version: { id: string; cog_version: string } | null;
-  run_count: number;
-}
+import { ModelPage } from "./views/model-page.tsx";
+import { ModelsPage } from "./views/models-page.tsx";
+import { PredictionPage } from "./views/prediction-page.tsx";
 
 function App() {
-  const [models, setModels] = useState<ModelItem[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    fetch("/v1/models")
-      .then(async (r) => (r.ok ? r.json() : Promise.reject(new Error((await r.json()).detail))))
-      .then((page: { results: ModelItem[] }) => setModels(page.results))
-      .catch((e: Error) => setError(e.message));
-  }, []);
+  const path = location.pathname;
+  const model = /^\/models\/([^/]+)\/([^/]+)$/.exec(path);
+  const prediction = /^\/p\/([^/]+)$/.exec(path);
   return (
     <>
-      <header>modelhub</header>
+      <header>
+        <a href="/" class="brand">modelhub</a>
+      </header>
       <main>
-        <h2>Models</h2>
-        {error && <p role="alert">Could not load models: {error}</p>}
-        {models && models.length === 0 && (
-          <p class="muted">
-            No models yet. Add a Cog image with <code>modelhub models add IMAGE --name owner/name</code>.
-          </p>
-        )}
-        {models && models.length > 0 && (
-          <table>
-            <thead>
-              <tr><th>Model</th><th>Version</th><th>Cog</th><th>Runs</th></tr>
-            </thead>
-            <tbody>
-              {models.map((m) => (
-                <tr key={`${m.owner}/${m.name}`}>
-                  <td>{m.owner}/{m.name}<div class="muted">{m.description}</div></td>
-                  <td><code>{m.latest_version?.id.slice(0, 12) ?? "—"}</code></td>
-                  <td>{m.latest_version?.cog_version ?? "—"}</td>
-                  <td>{m.run_count}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        {model ? <ModelPage owner={model[1]} name={model[2]} /> : prediction ? <PredictionPage id={prediction[1]} /> : <ModelsPage />}
       </main>
     </>
   );

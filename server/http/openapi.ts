@@ -158,6 +158,8 @@ export const OPERATIONS: readonly OperationSpec[] = [
   { method: "GET", path: "/health", id: "health", tag: "modelhub", extension: true, summary: "Is the server up, and can it reach the Docker engine?", ok: { status: 200, description: "healthy (503 with the same body when Docker is unreachable)", schema: Health } },
   { method: "GET", path: "/openapi.json", id: "openapi", tag: "modelhub", extension: true, summary: "This document", ok: { status: 200, description: "OpenAPI 3.1", schema: t.Record(t.String(), t.Unknown()) } },
   { method: "GET", path: "/", id: "web", tag: "modelhub", extension: true, summary: "The web UI", ok: { status: 200, description: "the app", type: "text/html", schema: t.String() } },
+  { method: "GET", path: "/models/:owner/:name", id: "webModel", tag: "modelhub", extension: true, summary: "A model's page in the web UI (its `url`)", ok: { status: 200, description: "the app", type: "text/html", schema: t.String() } },
+  { method: "GET", path: "/p/:id", id: "webPrediction", tag: "modelhub", extension: true, summary: "A prediction's page in the web UI (its `urls.web`)", ok: { status: 200, description: "the app", type: "text/html", schema: t.String() } },
 ];
 
 const ERROR_TEXT: Record<number, string> = {

@@ -19,7 +19,8 @@ export function presentVersion(v: Version): VersionJson {
 
 export function presentModel(m: ModelRow, x: { latest: Version | null; runCount: number; hardware: string | null; origin: string }): ModelJson {
   return {
-    url: `${x.origin}/${m.owner}/${m.name}`,
+    // the model's page in the web UI (under /models/: a bare /owner/name would shadow /v1/...)
+    url: `${x.origin}/models/${m.owner}/${m.name}`,
     owner: m.owner,
     name: m.name,
     description: m.description,

@@ -50,7 +50,7 @@ describe.skipIf(!dockerTests)("foundation: one prediction end to end", () => {
     expect(page.status).toBe(200);
     expect(page.body.results.map((m: any) => `${m.owner}/${m.name}`)).toEqual(["demo/hello"]);
     const m = await s.api("GET", "/v1/models/demo/hello");
-    expect(m.body).toMatchObject({ owner: "demo", name: "hello", visibility: "public", run_count: 0, url: `${s.url}/demo/hello` });
+    expect(m.body).toMatchObject({ owner: "demo", name: "hello", visibility: "public", run_count: 0, url: `${s.url}/models/demo/hello` });
     expect(m.body.latest_version.id).toMatch(/^[0-9a-f]{64}$/);
     expect(m.body.latest_version.cog_version).toBe("0.13.6");
     expect(m.body.latest_version.openapi_schema.components.schemas.Input.required).toEqual(["text"]);

@@ -40,7 +40,7 @@ describe("POST /v1/models", () => {
     const m = await body(res);
     expect(pythonProblems("Model", m)).toEqual([]);
     expect(m).toMatchObject({
-      url: `${ORIGIN}/acme/hello`,
+      url: `${ORIGIN}/models/acme/hello`,
       owner: "acme",
       name: "hello",
       visibility: "private",

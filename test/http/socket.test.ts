@@ -69,7 +69,7 @@ describe("the official JS client against the catalog endpoints", () => {
   it("models.get, models.list with paginate, versions, account, collections", async () => {
     const r = replicate();
     const m = await r.models.get("acme", "llama");
-    expect(m.url).toBe(`${base}/acme/llama`);
+    expect(m.url).toBe(`${base}/models/acme/llama`);
     const names: string[] = [];
     for await (const page of r.paginate(r.models.list)) names.push(...page.map((x) => x.name));
     expect(names.sort()).toEqual(["llama", "sdxl"]);
