@@ -10,13 +10,14 @@ import { presentPrediction } from "./http/present.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { PredictionEvents } from "./predictions/events.ts";
 import { Retention } from "./predictions/retention.ts";
-import type { PredictionStore } from "./predictions/store.ts";
+import { CallbackStore } from "./predictions/callback-store.ts";
+import type { PredictionRecord, PredictionStore } from "./predictions/store.ts";
 import { bridgeGateway } from "./runtime/bridge-gateway.ts";
 import { DockerRuntime, parseByteSize } from "./runtime/docker.ts";
 import { discoverGpus, parseGpusFlag } from "./runtime/gpus.ts";
 import { OWNER_LABEL, POOL_LABEL, VERSION_LABEL } from "./runtime/runtime.ts";
 import { systemClock } from "./scheduler/clock.ts";
-import type { RunSpec, Scheduler } from "./scheduler/scheduler.ts";
+import type { Lease, RunSpec, Scheduler } from "./scheduler/scheduler.ts";
 import { buildServices } from "./services.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 
@@ -52,14 +53,19 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     });
   const statsTimer = setInterval(flushStats, 2_000);
   statsTimer.unref();
-  // Before any container starts: their command carries the listener's port.
+  // Before any container starts: their command carries the listener's port. The same port as last
+  // time, when free: containers that outlived the previous run still post their answers to it.
+  const callbackStore = new CallbackStore(db);
+  const previousPort = callbackStore.listenerPort();
   const callbackListener = await openCallbackListener(
     { predictions, files, logger, maxWebhookBytes: 2 * parseByteSize(config.maxLogSize) + 64 * 1024 * 1024 },
     config.callbackHost,
     () => bridgeGateway(config.dockerHost),
+    previousPort,
   );
   if (callbackListener) {
     callbacks.base = `http://host.docker.internal:${callbackListener.port}`;
+    callbackStore.setListenerPort(callbackListener.port);
     logger.info("listening for container callbacks", { address: `${callbackListener.hostname}:${callbackListener.port}` });
   }
   const webhooks = new WebhookDispatcher({
@@ -72,11 +78,36 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   // Finished predictions older than --retention-days go, with their output files.
   const retention = new Retention({ db, logger, days: config.retentionDays, deleteFiles: (id) => void files.deleteForPrediction(id) });
 
-  await reconcile(store, logger);
-  await adoptLeftovers(scheduler, runtime, owner, (pool, versionId) => {
-    const spec = policies.specForPool(pool, versionId);
-    return spec && predictions.withContainerCmd(spec);
-  }, logger);
+  // Async predictions a previous run left in flight can be taken back when their containers still
+  // run them and can still reach this listener (same port); the rest fail with a reason.
+  const unfinished = store.unfinished();
+  const recoverable = callbackListener && callbackListener.port === previousPort ? callbacks.persistedWebhooks() : new Map<string, string>();
+  const heldBy = new Map<string, string[]>();
+  for (const p of unfinished)
+    if (p.status === "processing" && p.instanceId && recoverable.has(p.id)) heldBy.set(p.instanceId, [...(heldBy.get(p.instanceId) ?? []), p.id]);
+  const leases = await adoptLeftovers(
+    scheduler,
+    runtime,
+    owner,
+    (pool, versionId) => {
+      const spec = policies.specForPool(pool, versionId);
+      return spec && predictions.withContainerCmd(spec);
+    },
+    (instanceId) => heldBy.get(instanceId) ?? [],
+    logger,
+  );
+  const reattached = new Set<string>();
+  for (const p of unfinished) {
+    const lease = leases.get(p.id);
+    if (!lease) continue;
+    predictions.reattach(p, recoverable.get(p.id)!, lease);
+    reattached.add(p.id);
+  }
+  if (reattached.size) logger.info("re-attached predictions left running by a previous run", { count: reattached.size });
+  // Async predictions whose container may still run but cannot reach this listener: its port was taken.
+  const lostPort = !!previousPort && callbackListener?.port !== previousPort ? new Set(callbacks.persistedWebhooks().keys()) : new Set<string>();
+  reconcile(store, unfinished.filter((p) => !reattached.has(p.id)), lostPort, logger);
+  for (const [id, token] of callbacks.persistedWebhooks()) if (!reattached.has(id)) callbacks.dropWebhook(token);
   void scheduler.watchEvents();
   retention.start();
 
@@ -117,41 +148,52 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
 }
 
 /**
- * Predictions a previous run (a crash or kill -9) left unfinished. Containers are called synchronously,
- * so a result that was in flight died with that process: fail each one with a reason, so nothing stays
- * "starting" or "processing" forever.
+ * Predictions a previous run (a crash or kill -9) left unfinished that could not be re-attached: a
+ * sync prediction's answer died with that process, and an async one's container is gone (or can no
+ * longer reach the callback listener). Each fails with a reason, so nothing stays "starting" or
+ * "processing" forever.
  */
-function reconcile(store: PredictionStore, logger: Logger): void {
-  const unfinished = store.unfinished();
+function reconcile(store: PredictionStore, unfinished: readonly PredictionRecord[], lostPort: ReadonlySet<string>, logger: Logger): void {
   const now = new Date().toISOString();
   for (const p of unfinished)
     store.update(p.id, {
       status: "failed",
       error:
-        p.status === "processing"
-          ? "modelhub stopped while this prediction was running, and the model's answer went with it; run it again"
-          : "modelhub stopped before this prediction started; run it again",
+        p.status !== "processing"
+          ? "modelhub stopped before this prediction started; run it again"
+          : lostPort.has(p.id)
+            ? "modelhub stopped while this prediction was running, and could not listen again on the port its container sends the answer to (it was taken); run it again"
+            : "modelhub stopped while this prediction was running, and the model's answer went with it; run it again",
       completedAt: now,
     });
   if (unfinished.length) logger.warn("failed predictions left unfinished by a previous run", { count: unfinished.length });
 }
 
-/** This server's containers from a previous run (by owner label): healthy idle ones are adopted, the rest removed. */
+/**
+ * This server's containers from a previous run (by owner label): healthy idle ones are adopted, and
+ * busy ones still running a prediction that `held` names; the rest are removed. Returns the leases
+ * the adopted busy containers hold, by prediction id.
+ */
 async function adoptLeftovers(
   scheduler: Scheduler,
   runtime: DockerRuntime,
   owner: string,
   specFor: (pool: string, versionId: string) => RunSpec | null,
+  held: (instanceId: string) => readonly string[],
   logger: Logger,
-): Promise<void> {
+): Promise<Map<string, Lease>> {
   try {
     const leftovers = await runtime.list({ [OWNER_LABEL]: owner });
-    if (!leftovers.length) return;
-    const r = await scheduler.adopt(leftovers, (labels) =>
-      labels[POOL_LABEL] && labels[VERSION_LABEL] ? specFor(labels[POOL_LABEL], labels[VERSION_LABEL]) : null,
+    if (!leftovers.length) return new Map();
+    const r = await scheduler.adopt(
+      leftovers,
+      (labels) => (labels[POOL_LABEL] && labels[VERSION_LABEL] ? specFor(labels[POOL_LABEL], labels[VERSION_LABEL]) : null),
+      held,
     );
-    logger.info("containers left by a previous run", r);
+    logger.info("containers left by a previous run", { adopted: r.adopted, removed: r.removed, busy: r.leases.length });
+    return new Map(r.leases.map((l) => [l.predictionId, l.lease]));
   } catch (err) {
     logger.warn("could not look for leftover containers", { error: (err as Error).message });
+    return new Map();
   }
 }

@@ -16,6 +16,7 @@ import { FileStore } from "./files/store.ts";
 import type { HttpDeps } from "./http/deps.ts";
 import type { SchedulingDeps } from "./http/scheduling-deps.ts";
 import type { Logger } from "./log.ts";
+import { CallbackStore } from "./predictions/callback-store.ts";
 import { CallbackRegistry } from "./predictions/callbacks.ts";
 import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
@@ -111,7 +112,7 @@ export function buildServices(o: ServiceOptions): Services {
   // Files, container callbacks (webhooks, uploads) and user webhooks. `origins` is filled once the
   // API listens: URLs on it are recognised as modelhub's own in prediction inputs.
   const files = new FileService(new FileStore(db), new BlobDir(o.filesDir), parseByteSize(config.maxFileSize));
-  const callbacks = new CallbackRegistry();
+  const callbacks = new CallbackRegistry(new CallbackStore(db));
   const origins: string[] = config.publicUrl ? [config.publicUrl] : [];
   const defaultOrigin = () => config.publicUrl || origins[0] || "";
   const predictions = new PredictionService({

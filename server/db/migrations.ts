@@ -146,6 +146,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX IF NOT EXISTS predictions_model_created ON predictions(model, created_at DESC);
     `,
   },
+  {
+    version: 5,
+    name: "container callbacks that survive a restart",
+    sql: `
+      -- A container keeps running an async prediction after modelhub dies and then posts its answer to
+      -- the callback listener: the port, the webhook tokens and the upload tokens must outlive the process.
+      CREATE TABLE callback_settings (
+        key TEXT PRIMARY KEY,              -- 'listener_port'
+        value TEXT NOT NULL
+      );
+      CREATE TABLE callback_upload_tokens (
+        version_id TEXT PRIMARY KEY,
+        token TEXT NOT NULL UNIQUE
+      );
+      CREATE TABLE callback_webhooks (
+        prediction_id TEXT PRIMARY KEY,    -- an async prediction in flight; deleted when it ends
+        token TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export function migrate(db: Database): number {

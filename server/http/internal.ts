@@ -56,10 +56,24 @@ export interface CallbackListener {
   stop(): Promise<void>;
 }
 
-/** Listens on `hostname`, port 0 (any free port). Throws when the address cannot be bound. */
-export function startCallbackListener(d: InternalDeps, hostname: string): CallbackListener {
+/**
+ * Listens on `hostname`, on `port` (the previous run's, which surviving containers still call) when
+ * it is free, else on any free port. Throws when the address cannot be bound.
+ */
+export function startCallbackListener(d: InternalDeps, hostname: string, port: number | null = null): CallbackListener {
+  if (port) {
+    try {
+      return listenOn(d, hostname, port);
+    } catch (err) {
+      d.logger.warn("the callback listener's previous port is taken; using another", { port, error: (err as Error).message });
+    }
+  }
+  return listenOn(d, hostname, 0);
+}
+
+function listenOn(d: InternalDeps, hostname: string, port: number): CallbackListener {
   const app = internalRoutes(d);
-  app.listen({ hostname, port: 0, idleTimeout: 0, maxRequestBodySize: d.files.maxBytes + 1024 * 1024 });
+  app.listen({ hostname, port, idleTimeout: 0, maxRequestBodySize: d.files.maxBytes + 1024 * 1024 });
   const server = app.server!;
   return { hostname, port: server.port!, stop: async () => void (await app.stop(true).catch(() => {})) };
 }
@@ -69,7 +83,12 @@ export function startCallbackListener(d: InternalDeps, hostname: string): Callba
  * bridge gateway (172.17.0.1 when the engine cannot be asked); else that address. Without one,
  * every prediction takes the sync path (no live logs, no streaming before the end).
  */
-export async function openCallbackListener(d: InternalDeps, setting: string, discoverGateway: () => Promise<string | null>): Promise<CallbackListener | null> {
+export async function openCallbackListener(
+  d: InternalDeps,
+  setting: string,
+  discoverGateway: () => Promise<string | null>,
+  preferredPort: number | null = null,
+): Promise<CallbackListener | null> {
   if (setting === "off") return null;
   let host = setting === "auto" ? null : setting;
   if (!host)
@@ -82,7 +101,7 @@ export async function openCallbackListener(d: InternalDeps, setting: string, dis
     return null;
   }
   try {
-    return startCallbackListener(d, host);
+    return startCallbackListener(d, host, preferredPort);
   } catch (err) {
     d.logger.warn("could not listen for container callbacks: predictions run without live logs and streaming (set --callback-host)", {
       address: host,

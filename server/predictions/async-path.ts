@@ -1,6 +1,6 @@
 // The async (live) path: the PUT with a webhook, container webhooks merged in order into the record, and the fall back to sync.
 import type { Version } from "../catalog/catalog.ts";
-import { notFound } from "../errors.ts";
+import { notFound, unavailable } from "../errors.ts";
 import { cancelPrediction, type CogPrediction } from "../runtime/cog-client.ts";
 import type { Lease } from "../scheduler/scheduler.ts";
 import { startAsync } from "./cog-async.ts";
@@ -39,6 +39,8 @@ export class AsyncPath {
   containerWebhook(token: string, body: CogPrediction): void {
     const id = this.deps.callbacks?.predictionForWebhookToken(token);
     const r = id ? this.records.running.get(id) : undefined;
+    // Cog retries a terminal webhook on 503: one that arrives while a restart is still re-attaching its prediction comes back.
+    if (!r && this.deps.callbacks?.isPending(token)) throw unavailable("modelhub is starting; try again");
     if (!r) throw notFound("No running prediction for this webhook");
     r.webhooksSeen++;
     const reportedAt = performance.now();

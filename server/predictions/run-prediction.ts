@@ -112,8 +112,8 @@ export class PredictionRunner {
     }
   }
 
-  /** The container's final word, from either path. */
-  private async complete(r: Running, p: CogPrediction, info: OutputInfo, predictMs: number): Promise<void> {
+  /** The container's final word, from either path (and for a prediction re-attached after a restart). */
+  async complete(r: Running, p: CogPrediction, info: OutputInfo, predictMs: number): Promise<void> {
     const rec = r.rec;
     const status = p.status === "succeeded" || p.status === "failed" || p.status === "canceled" ? p.status : "failed";
     const metrics: Record<string, number> = {};

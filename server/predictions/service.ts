@@ -8,13 +8,14 @@ import { validateInput } from "../contract/openapi-input.ts";
 import { invalidInput, notFound, queueFull, unavailable } from "../errors.ts";
 import { cancelPrediction, type CogPrediction } from "../runtime/cog-client.ts";
 import { DockerUnavailableError } from "../runtime/runtime.ts";
-import type { RunSpec } from "../scheduler/scheduler.ts";
+import type { Lease, RunSpec } from "../scheduler/scheduler.ts";
 import { AsyncPath } from "./async-path.ts";
 import { Http1Client } from "./http1.ts";
 import { newPredictionId, newToken } from "./ids.ts";
 import { LiveRecords, PERSIST_DELAY_MS, type Running } from "./live-records.ts";
 import { openStream, type StreamHandle } from "./open-stream.ts";
 import { outputInfo } from "./output-schema.ts";
+import { reattach } from "./reattach.ts";
 import { PredictionRunner } from "./run-prediction.ts";
 import { RunSpecs } from "./run-specs.ts";
 import type { ServiceDeps } from "./service-deps.ts";
@@ -247,6 +248,23 @@ export class PredictionService {
       body: u.body,
       predictionId: r && r.rec.versionId === versionId ? r.rec.id : null,
     });
+  }
+
+  /**
+   * After a restart: takes back an async prediction a previous run left `processing` in a container
+   * that survived (adopted with `lease`); its webhooks, sent with `webhookToken`, complete it. Fails
+   * it with a reason if the container dies or no answer comes in time (see reattach.ts).
+   */
+  reattach(rec: PredictionRecord, webhookToken: string, lease: Lease): void {
+    const version = this.deps.catalog.findVersion(rec.versionId);
+    if (!version) {
+      lease.release();
+      this.deps.callbacks?.dropWebhook(webhookToken);
+      this.records.finish(rec, { status: "failed", error: "modelhub restarted while this prediction was running, and its version is gone; run it again" });
+      return;
+    }
+    const r = reattach(this.deps, this.records, this.runner, rec, version, webhookToken, lease);
+    if (rec.deadline) r.deadlineTimer = setTimeout(() => void this.cancel(rec.id).catch(() => {}), Math.max(0, Date.parse(rec.deadline) - this.deps.clock.now()));
   }
 
   /** The deferred final writes (see LiveRecords.finish). Also called on shutdown. */

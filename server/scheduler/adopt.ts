@@ -1,29 +1,37 @@
 // Adoption: taking over the containers a previous run of this modelhub left, or removing them.
 import { type ContainerState, INSTANCE_LABEL } from "../runtime/runtime.ts";
 import type { Core } from "./core.ts";
+import { lease } from "./dispatch.ts";
 import { leftoverGpus, newInstance } from "./instance.ts";
-import type { RunSpec } from "./types.ts";
+import type { Lease, RunSpec } from "./types.ts";
 
 /**
- * Takes over containers a previous run of this modelhub left (found by label): healthy ones whose
- * version still resolves become ready instances; everything else is removed.
+ * Takes over containers a previous run of this modelhub left (found by label): healthy idle ones
+ * whose version still resolves become ready instances. A busy one is adopted only when `held` names
+ * the predictions still running in it (async ones whose answer can still come back): each gets a
+ * lease on it, so nothing else is sent there until it ends. Everything else is removed.
  */
 export async function adopt(
   c: Core,
   containers: readonly ContainerState[],
   resolve: (labels: Record<string, string>) => RunSpec | null,
-): Promise<{ adopted: number; removed: number }> {
+  held: (instanceId: string) => readonly string[] = () => [],
+): Promise<{ adopted: number; removed: number; leases: { predictionId: string; lease: Lease }[] }> {
   let adopted = 0;
   let removed = 0;
+  const leases: { predictionId: string; lease: Lease }[] = [];
   for (const ct of containers) {
     const spec = ct.running && ct.hostPort ? resolve(ct.labels) : null;
     const gpus = leftoverGpus(ct, spec, c.deps.inventory, new Set([...c.instances.values()].flatMap((i) => i.gpuIndices)));
     const baseUrl = `http://127.0.0.1:${ct.hostPort}`;
-    // Only an idle READY container is safe: a BUSY one is still running a prediction whose caller is gone.
-    if (gpus && (await c.probe(baseUrl, 1000)).status === "READY") {
+    const instanceId = ct.labels[INSTANCE_LABEL];
+    const running = gpus && instanceId ? held(instanceId) : [];
+    // An idle READY container is safe; a BUSY one only when its work is re-attached (its caller is otherwise gone).
+    const status = gpus ? (await c.probe(baseUrl, 1000)).status : null;
+    if (gpus && (status === "READY" || (status === "BUSY" && running.length > 0))) {
       const now = c.deps.clock.now();
       const inst = newInstance(spec!, gpus, now, c.deps.inventory);
-      inst.id = ct.labels[INSTANCE_LABEL] ?? inst.id;
+      inst.id = instanceId ?? inst.id;
       inst.containerId = ct.id;
       inst.baseUrl = baseUrl;
       inst.state = "ready";
@@ -34,6 +42,7 @@ export async function adopt(
       c.instances.set(inst.id, inst);
       c.watchExit(inst);
       c.monitor.watch(inst);
+      for (const predictionId of running) leases.push({ predictionId, lease: lease(c, inst, predictionId) });
       c.armIdle(inst);
       adopted++;
     } else {
@@ -42,5 +51,5 @@ export async function adopt(
     }
   }
   c.pump();
-  return { adopted, removed };
+  return { adopted, removed, leases };
 }

@@ -270,14 +270,16 @@ export class Scheduler {
   }
 
   /**
-   * Takes over containers a previous run of this modelhub left (found by label): healthy ones whose
-   * version still resolves become ready instances; everything else is removed.
+   * Takes over containers a previous run of this modelhub left (found by label): healthy idle ones
+   * whose version still resolves become ready instances, and so do busy ones whose running
+   * predictions `held` names (by instance id), each then holding a lease; everything else is removed.
    */
   adopt(
     containers: readonly ContainerState[],
     resolve: (labels: Record<string, string>) => RunSpec | null,
-  ): Promise<{ adopted: number; removed: number }> {
-    return adopt(this.c, containers, resolve);
+    held?: (instanceId: string) => readonly string[],
+  ): Promise<{ adopted: number; removed: number; leases: { predictionId: string; lease: Lease }[] }> {
+    return adopt(this.c, containers, resolve, held);
   }
 
   /** Marks an instance's container dead (from the event stream or the wait backstop) and cleans it up. */

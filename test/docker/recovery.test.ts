@@ -1,7 +1,9 @@
-// Restart without loss: modelhub is killed with SIGKILL while a prediction runs and another waits;
-// started again on the same data folder, it leaves nothing `starting` or `processing` (each says why it
-// failed), removes the container that was still busy with the lost prediction, adopts the idle
-// healthy one, and serves new predictions.
+// Restart without loss: modelhub is killed with SIGKILL while predictions run; started again on the
+// same data folder, it leaves nothing `starting` or `processing`. A prediction on the sync path (its
+// answer died with the process) and one still queued fail saying why, and the container still busy
+// with the lost one is removed while an idle healthy one is adopted. A prediction on the async path
+// is re-attached: its container (adopted, busy) posts its answer to the callback listener, back on
+// the same port, and it succeeds; if that container is gone meanwhile, it fails saying why.
 //
 // modelhub runs as a child process (`bun cli/main.ts serve`) so it can really be killed.
 // Runs only with MODELHUB_TEST_DOCKER=1.
@@ -9,7 +11,7 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { containersOf, removeContainersOf, TERMINAL, until } from "./scheduler-helpers.ts";
+import { containersOf, docker, removeContainersOf, TERMINAL, until } from "./scheduler-helpers.ts";
 
 const enabled = process.env.MODELHUB_TEST_DOCKER === "1";
 const ROOT = resolve(import.meta.dir, "../..");
@@ -77,8 +79,14 @@ describe.skipIf(!enabled)("restart after kill -9", () => {
     expect((await api(first, "POST", "/v1/models/acme/hello/predictions", { input: { text: "before" } }, { prefer: "wait" })).body.output).toBe("hello before");
     const helloBefore = (await api(first, "GET", "/v1/instances")).body.instances.find((i: any) => i.model === "acme/hello");
 
-    // One prediction running (long), one waiting behind it.
-    const running = (await api(first, "POST", "/v1/models/acme/slow/predictions", { input: { seconds: 60 } })).body;
+    // One prediction running (long, on the sync path: its client waits), one waiting behind it.
+    const waiting = fetch(`${first.url}/v1/models/acme/slow/predictions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", prefer: "wait" },
+      body: JSON.stringify({ input: { seconds: 60 } }),
+    }).catch(() => null); // the kill ends this request
+    let running: any;
+    await until("the long prediction to exist", async () => (running = (await api(first, "GET", "/v1/predictions")).body.results.find((p: any) => p.model === "acme/slow")));
     const queued = (await api(first, "POST", "/v1/models/acme/slow/predictions", { input: { seconds: 1 } })).body;
     await until("the long prediction to be stored as processing", async () => (await api(first, "GET", `/v1/predictions/${running.id}`)).body.status === "processing");
     // The stored row (not just memory) must say processing before the kill, or there is nothing to recover.
@@ -87,6 +95,7 @@ describe.skipIf(!enabled)("restart after kill -9", () => {
 
     first.proc.kill(9);
     await first.proc.exited;
+    await waiting;
     children.splice(children.indexOf(first), 1);
     expect(containersOf(dataDir, true)).toContain(busyContainer.slice(0, 12));
 
@@ -108,5 +117,78 @@ describe.skipIf(!enabled)("restart after kill -9", () => {
     expect((await api(second, "POST", "/v1/models/acme/hello/predictions", { input: { text: "after" } }, { prefer: "wait" })).body.output).toBe("hello after");
     expect((await api(second, "GET", "/v1/instances")).body.instances.map((i: any) => i.id)).toEqual([helloBefore.id]);
     expect((await api(second, "POST", "/v1/models/acme/slow/predictions", { input: { seconds: 0.1 } }, { prefer: "wait" })).body.status).toBe("succeeded");
+  }, 180_000);
+});
+
+/** Starts modelhub with slow imported and an async prediction running (no Prefer: wait), stored as processing. */
+async function asyncPredictionRunning(dataDir: string, children: Child[], seconds: number) {
+  const first = await serve(dataDir);
+  children.push(first);
+  expect((await api(first, "POST", "/v1/models/acme/slow/versions", { image: "modelhub-test/slow:latest" })).status).toBeLessThan(300);
+  const pred = (await api(first, "POST", "/v1/models/acme/slow/predictions", { input: { seconds } })).body;
+  await until("the prediction to be stored as processing", async () => (await api(first, "GET", `/v1/predictions/${pred.id}`)).body.status === "processing");
+  // Some live logs merged first, so the re-attached run must carry on from them.
+  await until("live logs", async () => (await api(first, "GET", `/v1/predictions/${pred.id}`)).body.logs.includes("progress"));
+  const container = (await api(first, "GET", "/v1/instances")).body.instances.find((i: any) => i.model === "acme/slow").container_id as string;
+  first.proc.kill(9);
+  await first.proc.exited;
+  children.splice(children.indexOf(first), 1);
+  return { pred, container };
+}
+
+describe.skipIf(!enabled)("restart after kill -9 with an async prediction in flight", () => {
+  const dirs: string[] = [];
+  const children: Child[] = [];
+
+  afterAll(async () => {
+    for (const c of children) {
+      c.proc.kill("SIGTERM");
+      await Promise.race([c.proc.exited, Bun.sleep(15_000)]);
+      c.proc.kill(9);
+    }
+    for (const d of dirs) {
+      removeContainersOf(d);
+      rmSync(d, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("re-attaches it: the surviving container's webhook completes it, with output and logs, in the same container", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "modelhub-recovery-async-"));
+    dirs.push(dataDir);
+    const { pred, container } = await asyncPredictionRunning(dataDir, children, 4);
+    expect(containersOf(dataDir, true)).toEqual([container.slice(0, 12)]);
+
+    const second = await serve(dataDir);
+    children.push(second);
+    // Right after the restart it is still running (re-attached), not failed.
+    expect(TERMINAL.has((await api(second, "GET", `/v1/predictions/${pred.id}`)).body.status)).toBe(false);
+    let done: any;
+    await until("the prediction to finish", async () => TERMINAL.has((done = (await api(second, "GET", `/v1/predictions/${pred.id}`)).body).status), 30_000);
+    expect([done.status, done.error, done.output]).toEqual(["succeeded", null, "finished after 4 seconds"]);
+    expect(done.logs).toContain("progress 4.00/4.00s");
+    expect(done.logs.match(/progress 0\.1\d\/4\.00s/g)?.length).toBe(1); // logs from before the kill, once
+    expect(done.metrics.predict_time).toBeGreaterThan(0);
+    // No new container for it: the adopted one ran it and is free again.
+    expect(containersOf(dataDir, true)).toEqual([container.slice(0, 12)]);
+    const instances = (await api(second, "GET", "/v1/instances")).body.instances;
+    expect(instances.map((i: any) => [i.container_id, i.adopted, i.in_flight])).toEqual([[container, true, 0]]);
+    expect((await api(second, "POST", "/v1/models/acme/slow/predictions", { input: { seconds: 0.1 } }, { prefer: "wait" })).body.status).toBe("succeeded");
+    expect(containersOf(dataDir, true)).toEqual([container.slice(0, 12)]);
+  }, 180_000);
+
+  it("fails it with a reason when its container is gone by the restart", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "modelhub-recovery-gone-"));
+    dirs.push(dataDir);
+    const { pred, container } = await asyncPredictionRunning(dataDir, children, 30);
+    expect(docker("rm", "-f", container).code).toBe(0);
+
+    const second = await serve(dataDir);
+    children.push(second);
+    const list = (await api(second, "GET", "/v1/predictions")).body.results;
+    expect(list.filter((p: any) => !TERMINAL.has(p.status))).toEqual([]);
+    const p = (await api(second, "GET", `/v1/predictions/${pred.id}`)).body;
+    expect(p.status).toBe("failed");
+    expect(p.error).toContain("modelhub stopped while this prediction was running");
+    expect((await api(second, "GET", "/v1/instances")).body.instances).toEqual([]);
   }, 180_000);
 });

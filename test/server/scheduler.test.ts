@@ -435,10 +435,31 @@ describe("scheduler: stopping and restarts", () => {
     });
     runtime.leftovers = [leftover("old1", 50001, "READY"), leftover("old2", 50002, "BUSY")];
     const r = await scheduler.adopt(runtime.leftovers, () => spec("a"));
-    expect(r).toEqual({ adopted: 1, removed: 1 });
+    expect(r).toEqual({ adopted: 1, removed: 1, leases: [] });
     expect(scheduler.list().map((i) => [i.id, i.state, i.adopted])).toEqual([["i-old1", "ready", true]]);
     const lease = await scheduler.acquire(spec("a"));
     expect(lease.containerId).toBe("old1");
+  });
+
+  it("adopts a busy leftover container whose prediction is re-attached, leased to it until that ends", async () => {
+    const { runtime, scheduler } = harness();
+    const leftover = (id: string, port: number, health: string) => ({
+      id,
+      running: true,
+      status: "running",
+      exitCode: null,
+      oomKilled: false,
+      hostPort: port,
+      labels: { "dev.modelhub.pool": "v-a", "dev.modelhub.version": "v-a", "dev.modelhub.instance": `i-${id}`, "dev.modelhub.gpus": "", "test.health": health },
+      startedAt: null,
+      image: "sha256:a",
+    });
+    runtime.leftovers = [leftover("old1", 50001, "BUSY"), leftover("old2", 50002, "BUSY")];
+    const r = await scheduler.adopt(runtime.leftovers, () => spec("a"), (id) => (id === "i-old1" ? ["p1"] : []));
+    expect([r.adopted, r.removed, r.leases.map((l) => [l.predictionId, l.lease.containerId])]).toEqual([1, 1, [["p1", "old1"]]]);
+    expect(scheduler.list().map((i) => [i.id, i.inFlight, i.leases.size])).toEqual([["i-old1", 1, 1]]);
+    r.leases[0].lease.release();
+    expect(scheduler.list()[0].inFlight).toBe(0);
   });
 
   it("replaces instances of an older version when a pool's version changes (new deployment release)", async () => {
