@@ -46,6 +46,9 @@ function listOptions(url: URL): { sort?: ModelSort; direction?: "asc" | "desc" }
  * The search text of a QUERY body. Python sends it raw; the JS client JSON-encodes it even as
  * text/plain (`"llama"` with the quotes), so a body that is one JSON string is unwrapped.
  */
+/** What running predictions of a deleted model or version get to finish before their container stops. */
+const DELETE_GRACE_MS = 30_000;
+
 export function searchText(raw: string): string {
   const s = raw.trim();
   if (s.length >= 2 && s.startsWith('"') && s.endsWith('"'))
@@ -141,6 +144,9 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
       })
       .delete("/v1/models/:owner/:name", ({ params }) => {
         d.catalog.deleteModel(params.owner, params.name);
+        const full = `${params.owner}/${params.name}`;
+        // Its containers go too, in the background: running work gets the usual grace to finish.
+        void d.scheduler.stopWhere((x) => x.model === full, DELETE_GRACE_MS, `model ${full} was deleted`);
         // Its policy and deployments went with it (foreign keys): stop keeping their containers warm.
         if (s) applyWarm(d, s);
         return noContent();
@@ -165,7 +171,9 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
       })
       .get("/v1/models/:owner/:name/versions/:id", ({ params }) => json(presentVersion(versionOf(params.owner, params.name, params.id))))
       .delete("/v1/models/:owner/:name/versions/:id", ({ params }) => {
-        d.catalog.deleteVersion(versionOf(params.owner, params.name, params.id).id);
+        const v = versionOf(params.owner, params.name, params.id);
+        d.catalog.deleteVersion(v.id);
+        void d.scheduler.stopWhere((x) => x.versionId === v.id, DELETE_GRACE_MS, `version ${v.id.slice(0, 12)} of ${v.model} was deleted`);
         // A keep-warm pool follows the latest version, which may just have changed.
         if (s) applyWarm(d, s);
         return noContent();
