@@ -1,8 +1,10 @@
-// Splits argv into positionals and --flag values. Flags may be written --flag value or --flag=value.
+// Splits argv into positionals, --flag values (--flag value or --flag=value) and -i name=value inputs.
 
 export interface ParsedArgs {
   positionals: string[];
   flags: Record<string, string>;
+  /** every `-i name=value` / `--input name=value`, in order (a name may repeat: a list) */
+  inputs: string[];
 }
 
 const BOOLEAN_FLAGS = new Set(["help", "version", "json", "all"]);
@@ -10,6 +12,7 @@ const BOOLEAN_FLAGS = new Set(["help", "version", "json", "all"]);
 export function parseArgs(argv: string[]): ParsedArgs {
   const positionals: string[] = [];
   const flags: Record<string, string> = {};
+  const inputs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--") {
@@ -18,6 +21,11 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
     if (a === "-h") {
       flags.help = "true";
+      continue;
+    }
+    if (a === "-i" || a === "--input") {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs name=value`);
+      inputs.push(argv[++i]);
       continue;
     }
     if (a.startsWith("--")) {
@@ -33,5 +41,5 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
     positionals.push(a);
   }
-  return { positionals, flags };
+  return { positionals, flags, inputs };
 }

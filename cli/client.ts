@@ -9,7 +9,7 @@ export class ApiError extends Error {
 export class Client {
   constructor(readonly baseUrl: string, private token?: string) {}
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.baseUrl}${path}`, {
@@ -17,6 +17,7 @@ export class Client {
         headers: {
           "content-type": "application/json",
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+          ...headers,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       });

@@ -12,6 +12,9 @@ const COMMANDS = `Commands:
   serve                          run the server (API + web UI) in the foreground
   models                         list the models in the catalog
   models add IMAGE [--name o/n]  import a local Cog image (built with cog build) as a model version
+  predict MODEL[:VERSION] -i name=value ...
+                                 run a prediction and print its output (-i name=@file sends a file;
+                                 inputs are typed and checked against the model's schema first)
   ps                             running instances: state, GPUs, uptime, idle, in flight, queued, boot time
   stop MODEL | --all [--grace S] stop instances; running work gets S seconds (default 30), queued work fails
   policy MODEL [key=value ...]   show or set a model's run policy (gpus, pinned_gpus, idle_timeout,
@@ -33,7 +36,7 @@ ${settingsHelp()}
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, flags } = parseArgs(argv);
+  const { positionals, flags, inputs } = parseArgs(argv);
   if (flags.version !== undefined) {
     console.log(`modelhub ${VERSION}`);
     return 0;
@@ -80,6 +83,12 @@ async function main(argv: string[]): Promise<number> {
       if (!sub) throw new ConfigError("usage: modelhub retry MODEL[:VERSION]");
       console.log(await retry(new Client(config.url, process.env.MODELHUB_TOKEN), sub));
       return 0;
+    }
+    case "predict": {
+      const { predict } = await import("./commands/predict.ts");
+      if (!sub) throw new ConfigError("usage: modelhub predict MODEL[:VERSION] -i name=value ...");
+      const io = { out: (s: string) => console.log(s), err: (s: string) => console.error(s) };
+      return predict(new Client(config.url, process.env.MODELHUB_TOKEN), sub, inputs, io);
     }
     case "models": {
       const client = new Client(config.url, process.env.MODELHUB_TOKEN);
