@@ -26,7 +26,7 @@ const RULES: Record<string, string[]> = {
   "server/services": ["server/*"],
   // "react": Bun's scanner lists it for JSX fragments even with jsxImportSource preact; the bundle uses preact.
   web: ["react", "preact", "preact/hooks", "preact/jsx-runtime", "preact/jsx-dev-runtime", "server/contract/openapi-input", "server/contract/model-name"],
-  cli: ["cli/*", "server/contract", "server/config", "package.json"],
+  cli: ["cli/*", "server/contract", "server/config", "package.json", "node:*"],
   "cli/commands/serve": ["server/server", "server/config"],
   "cli/build": ["bun"],
 };
