@@ -176,6 +176,21 @@ describe.skipIf(!enabled)("restart after kill -9 with an async prediction in fli
     expect(containersOf(dataDir, true)).toEqual([container.slice(0, 12)]);
   }, 180_000);
 
+  it("fails it with the container's exit when the container dies after being re-attached", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "modelhub-recovery-dies-"));
+    dirs.push(dataDir);
+    const { pred, container } = await asyncPredictionRunning(dataDir, children, 30);
+    const second = await serve(dataDir);
+    children.push(second);
+    expect((await api(second, "GET", `/v1/predictions/${pred.id}`)).body.status).toBe("processing"); // re-attached
+    expect(docker("kill", container).code).toBe(0);
+    let done: any;
+    await until("the prediction to fail", async () => TERMINAL.has((done = (await api(second, "GET", `/v1/predictions/${pred.id}`)).body).status), 30_000);
+    expect(done.status).toBe("failed");
+    expect(done.error).toContain("exit code 137");
+    expect((await api(second, "POST", "/v1/models/acme/slow/predictions", { input: { seconds: 0.1 } }, { prefer: "wait" })).body.status).toBe("succeeded");
+  }, 180_000);
+
   it("fails it with a reason when its container is gone by the restart", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "modelhub-recovery-gone-"));
     dirs.push(dataDir);
