@@ -112,16 +112,35 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   retention.start();
 
   const app = createApp(http, scheduling);
-  // Bun's own cap (128 MB) would answer larger uploads with a bare 413 before our clear one.
-  const server = Bun.serve({
-    hostname: config.host,
-    port: config.port,
-    idleTimeout: 0,
-    development: false,
-    maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2, parseByteSize(config.maxBodySize) + 1024 ** 2),
-    routes: uiPages, // the UI pages; everything else goes to the Elysia app
-    fetch: app.fetch,
-  });
+  // Everything started above, stopped in order; used at shutdown and when the port cannot be had.
+  const closeServices = async () => {
+    webhooks.close();
+    await retention.stop();
+    await scheduler.close();
+    await callbackListener?.stop();
+    predictions.close();
+    clearInterval(statsTimer);
+    flushStats();
+    db.close();
+  };
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname: config.host,
+      port: config.port,
+      idleTimeout: 0,
+      development: false,
+      // A second modelhub on the same port must fail loudly, not share it with the first.
+      reusePort: false,
+      // Bun's own cap (128 MB) would answer larger uploads with a bare 413 before our clear one.
+      maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2, parseByteSize(config.maxBodySize) + 1024 ** 2),
+      routes: uiPages, // the UI pages; everything else goes to the Elysia app
+      fetch: app.fetch,
+    });
+  } catch (err) {
+    await closeServices();
+    throw new Error(`cannot listen on ${config.host}:${config.port} (${(err as Error).message}); is another modelhub running there? Choose another with --port`);
+  }
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   logger.info("modelhub listening", { url, dataDir });
   origins.push(url, ...(["127.0.0.1", "0.0.0.0", "localhost"].includes(config.host) ? [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`] : []));
@@ -135,14 +154,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     (stopping ??= (async () => {
       logger.info("shutting down");
       await server.stop(true);
-      webhooks.close();
-      await retention.stop();
-      await scheduler.close();
-      await callbackListener?.stop();
-      predictions.close();
-      clearInterval(statsTimer);
-      flushStats();
-      db.close();
+      await closeServices();
     })());
   return { url, port: server.port!, stop, events };
 }

@@ -73,7 +73,9 @@ export function startCallbackListener(d: InternalDeps, hostname: string, port: n
 
 function listenOn(d: InternalDeps, hostname: string, port: number): CallbackListener {
   const app = internalRoutes(d);
-  app.listen({ hostname, port, idleTimeout: 0, maxRequestBodySize: d.files.maxBytes + 1024 * 1024 });
+  // reusePort off (Elysia turns it on): a port another modelhub holds must fail here and fall back,
+  // or the kernel would split container callbacks between the two processes.
+  app.listen({ hostname, port, idleTimeout: 0, reusePort: false, maxRequestBodySize: d.files.maxBytes + 1024 * 1024 });
   const server = app.server!;
   return { hostname, port: server.port!, stop: async () => void (await app.stop(true).catch(() => {})) };
 }

@@ -174,3 +174,19 @@ describe.skipIf(!dockerTests)("the compiled binary", () => {
     }
   });
 });
+
+describe.skipIf(!dockerTests)("foundation: a port that is taken", () => {
+  it("refuses to start a second modelhub on it (another process), saying why, instead of sharing it", async () => {
+    await using first = await startLiveServer();
+    const dataDir = join(tmpdir(), `modelhub-port-taken-${process.pid}`);
+    const p = Bun.spawn([BUN, join(ROOT, "cli/main.ts"), "serve", "--port", String(first.port), "--data-dir", dataDir, "--log-level", "error"], { stdout: "pipe", stderr: "pipe" });
+    const timer = setTimeout(() => p.kill("SIGKILL"), 20_000); // a second server that did start would never exit
+    const [err, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
+    clearTimeout(timer);
+    Bun.spawnSync(["rm", "-rf", dataDir]);
+    expect(code).toBe(1);
+    expect(err).toContain(`cannot listen on 127.0.0.1:${first.port}`);
+    expect(err).toContain("--port");
+    expect((await first.api("GET", "/v1/models")).status).toBe(200);
+  });
+});
