@@ -26,7 +26,7 @@ import { parseByteSize } from "./runtime/docker.ts";
 /** `scheduling` mounts policy, deployments, hardware and instances; tests of other routes may leave it out. */
 export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
   const guardHost = hostGuard(deps.config.host, deps.config.publicUrl);
-  const limits = { json: parseByteSize(deps.config.maxBodySize), multipart: parseByteSize(deps.config.maxFileSize) + MULTIPART_OVERHEAD };
+  const limits = { json: deps.maxJsonBytes, multipart: parseByteSize(deps.config.maxFileSize) + MULTIPART_OVERHEAD };
   // strictPath: /v1/models/ is a 404 that names /v1/models, never a silent alias or a redirect
   // (httpx does not follow redirects).
   // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.

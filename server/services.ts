@@ -139,7 +139,7 @@ export function buildServices(o: ServiceOptions): Services {
     defaultOrigin,
   });
   const webhookSecrets = new WebhookSecrets(db);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets };
+  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: parseByteSize(config.maxBodySize) };
   return {
     catalog,
     store,

@@ -6,7 +6,6 @@ import { parseCancelAfter } from "../predictions/cancel-after.ts";
 import type { PredictionRecord } from "../predictions/store.ts";
 import { TERMINAL } from "../predictions/store.ts";
 import type { HttpDeps } from "./deps.ts";
-import { MAX_JSON_BODY } from "./deps.ts";
 import { presentPrediction } from "./present.ts";
 import { json, originOf, readJsonObject } from "./respond.ts";
 
@@ -55,7 +54,7 @@ export async function createPredictionFromRequest(
   resolve: (body: Record<string, unknown>) => Version,
   deployment?: string,
 ): Promise<Response> {
-  const body = await readJsonObject(request, MAX_JSON_BODY);
+  const body = await readJsonObject(request, d.maxJsonBytes);
   const version = resolve(body);
   const origin = originOf(request, d.config.publicUrl);
   const wait = parsePreferWait(request.headers.get("prefer"));

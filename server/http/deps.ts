@@ -20,6 +20,6 @@ export interface HttpDeps {
   version: string;
   files: FileService;
   webhookSecrets: WebhookSecrets;
+  /** --max-body-size in bytes: the one limit on JSON bodies, declared (Content-Length) or read */
+  maxJsonBytes: number;
 }
-
-export const MAX_JSON_BODY = 100 * 1024 * 1024; // coglet's own request cap

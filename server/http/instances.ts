@@ -4,7 +4,6 @@
 import { Elysia } from "elysia";
 import { invalidInput, notFound } from "../errors.ts";
 import type { HttpDeps } from "./deps.ts";
-import { MAX_JSON_BODY } from "./deps.ts";
 import { queueJson } from "./queue-info.ts";
 import { json, readJsonObject } from "./respond.ts";
 import type { SchedulingDeps } from "./scheduling-deps.ts";
@@ -78,7 +77,7 @@ export function instanceRoutes(d: HttpDeps, s: SchedulingDeps) {
   return new Elysia({ name: "instances" })
     .get("/v1/instances", () => json(present()))
     .post("/v1/instances/stop", async ({ request }) => {
-      const b = await readJsonObject(request, MAX_JSON_BODY);
+      const b = await readJsonObject(request, d.maxJsonBytes);
       const grace = graceOf(b);
       const targets = [b.model, b.deployment, b.all].filter((x) => x !== undefined).length;
       if (targets !== 1 || (b.all !== undefined && b.all !== true) || (b.model !== undefined && typeof b.model !== "string") || (b.deployment !== undefined && typeof b.deployment !== "string"))
@@ -97,7 +96,7 @@ export function instanceRoutes(d: HttpDeps, s: SchedulingDeps) {
       return json({ stopped: r.stopped, failed_queued: r.failedQueued });
     })
     .post("/v1/instances/:id/stop", async ({ request, params }) => {
-      const b = await readJsonObject(request, MAX_JSON_BODY);
+      const b = await readJsonObject(request, d.maxJsonBytes);
       if (!d.scheduler.get(params.id)) throw notFound(`Instance ${params.id} not found (see GET /v1/instances)`);
       const r = await d.scheduler.stopWhere((x) => x.instanceId === params.id, graceOf(b), `stopped by modelhub stop ${params.id}`);
       return json({ stopped: r.stopped, failed_queued: r.failedQueued });

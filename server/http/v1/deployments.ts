@@ -6,7 +6,6 @@ import { notFound } from "../../errors.ts";
 import { applyDeployment } from "../apply-policy.ts";
 import { createPredictionFromRequest } from "../create-prediction.ts";
 import type { HttpDeps } from "../deps.ts";
-import { MAX_JSON_BODY } from "../deps.ts";
 import { json, noContent, readJsonObject } from "../respond.ts";
 import type { SchedulingDeps } from "../scheduling-deps.ts";
 
@@ -31,14 +30,14 @@ export function deploymentRoutes(d: HttpDeps, s: SchedulingDeps) {
   return new Elysia({ name: "v1-deployments" })
     .get("/v1/deployments", () => json({ next: null, previous: null, results: s.deployments.list().map(presentDeployment) }))
     .post("/v1/deployments", async ({ request }) => {
-      const b = await readJsonObject(request, MAX_JSON_BODY);
+      const b = await readJsonObject(request, d.maxJsonBytes);
       const dep = s.deployments.create(typeof b.owner === "string" ? b.owner : undefined, b.name, b);
       applyDeployment(d, s, dep, false);
       return json(presentDeployment(dep), 201);
     })
     .get("/v1/deployments/:owner/:name", ({ params }) => json(presentDeployment(s.deployments.get(params.owner, params.name))))
     .patch("/v1/deployments/:owner/:name", async ({ request, params }) => {
-      const dep = s.deployments.update(params.owner, params.name, await readJsonObject(request, MAX_JSON_BODY));
+      const dep = s.deployments.update(params.owner, params.name, await readJsonObject(request, d.maxJsonBytes));
       applyDeployment(d, s, dep, false);
       return json(presentDeployment(dep));
     })

@@ -10,7 +10,6 @@ import { parseHardware } from "../../runtime/hardware.ts";
 import { applyModelPolicy, applyWarm } from "../apply-policy.ts";
 import { readBody } from "../body.ts";
 import type { HttpDeps } from "../deps.ts";
-import { MAX_JSON_BODY } from "../deps.ts";
 import { modelJson, presentVersion } from "../present-catalog.ts";
 import { decodeCursor, encodeCursor, json, noContent, originOf } from "../respond.ts";
 import type { SchedulingDeps } from "../scheduling-deps.ts";
@@ -120,7 +119,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         return page(request, q || undefined);
       })
       .post("/v1/models", async ({ request }) => {
-        const b = await readBody(request, ModelCreate, MAX_JSON_BODY);
+        const b = await readBody(request, ModelCreate, d.maxJsonBytes);
         // Checked before the model exists, so a bad SKU leaves nothing behind.
         const policy = b.hardware !== undefined ? hardwarePolicy(b.hardware, s) : null;
         const m = d.catalog.createModel(b.owner, b.name, modelFields(b));
@@ -132,7 +131,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
       })
       .get("/v1/models/:owner/:name", ({ request, params }) => json(get(request, params.owner, params.name)))
       .patch("/v1/models/:owner/:name", async ({ request, params }) => {
-        const b = await readBody(request, ModelUpdate, MAX_JSON_BODY);
+        const b = await readBody(request, ModelUpdate, d.maxJsonBytes);
         const m = d.catalog.getModel(params.owner, params.name);
         const policy = b.hardware !== undefined ? hardwarePolicy(b.hardware, s) : null;
         d.catalog.updateModel(m.owner, m.name, modelFields(b));
@@ -165,7 +164,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
       })
       // modelhub extension: import a local Cog image as a new version of this model.
       .post("/v1/models/:owner/:name/versions", async ({ request, params }) => {
-        const b = await readBody(request, VersionImport, MAX_JSON_BODY);
+        const b = await readBody(request, VersionImport, d.maxJsonBytes);
         const { version, created } = await importImage(d.runtime, d.catalog, b.image, `${params.owner}/${params.name}`);
         return json(presentVersion(version), created ? 201 : 200);
       })

@@ -6,7 +6,6 @@ import { parsePolicyPatch, POLICY_KEYS, WIRE_NAME } from "../../catalog/policy.t
 import { notFound } from "../../errors.ts";
 import { applyModelPolicy, applyWarm } from "../apply-policy.ts";
 import type { HttpDeps } from "../deps.ts";
-import { MAX_JSON_BODY } from "../deps.ts";
 import { json, readJsonObject } from "../respond.ts";
 import type { SchedulingDeps } from "../scheduling-deps.ts";
 
@@ -37,7 +36,7 @@ export function policyRoutes(d: HttpDeps, s: SchedulingDeps) {
     .get("/v1/models/:owner/:name/policy", ({ params }) => json(present(params.owner, params.name)))
     .patch("/v1/models/:owner/:name/policy", async ({ request, params }) => {
       const m = d.catalog.getModel(params.owner, params.name);
-      s.policies.update(params.owner, params.name, parsePolicyPatch(await readJsonObject(request, MAX_JSON_BODY), s.inventory));
+      s.policies.update(params.owner, params.name, parsePolicyPatch(await readJsonObject(request, d.maxJsonBytes), s.inventory));
       applyModelPolicy(d, s, m.id);
       return json(present(params.owner, params.name));
     })
