@@ -54,14 +54,13 @@ export function ModelPage({ owner, name }: { owner: string; name: string }) {
 
   async function submit(e: Event) {
     e.preventDefault();
-    const form = Object.fromEntries(fields.filter((f) => f.hasDefault && raw[f.name] === undefined && f.default !== null && f.default !== undefined).map((f) => [f.name, String(f.default) as FormValue]));
-    const input = coerceFormValues(doc, { ...form, ...raw });
-    const checked = validateInput(doc, input);
+    // Untouched fields are left out: validateInput fills in their defaults, as the server would.
+    const checked = validateInput(doc, coerceFormValues(doc, raw));
     if (!checked.ok) return setError(checked.errors.map((x) => `${x.field}: ${x.message}`).join("; "));
     setBusy(true);
     setError(null);
     try {
-      const p = await api<PredictionJson>("POST", "/v1/predictions", { version: version!.id, input }, { "x-modelhub-source": "web" });
+      const p = await api<PredictionJson>("POST", "/v1/predictions", { version: version!.id, input: checked.value }, { "x-modelhub-source": "web" });
       location.assign(`/p/${p.id}`);
     } catch (err) {
       setError(err instanceof HttpError ? err.message : String(err));
