@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { CANCEL_GRACE_MS } from "../../server/predictions/service.ts";
 import { dockerTests, startLiveServer, type LiveServer } from "../helpers/live-server.ts";
+import { until } from "../helpers/until.ts";
 
 describe.skipIf(!dockerTests)("canceling a model that ignores the cancel", () => {
   let s: LiveServer;
@@ -19,7 +20,7 @@ describe.skipIf(!dockerTests)("canceling a model that ignores the cancel", () =>
     const created = await s.api("POST", "/v1/predictions", { version: "acme/stubborn", input: { seconds: 120, ignore_cancel: true } });
     expect(created.status).toBe(201);
     const id = created.body.id;
-    for (let i = 0; i < 100 && (await s.api("GET", `/v1/predictions/${id}`)).body.status !== "processing"; i++) await Bun.sleep(100);
+    await until("it to run", async () => (await s.api("GET", `/v1/predictions/${id}`)).body.status === "processing", 10_000);
     const before = (await s.api("GET", "/v1/instances")).body.instances.map((i: { id: string }) => i.id);
     expect(before.length).toBe(1);
 

@@ -55,16 +55,21 @@ async function api(c: Child, method: string, path: string, body?: unknown, heade
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
+/** Stops the modelhub children a test started: SIGTERM, then SIGKILL if one has not exited in 15 s. */
+async function stopChildren(children: Child[]): Promise<void> {
+  for (const c of children) {
+    c.proc.kill("SIGTERM");
+    await Promise.race([c.proc.exited, Bun.sleep(15_000)]);
+    c.proc.kill(9);
+  }
+}
+
 describe.skipIf(!enabled)("restart after kill -9", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "modelhub-recovery-"));
   const children: Child[] = [];
 
   afterAll(async () => {
-    for (const c of children) {
-      c.proc.kill("SIGTERM");
-      await Promise.race([c.proc.exited, Bun.sleep(15_000)]);
-      c.proc.kill(9);
-    }
+    await stopChildren(children);
     removeContainersOf(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
@@ -141,11 +146,7 @@ describe.skipIf(!enabled)("restart after kill -9 with an async prediction in fli
   const children: Child[] = [];
 
   afterAll(async () => {
-    for (const c of children) {
-      c.proc.kill("SIGTERM");
-      await Promise.race([c.proc.exited, Bun.sleep(15_000)]);
-      c.proc.kill(9);
-    }
+    await stopChildren(children);
     for (const d of dirs) {
       removeContainersOf(d);
       rmSync(d, { recursive: true, force: true });

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import Replicate from "replicate";
 import { dockerTests, startLiveServer, type LiveServer } from "../helpers/live-server.ts";
+import { until } from "../helpers/until.ts";
 
 describe.skipIf(!dockerTests)("the official JS client against modelhub", () => {
   let s: LiveServer;
@@ -62,14 +63,10 @@ describe.skipIf(!dockerTests)("the official JS client against modelhub", () => {
 
   it("predictions.cancel stops a running prediction", async () => {
     const p = await replicate.predictions.create({ version: (await replicate.models.get("client", "slow")).latest_version!.id, input: { seconds: 60 } });
-    for (let i = 0; i < 100 && (await replicate.predictions.get(p.id)).status !== "processing"; i++) await Bun.sleep(100);
+    await until("it to run", async () => (await replicate.predictions.get(p.id)).status === "processing", 10_000);
     await replicate.predictions.cancel(p.id);
-    let status = "";
-    for (let i = 0; i < 100 && status !== "canceled"; i++) {
-      status = (await replicate.predictions.get(p.id)).status;
-      if (status !== "canceled") await Bun.sleep(100);
-    }
-    expect(status).toBe("canceled");
+    const ended = await until("it to end", async () => ((x) => (["succeeded", "failed", "canceled"].includes(x.status) ? x : null))(await replicate.predictions.get(p.id)), 10_000);
+    expect(ended.status).toBe("canceled");
   });
 
   it("predictions.list finds them, newest first", async () => {

@@ -390,6 +390,20 @@ describe("scheduler: health of running instances", () => {
   });
 });
 
+
+/** A container a previous run left, as the runtime lists it; `health` is what its /health-check says. */
+const leftover = (id: string, port: number, health: string) => ({
+  id,
+  running: true,
+  status: "running",
+  exitCode: null,
+  oomKilled: false,
+  hostPort: port,
+  labels: { "dev.modelhub.pool": "v-a", "dev.modelhub.version": "v-a", "dev.modelhub.instance": `i-${id}`, "dev.modelhub.gpus": "", "test.health": health },
+  startedAt: null,
+  image: "sha256:a",
+});
+
 describe("scheduler: stopping and restarts", () => {
   it("drains: in-flight work finishes, queued work fails, then the container stops", async () => {
     const { clock, runtime, scheduler } = harness();
@@ -422,17 +436,6 @@ describe("scheduler: stopping and restarts", () => {
 
   it("adopts a healthy leftover container and removes a busy one", async () => {
     const { runtime, scheduler } = harness();
-    const leftover = (id: string, port: number, health: string) => ({
-      id,
-      running: true,
-      status: "running",
-      exitCode: null,
-      oomKilled: false,
-      hostPort: port,
-      labels: { "dev.modelhub.pool": "v-a", "dev.modelhub.version": "v-a", "dev.modelhub.instance": `i-${id}`, "dev.modelhub.gpus": "", "test.health": health },
-      startedAt: null,
-      image: "sha256:a",
-    });
     runtime.leftovers = [leftover("old1", 50001, "READY"), leftover("old2", 50002, "BUSY")];
     const r = await scheduler.adopt(runtime.leftovers, () => spec("a"));
     expect(r).toEqual({ adopted: 1, removed: 1, leases: [] });
@@ -443,17 +446,6 @@ describe("scheduler: stopping and restarts", () => {
 
   it("adopts a busy leftover container whose prediction is re-attached, leased to it until that ends", async () => {
     const { runtime, scheduler } = harness();
-    const leftover = (id: string, port: number, health: string) => ({
-      id,
-      running: true,
-      status: "running",
-      exitCode: null,
-      oomKilled: false,
-      hostPort: port,
-      labels: { "dev.modelhub.pool": "v-a", "dev.modelhub.version": "v-a", "dev.modelhub.instance": `i-${id}`, "dev.modelhub.gpus": "", "test.health": health },
-      startedAt: null,
-      image: "sha256:a",
-    });
     runtime.leftovers = [leftover("old1", 50001, "BUSY"), leftover("old2", 50002, "BUSY")];
     const r = await scheduler.adopt(runtime.leftovers, () => spec("a"), (id) => (id === "i-old1" ? ["p1"] : []));
     expect([r.adopted, r.removed, r.leases.map((l) => [l.predictionId, l.lease.containerId])]).toEqual([1, 1, [["p1", "old1"]]]);
