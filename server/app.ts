@@ -1,15 +1,15 @@
 // createApp(deps): the Elysia app with every route mounted and one error handler. No side effects,
 // so tests can call app.handle() on it.
 import { Elysia } from "elysia";
-import { MULTIPART_OVERHEAD, rejectOversized } from "./http/body-limit.ts";
-import type { HttpDeps } from "./http/deps.ts";
+import { MULTIPART_OVERHEAD, rejectOversized } from "./http/transport/body-limit.ts";
+import type { HttpDeps } from "./http/http-context.ts";
 import { toProblemResponse } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
 import { hostGuard } from "./http/host-guard.ts";
-import { instanceRoutes } from "./http/instances.ts";
+import { instanceRoutes } from "./http/v1/instances.ts";
 import { openApiRoutes } from "./http/openapi.ts";
 import { type MountedRoute, noRouteResponse } from "./http/route-table.ts";
-import type { SchedulingDeps } from "./http/scheduling-deps.ts";
+import type { SchedulingDeps } from "./http/scheduling-context.ts";
 import { uiRoutes } from "./http/ui.ts";
 import { accountRoutes } from "./http/v1/account.ts";
 import { collectionRoutes } from "./http/v1/collections.ts";

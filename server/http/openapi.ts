@@ -20,7 +20,7 @@ import {
 import { FileObject, WebhookSecret } from "../contract/wire-files.ts";
 import { Model, ModelCreate, ModelUpdate, Version, VersionImport } from "../contract/wire-model.ts";
 import { Prediction, PredictionCreate, PredictionCreateByName } from "../contract/wire-prediction.ts";
-import type { HttpDeps } from "./deps.ts";
+import type { HttpDeps } from "./http-context.ts";
 import { json, originOf } from "./respond.ts";
 import { type MountedRoute, openApiPath, pathShape } from "./route-table.ts";
 

@@ -2,10 +2,10 @@
 // the ones it can keep true by itself: "all" (every model here) and one per owner ("by-<owner>").
 import { Elysia } from "elysia";
 import { notFound } from "../../errors.ts";
-import type { HttpDeps } from "../deps.ts";
+import type { HttpDeps } from "../http-context.ts";
 import { type CollectionDetailJson, type CollectionJson, modelJson } from "../present-catalog.ts";
 import { decodeCursor, encodeCursor, json, originOf } from "../respond.ts";
-import type { SchedulingDeps } from "../scheduling-deps.ts";
+import type { SchedulingDeps } from "../scheduling-context.ts";
 import { PAGE } from "./models.ts";
 
 const ALL = "all";

@@ -3,11 +3,11 @@
 import { Elysia } from "elysia";
 import { badRequest, invalidInput, tooLarge } from "../../errors.ts";
 import { contentTypeForName } from "../../files/data-url.ts";
-import type { HttpDeps } from "../deps.ts";
+import type { HttpDeps } from "../http-context.ts";
 import { presentFile } from "../present.ts";
 import { decodeCursor, encodeCursor, json, noContent, originOf } from "../respond.ts";
-import { type Part, parseMultipart } from "../multipart.ts";
-import { serveFile } from "../serve-file.ts";
+import { type Part, parseMultipart } from "../transport/multipart.ts";
+import { serveFile } from "../transport/serve-file.ts";
 
 const PAGE = 100;
 /** Room for the multipart framing and the metadata part around the file itself. */

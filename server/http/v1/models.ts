@@ -8,11 +8,11 @@ import { ModelCreate, ModelUpdate, VersionImport } from "../../contract/wire-mod
 import { badRequest, invalidInput, notFound } from "../../errors.ts";
 import { parseHardware } from "../../runtime/hardware.ts";
 import { applyModelPolicy, applyWarm } from "../apply-policy.ts";
-import { readBody } from "../body.ts";
-import type { HttpDeps } from "../deps.ts";
+import { readBody } from "../transport/body.ts";
+import type { HttpDeps } from "../http-context.ts";
 import { modelJson, presentVersion } from "../present-catalog.ts";
 import { decodeCursor, encodeCursor, json, noContent, originOf } from "../respond.ts";
-import type { SchedulingDeps } from "../scheduling-deps.ts";
+import type { SchedulingDeps } from "../scheduling-context.ts";
 
 /** Replicate's page size. */
 export const PAGE = 100;

@@ -1,10 +1,10 @@
 // /v1/predictions: create (by version, by model; Prefer: wait, Cancel-After), get, list, cancel.
 import { Elysia } from "elysia";
 import { invalidInput } from "../../errors.ts";
-import { createPredictionFromRequest } from "../create-prediction.ts";
-import type { HttpDeps } from "../deps.ts";
+import { createPredictionFromRequest } from "./create-prediction.ts";
+import type { HttpDeps } from "../http-context.ts";
 import { presentPrediction } from "../present.ts";
-import { queueJson } from "../queue-info.ts";
+import { queueJson } from "./queue-info.ts";
 import { decodeCursor, encodeCursor, json, originOf } from "../respond.ts";
 
 const PAGE = 100;
