@@ -26,6 +26,10 @@ import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
 import type { Clock } from "./scheduler/clock.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
+import { loopbackOnlyPolicy, type RegistryAccessPolicy } from "./registry/access.ts";
+import { isLoopbackHost } from "./http/host-guard.ts";
+import { importAwareRuntime } from "./registry/engine-import.ts";
+import { openRegistry, type Registry } from "./registry/registry.ts";
 import { StatsBook, type VersionStats } from "./scheduler/stats.ts";
 import { WebhookSecrets } from "./webhooks/secret.ts";
 
@@ -44,6 +48,10 @@ export interface ServiceOptions {
   labels?: Record<string, string>;
   /** health check interval for running instances (the scheduler's default when absent) */
   healthIntervalMs?: number;
+  /** where the registry (/v2/) keeps blobs; no registry without it */
+  registryDir?: string;
+  /** who may push and pull; the default is anonymous on loopback and nobody elsewhere */
+  registryPolicy?: RegistryAccessPolicy;
 }
 
 export interface Services {
@@ -63,6 +71,8 @@ export interface Services {
   defaultOrigin(): string;
   predictions: PredictionService;
   webhookSecrets: WebhookSecrets;
+  /** the distribution API's services (null when no registryDir was given) */
+  registry: Registry | null;
   http: HttpDeps;
   scheduling: SchedulingDeps;
 }
@@ -96,8 +106,12 @@ export function buildServices(o: ServiceOptions): Services {
   };
   const stats = new StatsBook((s) => dirtyStats.set(s.versionId, s));
   stats.seed(statsStore.load());
+  const registry = o.registryDir
+    ? openRegistry({ db, catalog, dir: o.registryDir, logger, policy: o.registryPolicy ?? loopbackOnlyPolicy(!isLoopbackHost(config.host)) })
+    : null;
   const scheduler = new Scheduler({
-    runtime,
+    // A pushed version's container waits for the engine to finish pulling its image.
+    runtime: registry ? importAwareRuntime(runtime, registry.imports) : runtime,
     clock,
     logger,
     shmSizeBytes: parseByteSize(config.shmSize),
@@ -139,7 +153,7 @@ export function buildServices(o: ServiceOptions): Services {
     defaultOrigin,
   });
   const webhookSecrets = new WebhookSecrets(db);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: parseByteSize(config.maxBodySize) };
+  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, registryDisk: registry ? () => registry.diskUsage() : undefined, maxJsonBytes: parseByteSize(config.maxBodySize) };
   return {
     catalog,
     store,
@@ -155,6 +169,7 @@ export function buildServices(o: ServiceOptions): Services {
     defaultOrigin,
     predictions,
     webhookSecrets,
+    registry,
     http,
     scheduling: { policies, deployments, inventory },
   };

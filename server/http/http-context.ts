@@ -20,6 +20,8 @@ export interface HttpDeps {
   version: string;
   files: FileService;
   webhookSecrets: WebhookSecrets;
+  /** disk used by the registry (/v2/), shown by /health; absent without a registry */
+  registryDisk?: () => { blobs: number; blob_bytes: number; upload_bytes: number; uploads_in_progress: number };
   /** --max-body-size in bytes: the one limit on JSON bodies, declared (Content-Length) or read */
   maxJsonBytes: number;
 }
