@@ -53,7 +53,7 @@ export function putManifest(t: TestApp, repo: string, ref: string, bytes: Uint8A
 }
 
 /** A config + one layer Cog image pushed as Docker v2 to repo:tag; returns the manifest digest. */
-export async function pushCogImage(t: TestApp, repo: string, tag: string, layer = enc(`layer ${Math.random()}`), labels = COG_LABELS) {
+export async function pushCogImage(t: TestApp, repo: string, tag: string, layer = enc(`layer ${Math.random()}`), labels: Record<string, string> = COG_LABELS) {
   const l = await pushBlob(t, repo, layer);
   const c = await pushBlob(t, repo, imageConfig(labels));
   const m = imageManifest(c, [l]);
