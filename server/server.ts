@@ -22,6 +22,7 @@ import type { Lease, RunSpec, Scheduler } from "./scheduler/scheduler.ts";
 import { buildServices } from "./services.ts";
 import { isLoopbackHost } from "./http/host-guard.ts";
 import { registryDir } from "./registry/registry.ts";
+import type { RegistryAccessPolicy } from "./registry/access.ts";
 import { EnginePuller } from "./runtime/image-pull.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 
@@ -33,7 +34,10 @@ export interface RunningServer {
   events: PredictionEvents;
 }
 
-export async function startServer(config: Readonly<Config>, opts: { logger?: Logger; version?: string } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Readonly<Config>,
+  opts: { logger?: Logger; version?: string; registryPolicy?: RegistryAccessPolicy } = {},
+): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
   // Before anything else touches the folder or a container: one server per data folder.
@@ -55,6 +59,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
       logger,
       filesDir: join(dataDir, "files"),
       registryDir: registryDir(dataDir),
+      registryPolicy: opts.registryPolicy,
       version: opts.version ?? "dev",
       labels: { [OWNER_LABEL]: owner },
     });

@@ -1,5 +1,5 @@
 // What the scheduler runs for a version: run specs (with the container command) and short-lived version and spec caches.
-import type { Version } from "../catalog/catalog.ts";
+import { engineImageRef, type Version } from "../catalog/catalog.ts";
 import type { RunSpec } from "../scheduler/scheduler.ts";
 import { supportsAsync } from "./output-schema.ts";
 import type { ServiceDeps } from "./service-deps.ts";
@@ -52,7 +52,7 @@ export class RunSpecs {
       : {
           versionId: v.id,
           model: v.model,
-          image: `sha256:${v.id}`,
+          image: engineImageRef(v),
           gpuCount: v.config.build?.gpu ? 1 : 0,
           concurrency: Math.max(1, Number(v.config.concurrency?.max ?? 1) || 1),
           maxQueue: p.maxQueue,

@@ -30,11 +30,16 @@ export class EngineImports {
     private credentials: () => RegistryCredentials | null,
   ) {}
 
+  /** Import state writes stop at close: the database closes right after, while a pull may still report. */
+  private setState(...args: Parameters<RegistryStore["setImportState"]>): void {
+    if (!this.closed) this.store.setImportState(...args);
+  }
+
   /** Starts (or restarts) the engine pull of a version; the returned promise settles when it ends. */
   start(versionId: string, ref: string): Promise<void> {
     const running = this.inFlight.get(ref);
     if (running) return running;
-    this.store.setImportState(versionId, "importing", "waiting for the engine", null);
+    this.setState(versionId, "importing", "waiting for the engine", null);
     const run = this.run(versionId, ref).finally(() => this.inFlight.delete(ref));
     this.inFlight.set(ref, run);
     return run;
@@ -49,19 +54,19 @@ export class EngineImports {
           const now = Date.now();
           if (now - lastWrite < 500) return;
           lastWrite = now;
-          this.store.setImportState(versionId, "importing", line, null);
+          this.setState(versionId, "importing", line, null);
         });
-        this.store.setImportState(versionId, "ready", null, null);
+        this.setState(versionId, "ready", null, null);
         this.logger.info("pushed version is in the engine", { version: versionId.slice(0, 12) });
         return;
       } catch (err) {
         const message = (err as Error).message;
         if (this.closed || attempt >= RETRIES.length) {
-          this.store.setImportState(versionId, "failed", null, `the engine could not pull ${ref}: ${message}`);
+          this.setState(versionId, "failed", null, `the engine could not pull ${ref}: ${message}`);
           this.logger.warn("engine pull of a pushed version failed", { version: versionId.slice(0, 12), error: message });
           throw new Error(`the image of this version could not be imported into the Docker engine: ${message}`);
         }
-        this.store.setImportState(versionId, "importing", `retrying after: ${message}`, null);
+        this.setState(versionId, "importing", `retrying after: ${message}`, null);
         await Bun.sleep(RETRIES[attempt]);
       }
     }
