@@ -6,7 +6,8 @@ import type { HttpDeps } from "./http/http-context.ts";
 import { toProblemResponse } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
 import { metricsRoutes } from "./http/metrics.ts";
-import { hostGuard, requireAbsoluteUrl } from "./http/host-guard.ts";
+import { hostGuard } from "./http/host-guard.ts";
+import { rejectMalformed } from "./http/request-shape.ts";
 import { instanceRoutes } from "./http/v1/instances.ts";
 import { openApiRoutes } from "./http/openapi.ts";
 import { type MountedRoute, noRouteResponse } from "./http/route-table.ts";
@@ -33,7 +34,7 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
   // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.
   const routes = (): MountedRoute[] => [...app.routes, ...uiRoutes];
   const app = new Elysia({ strictPath: true })
-    .onRequest(({ request }) => requireAbsoluteUrl(request) ?? guardHost(request) ?? rejectOversized(request, limits))
+    .onRequest(({ request }) => rejectMalformed(request) ?? guardHost(request) ?? rejectOversized(request, limits))
     .onError(({ error, code, request, path }) =>
       code === "NOT_FOUND" ? noRouteResponse(request.method, path, routes()) : toProblemResponse(error, code, deps.logger),
     )
