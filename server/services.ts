@@ -21,6 +21,7 @@ import { CallbackRegistry } from "./predictions/callbacks.ts";
 import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
+import { ModelhubMetrics } from "./metrics/modelhub-metrics.ts";
 import { parseByteSize } from "./runtime/docker.ts";
 import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
@@ -75,6 +76,7 @@ export interface Services {
   registry: Registry | null;
   http: HttpDeps;
   scheduling: SchedulingDeps;
+  metrics: ModelhubMetrics;
 }
 
 export function buildServices(o: ServiceOptions): Services {
@@ -104,7 +106,11 @@ export function buildServices(o: ServiceOptions): Services {
     }
     dirtyStats.clear();
   };
-  const stats = new StatsBook((s) => dirtyStats.set(s.versionId, s));
+  const stats = new StatsBook(
+    (s) => dirtyStats.set(s.versionId, s),
+    // `metrics` is made below, with the scheduler it reads; no boot is measured before then.
+    (versionId, ms) => metrics.bootObserved(catalog.findVersion(versionId)?.model ?? versionId, ms),
+  );
   stats.seed(statsStore.load());
   const registry = o.registryDir
     ? openRegistry({ db, catalog, dir: o.registryDir, logger, policy: o.registryPolicy ?? loopbackOnlyPolicy(!isLoopbackHost(config.host)) })
@@ -122,6 +128,13 @@ export function buildServices(o: ServiceOptions): Services {
     gpuMemory: inventory.source === "nvidia-smi" ? () => sampleGpuMemory() : undefined,
     onSetupFailure: (versionId, message, logs) => catalog.setSetupFailure(versionId, message, logs),
     healthIntervalMs: o.healthIntervalMs,
+  });
+  const metrics = new ModelhubMetrics({
+    events,
+    instances: () => scheduler.list(),
+    queues: () => scheduler.queues(),
+    // Simulated GPUs have no real memory figures: nothing is shown rather than a made-up number.
+    gpus: () => (inventory.source === "nvidia-smi" ? inventory.gpus : []),
   });
   // Files, container callbacks (webhooks, uploads) and user webhooks. `origins` is filled once the
   // API listens: URLs on it are recognised as modelhub's own in prediction inputs.
@@ -153,7 +166,7 @@ export function buildServices(o: ServiceOptions): Services {
     defaultOrigin,
   });
   const webhookSecrets = new WebhookSecrets(db);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, registryDisk: registry ? () => registry.diskUsage() : undefined, maxJsonBytes: parseByteSize(config.maxBodySize) };
+  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, registryDisk: registry ? () => registry.diskUsage() : undefined, maxJsonBytes: parseByteSize(config.maxBodySize), metrics };
   return {
     catalog,
     store,
@@ -172,5 +185,6 @@ export function buildServices(o: ServiceOptions): Services {
     registry,
     http,
     scheduling: { policies, deployments, inventory },
+    metrics,
   };
 }

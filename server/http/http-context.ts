@@ -3,6 +3,7 @@ import type { Catalog } from "../catalog/catalog.ts";
 import type { Config } from "../config.ts";
 import type { FileService } from "../files/service.ts";
 import type { Logger } from "../log.ts";
+import type { ModelhubMetrics } from "../metrics/modelhub-metrics.ts";
 import type { PredictionService } from "../predictions/service.ts";
 import type { PredictionStore } from "../predictions/store.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
@@ -24,4 +25,5 @@ export interface HttpDeps {
   registryDisk?: () => { blobs: number; blob_bytes: number; upload_bytes: number; uploads_in_progress: number };
   /** --max-body-size in bytes: the one limit on JSON bodies, declared (Content-Length) or read */
   maxJsonBytes: number;
+  metrics: ModelhubMetrics;
 }
