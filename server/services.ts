@@ -166,7 +166,7 @@ export function buildServices(o: ServiceOptions): Services {
     defaultOrigin,
   });
   const webhookSecrets = new WebhookSecrets(db);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, registryDisk: registry ? () => registry.diskUsage() : undefined, maxJsonBytes: parseByteSize(config.maxBodySize), metrics };
+  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, registryDisk: registry ? () => registry.diskUsage() : undefined, pushedVersions: registry?.service, maxJsonBytes: parseByteSize(config.maxBodySize), metrics };
   return {
     catalog,
     store,

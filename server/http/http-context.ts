@@ -21,9 +21,18 @@ export interface HttpDeps {
   version: string;
   files: FileService;
   webhookSecrets: WebhookSecrets;
+  /** pushed versions (/v2/): their import into the engine, and the digest the client printed; absent without a registry */
+  pushedVersions?: PushedVersions;
   /** disk used by the registry (/v2/), shown by /health; absent without a registry */
   registryDisk?: () => { blobs: number; blob_bytes: number; upload_bytes: number; uploads_in_progress: number };
   /** --max-body-size in bytes: the one limit on JSON bodies, declared (Content-Length) or read */
   maxJsonBytes: number;
   metrics: ModelhubMetrics;
+}
+
+export interface PushedVersions {
+  /** null for versions that did not come from a push */
+  importState(versionId: string): { status: "importing" | "ready" | "failed"; progress: string | null; error: string | null } | null;
+  /** the version a pushed digest (64 hex; an index, or the manifest itself) became */
+  byPushedDigest(hex: string): string | null;
 }

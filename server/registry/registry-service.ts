@@ -156,10 +156,15 @@ export class RegistryService {
     return this.d.store.tags(repo, n, last);
   }
 
-  /** Import state of a pushed version (null: not from a push, or already imported before the registry). */
+  /** Import state of a pushed version (null: the version did not come from a push). */
   importState(versionId: string) {
     const v = this.d.store.version(versionId);
-    return v ? { status: v.status, progress: v.progress, error: v.error, pushed_digest: v.pushed_digest } : null;
+    return v ? { status: v.status, progress: v.progress, error: v.error } : null;
+  }
+
+  /** The version a pushed digest became: for an index, its platform manifest; 64 hex in and out. */
+  byPushedDigest(hex: string): string | null {
+    return /^[a-f0-9]{64}$/.test(hex) ? (this.d.store.versionByPushedDigest(hex)?.version_id ?? null) : null;
   }
 }
 

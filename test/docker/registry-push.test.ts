@@ -42,6 +42,8 @@ describe.skipIf(!dockerTests)("docker push to modelhub", () => {
     expect(p.body.error).toBeNull();
     expect(p.body.status).toBe("succeeded");
     expect(p.body.output).toBe("hello registry");
+    const version = await s.api("GET", `/v1/models/alice/tiny/versions/${digest!.slice(7)}`);
+    expect(version.body.import).toEqual({ status: "ready", progress: null, error: null });
     // the engine has the image under modelhub's loopback name, pulled by digest
     expect((await run(["docker", "image", "inspect", `${host}/alice/tiny@${digest}`])).code).toBe(0);
     const again = await run(["docker", "push", ref]);
