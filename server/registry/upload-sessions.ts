@@ -1,6 +1,7 @@
 // Blob upload sessions: bytes stream to <uploads>/<uuid> while a sha256 is updated chunk by chunk, so
 // no layer is ever held in memory and the commit needs no second read. The hasher lives only in this
 // process: a session that outlives it is unknown (404) and the client starts the layer again.
+import { closeSync, openSync, writeSync } from "node:fs";
 import { open, rm } from "node:fs/promises";
 import type { BlobFiles } from "./blob-files.ts";
 import { DistributionError, digestInvalid, uploadUnknown } from "./distribution-errors.ts";
@@ -53,23 +54,26 @@ export class UploadSessions {
     if (!body) return;
     if (s.busy) throw new DistributionError(416, "BLOB_UPLOAD_INVALID", "another request is writing this upload", null, { range: uploadRange(s.offset) });
     s.busy = true;
-    const fh = await open(this.files.uploadPath(s.uuid), "a");
+    // Synchronous writes of each chunk as it arrives: one awaited write per chunk let Bun queue the
+    // body meanwhile (memory) and halved throughput; a chunk to the page cache takes microseconds.
+    const fd = openSync(this.files.uploadPath(s.uuid), "a");
     try {
       for await (const chunk of body) {
         s.hasher.update(chunk);
         // A short write would desynchronise file and hash: write until the whole chunk is down.
         let done = 0;
-        while (done < chunk.length) done += (await fh.write(chunk, done, chunk.length - done)).bytesWritten;
+        while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done);
         s.offset += chunk.length;
       }
     } catch (err) {
       // The client went away mid-body: file and hash no longer agree with what it thinks it sent.
+      closeSync(fd);
+      s.busy = false;
       await this.discard(s);
       throw err;
-    } finally {
-      s.busy = false;
-      await fh.close();
     }
+    s.busy = false;
+    closeSync(fd);
   }
 
   /** Verifies the digest over every byte received and moves the file into the blob store. */
