@@ -1,11 +1,13 @@
 // The registry as a plain service: blobs, upload sessions, manifests and tags, with the push→version
 // hook on manifest PUT by tag. The HTTP module (server/http/v2/) only translates requests to these calls.
 import { readFileSync } from "node:fs";
-import type { Catalog } from "../catalog/catalog.ts";
+import { type Catalog, engineImageRef } from "../catalog/catalog.ts";
+import type { Logger } from "../log.ts";
 import type { BlobFiles } from "./blob-files.ts";
 import { blobUnknown, DistributionError, digestInvalid, manifestUnknown, nameInvalid, nameUnknown } from "./distribution-errors.ts";
+import { exportImage, type ImageExporter } from "./engine-export.ts";
 import type { EngineImports } from "./engine-import.ts";
-import { parseManifest, requiredBlobs } from "./manifest-rules.ts";
+import { OCI_MANIFEST, parseManifest, requiredBlobs } from "./manifest-rules.ts";
 import { recordVersion, runnableImage } from "./push-version.ts";
 import { isRepositoryName, isSha256Digest, isTag, looksLikeDigest } from "./reference.ts";
 import type { RegistryStore } from "./registry-store.ts";
@@ -23,6 +25,9 @@ export interface RegistryDeps {
   imports: () => EngineImports | null;
   /** "127.0.0.1:PORT" once listening: where the engine pulls pushed images from */
   engineAddress: () => string | null;
+  /** `docker save` from the engine, for pulls of versions added with `modelhub models add` */
+  exporter: () => ImageExporter | null;
+  logger: Logger;
 }
 
 export function checkName(name: string): void {
@@ -36,6 +41,8 @@ export function checkDigest(digest: string | null): string {
 }
 
 export class RegistryService {
+  private exports = new Map<string, Promise<string>>(); // version id → manifest digest
+
   constructor(private d: RegistryDeps) {}
 
   blob(repo: string, digest: string): { size: number; path: string } {
@@ -137,17 +144,52 @@ export class RegistryService {
     return { digest, versionId: v?.versionId ?? null };
   }
 
-  manifest(repo: string, reference: string): { digest: string; mediaType: string; size: number; path: string } {
+  /**
+   * A stored manifest by tag or digest. A tag that is not stored but names a catalog version of the
+   * model (`latest`, or a 64-hex version id) serves that version: its pushed manifest, or, for a
+   * version added with `modelhub models add`, one exported from the engine on this first pull.
+   */
+  async manifest(repo: string, reference: string): Promise<{ digest: string; mediaType: string; size: number; path: string }> {
     checkName(repo);
-    const digest = looksLikeDigest(reference) ? checkDigest(reference) : isTag(reference) ? this.d.store.tag(repo, reference) : null;
     if (!looksLikeDigest(reference) && !isTag(reference)) throw new DistributionError(400, "TAG_INVALID", `invalid tag ${reference}`);
+    let digest = looksLikeDigest(reference) ? checkDigest(reference) : this.d.store.tag(repo, reference);
+    if (!digest && isTag(reference)) digest = await this.versionManifest(repo, reference);
     const row = digest ? this.d.store.manifestIn(repo, digest) : null;
     if (!row || this.d.files.size(row.digest) === null) throw manifestUnknown(reference);
     return { digest: row.digest, mediaType: row.media_type, size: row.size, path: this.d.files.path(row.digest) };
   }
 
-  manifestBytes(repo: string, reference: string): Uint8Array {
-    return readFileSync(this.manifest(repo, reference).path);
+  private async versionManifest(repo: string, tag: string): Promise<string | null> {
+    const [owner, name, extra] = repo.split("/");
+    const model = extra === undefined && name ? this.d.catalog.findModel(owner, name) : null;
+    if (!model) return null;
+    const v = tag === "latest" ? this.d.catalog.latestVersion(model.id) : /^[a-f0-9]{64}$/.test(tag) ? this.d.catalog.findVersion(tag) : null;
+    if (!v || v.modelId !== model.id) return null;
+    const pushed = this.d.store.version(v.id);
+    if (pushed) return pushed.pushed_digest;
+    const exporter = this.d.exporter();
+    if (!exporter) return null;
+    let running = this.exports.get(v.id);
+    if (!running) {
+      this.d.logger.info("exporting a version from the Docker engine for its first registry pull", { model: repo, version: v.id.slice(0, 12) });
+      running = (async () => {
+        const img = await exportImage(exporter, engineImageRef(v), this.d.files);
+        const digest = `sha256:${new Bun.CryptoHasher("sha256").update(img.manifest).digest("hex")}`;
+        this.d.files.writeSmall(digest, img.manifest);
+        this.d.store.transaction(() => {
+          for (const b of img.blobs) this.d.store.linkBlob(repo, b.digest, b.size);
+          this.d.store.putManifest(repo, digest, OCI_MANIFEST, img.manifest.length, img.blobs.map((b) => b.digest));
+          this.d.store.upsertVersion({ version_id: v.id, repo, manifest_digest: digest, pushed_digest: digest, status: "ready" });
+        });
+        return digest;
+      })().finally(() => this.exports.delete(v.id));
+      this.exports.set(v.id, running);
+    }
+    return running;
+  }
+
+  async manifestBytes(repo: string, reference: string): Promise<Uint8Array> {
+    return readFileSync((await this.manifest(repo, reference)).path);
   }
 
   tags(repo: string, n: number, last?: string): string[] {

@@ -6,6 +6,7 @@ import type { Db } from "../db/database.ts";
 import type { Logger } from "../log.ts";
 import { type RegistryAccessPolicy, RegistryAccess } from "./access.ts";
 import { BlobFiles } from "./blob-files.ts";
+import type { ImageExporter } from "./engine-export.ts";
 import { EngineImports, type ImagePuller } from "./engine-import.ts";
 import { RegistryHousekeeping } from "./housekeeping.ts";
 import { RegistryService } from "./registry-service.ts";
@@ -19,7 +20,7 @@ export interface Registry {
   files: BlobFiles;
   housekeeping: RegistryHousekeeping;
   /** set by the server once it listens: imports start from then on */
-  attachEngine(address: string, puller: ImagePuller): EngineImports;
+  attachEngine(address: string, engine: ImagePuller & ImageExporter): EngineImports;
   imports(): EngineImports | null;
   diskUsage(): { blobs: number; blob_bytes: number; upload_bytes: number; uploads_in_progress: number };
   close(): void;
@@ -32,7 +33,17 @@ export function openRegistry(o: { db: Db; catalog: Catalog; dir: string; logger:
   const access = new RegistryAccess(o.policy);
   let address: string | null = null;
   let imports: EngineImports | null = null;
-  const service = new RegistryService({ catalog: o.catalog, store, files, uploads, imports: () => imports, engineAddress: () => address });
+  let exporter: ImageExporter | null = null;
+  const service = new RegistryService({
+    catalog: o.catalog,
+    store,
+    files,
+    uploads,
+    imports: () => imports,
+    engineAddress: () => address,
+    exporter: () => exporter,
+    logger: o.logger,
+  });
   const housekeeping = new RegistryHousekeeping(store, files, uploads, o.logger);
   return {
     service,
@@ -40,9 +51,10 @@ export function openRegistry(o: { db: Db; catalog: Catalog; dir: string; logger:
     store,
     files,
     housekeeping,
-    attachEngine(addr, puller) {
+    attachEngine(addr, engine) {
       address = addr;
-      imports = new EngineImports(store, puller, o.logger, () =>
+      exporter = engine;
+      imports = new EngineImports(store, engine, o.logger, () =>
         access.required ? { username: "modelhub", password: access.internalSecret, serveraddress: addr } : null,
       );
       imports.resume((id) => o.catalog.findVersion(id)?.image ?? null);

@@ -1,4 +1,5 @@
-// Engine API image pulls (POST /images/create) with progress, for images modelhub's registry holds.
+// Engine API image pulls (POST /images/create) with progress, for images modelhub's registry holds,
+// and image exports (docker save) for registry pulls of images that are only in the engine.
 import Docker from "dockerode";
 import { dockerOptions } from "./docker.ts";
 import { mapDockerError } from "./docker-errors.ts";
@@ -45,5 +46,14 @@ export class EnginePuller {
         },
       );
     });
+  }
+
+  /** `docker save` of one image as a stream of tar bytes (GET /images/{name}/get). */
+  async save(ref: string): Promise<AsyncIterable<Uint8Array>> {
+    try {
+      return (await this.docker.getImage(ref).get()) as AsyncIterable<Uint8Array> & NodeJS.ReadableStream;
+    } catch (err) {
+      throw mapDockerError(err, this.dockerHost, ref);
+    }
   }
 }

@@ -93,6 +93,25 @@ describe.skipIf(!dockerTests)("docker push to modelhub", () => {
     expect((await run(["docker", "image", "inspect", ref, "--format", "{{.Id}}"])).out.trim()).toBe(id);
   });
 
+  it("a version added with `modelhub models add` is exported from the engine on its first pull, with the same image ID", async () => {
+    const local = `modelhub-test/reg-added:${stamp}`;
+    await buildRandomImage(local, 128 * 1024, await labelsOf("modelhub-test/hello:latest"));
+    created.push(local);
+    const versionId = await s.addModel(local, "bob/added");
+    // the first registry read exports it (docker save, streamed into the blob store)
+    const head = await fetch(`${s.url}/v2/bob/added/manifests/latest`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-type")).toBe("application/vnd.oci.image.manifest.v1+json");
+    expect((await run(["docker", "rmi", "-f", `sha256:${versionId}`])).code).toBe(0);
+    const ref = `${host}/bob/added:${versionId}`;
+    created.push(ref, `${host}/bob/added:latest`);
+    const pull = await run(["docker", "pull", ref]);
+    expect(pull.code).toBe(0);
+    expect(pull.out).toContain("Downloaded newer image");
+    expect((await run(["docker", "image", "inspect", ref, "--format", "{{.Id}}"])).out.trim()).toBe(`sha256:${versionId}`);
+    expect((await run(["docker", "pull", `${host}/bob/added:latest`])).code).toBe(0);
+  });
+
   it("a 200 MB layer pushes through (no 128 MiB body cap) with the server's memory flat", async () => {
     const local = `modelhub-test/reg-big:${stamp}`;
     await buildRandomImage(local, 200 * 1024 * 1024, await labelsOf("modelhub-test/hello:latest"));

@@ -138,7 +138,7 @@ async function route(d: RegistryHttpDeps, request: Request): Promise<Response> {
         return new Response(null, { status: 201, headers: headers({ location: `/v2/${r.name}/manifests/${digest}`, "docker-content-digest": digest, "content-length": "0" }) });
       }
       d.access.check(request, r.name, "pull", realm);
-      const m = d.registry.manifest(r.name, r.reference);
+      const m = await d.registry.manifest(r.name, r.reference);
       const h = headers({ "content-type": m.mediaType, "docker-content-digest": m.digest, "content-length": String(m.size), etag: `"${m.digest}"` });
       if (method === "HEAD") return new Response(null, { headers: h });
       return new Response(Bun.file(m.path), { headers: h });
