@@ -99,7 +99,8 @@ export class UploadSessions {
     for (const u of this.files.uploads()) {
       const live = this.sessions.get(u.name);
       const stale = now - u.mtimeMs > maxAgeMs;
-      if (live ? stale && !live.busy : stale || !u.name.startsWith("m-")) {
+      // m-/export- files belong to a manifest write or an engine export in progress in this process.
+      if (live ? stale && !live.busy : stale || !/^(m|export)-/.test(u.name)) {
         if (live) this.sessions.delete(u.name);
         await rm(this.files.uploadPath(u.name), { force: true });
         removed++;
