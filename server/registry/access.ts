@@ -31,8 +31,6 @@ export const loopbackOnlyPolicy = (required: boolean): RegistryAccessPolicy => (
 export type Action = "pull" | "push";
 interface Grant {
   who: RegistryIdentity | null;
-  /** repository → allowed actions */
-  access: Map<string, Set<Action>>;
   expires: number;
 }
 
@@ -65,25 +63,18 @@ export class RegistryAccess {
   /**
    * GET /v2/token: Basic credentials (after `docker login`) or none (anonymous pull). Wrong
    * credentials are a 401, so `docker login` with a bad password fails instead of "succeeding".
+   * The token stands for the caller; each request is then checked against what the caller may do.
    */
-  issueToken(authorization: string | null, scopes: readonly string[]): { token: string; access_token: string; expires_in: number; issued_at: string } {
+  issueToken(authorization: string | null): { token: string; access_token: string; expires_in: number; issued_at: string } {
     let who: RegistryIdentity | null = null;
     if (authorization) {
       const secret = credentialSecret(authorization);
       who = secret === null ? null : this.identify(secret);
       if (!who) throw new DistributionError(401, "UNAUTHORIZED", "modelhub did not accept these credentials: use a modelhub API token as the password of `docker login`");
     }
-    const access = new Map<string, Set<Action>>();
-    for (const scope of scopes) {
-      const m = /^repository:([^:]+):(.+)$/.exec(scope);
-      if (!m) continue;
-      const granted = new Set<Action>();
-      for (const a of m[2].split(",")) if ((a === "pull" || a === "push") && this.allowed(who, m[1], a)) granted.add(a);
-      access.set(m[1], granted);
-    }
     this.prune();
     const token = `mhr_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")}`;
-    this.grants.set(token, { who, access, expires: Date.now() + TOKEN_TTL_S * 1000 });
+    this.grants.set(token, { who, expires: Date.now() + TOKEN_TTL_S * 1000 });
     return { token, access_token: token, expires_in: TOKEN_TTL_S, issued_at: new Date().toISOString() };
   }
 
@@ -102,9 +93,10 @@ export class RegistryAccess {
     if (bearer) {
       const grant = this.grants.get(bearer);
       if (grant && grant.expires > Date.now()) {
-        if (repo === null) return grant.who;
-        if (grant.access.get(repo)?.has(action)) return grant.who;
-        if (grant.who && this.allowed(grant.who, repo, "pull") && action === "push")
+        // What a token opens follows from who it was issued to, checked now (a model made private
+        // meanwhile is closed at once), not from the scopes the client asked for.
+        if (repo === null || this.allowed(grant.who, repo, action)) return grant.who;
+        if (grant.who && action === "push" && this.allowed(grant.who, repo, "pull"))
           throw new DistributionError(403, "DENIED", `${grant.who.name} may not push to ${repo}: a push needs a token allowed to write the owner ${repo.split("/")[0]}`);
         throw challenge(`authentication required to ${action} ${repo}`);
       }

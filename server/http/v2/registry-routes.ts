@@ -60,8 +60,7 @@ async function route(d: RegistryHttpDeps, request: Request): Promise<Response> {
 
     case "token": {
       only("GET");
-      const scopes = q.getAll("scope").flatMap((s) => s.split(" ")).filter(Boolean);
-      return Response.json(d.access.issueToken(request.headers.get("authorization"), scopes), { headers: API_VERSION });
+      return Response.json(d.access.issueToken(request.headers.get("authorization")), { headers: API_VERSION });
     }
 
     case "blob": {
