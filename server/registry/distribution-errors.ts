@@ -16,7 +16,8 @@ export type DistributionCode =
   | "UNAUTHORIZED"
   | "DENIED"
   | "UNSUPPORTED"
-  | "TOOMANYREQUESTS";
+  | "TOOMANYREQUESTS"
+  | "UNKNOWN";
 
 export class DistributionError extends Error {
   constructor(

@@ -30,7 +30,7 @@ export function registryHandler(d: RegistryHttpDeps): (request: Request) => Prom
       if (err instanceof DistributionError) return distributionResponse(err, head);
       // Never the Authorization header: the method, the path and the message only.
       d.logger.error("registry request failed", { method: request.method, path: new URL(request.url).pathname, error: (err as Error).message });
-      return distributionResponse(new DistributionError(500, "UNSUPPORTED", `modelhub could not complete this request: ${(err as Error).message}`), head);
+      return distributionResponse(new DistributionError(500, "UNKNOWN", `modelhub could not complete this request: ${(err as Error).message}`), head);
     }
   };
 }
