@@ -1,7 +1,7 @@
 // The scheduler's shared state (instances, pools, recent exits) and the lookups over it; the parts
 // split out of scheduler.ts (dispatch, launch, stopping, idle, deaths) all work on this one object.
 import type { Logger } from "../log.ts";
-import type { Health } from "../runtime/cog-client.ts";
+import type { Health } from "../cog/cog-container.ts";
 import type { GpuInventory } from "../runtime/gpus.ts";
 import type { ContainerExit, ContainerRuntime } from "../runtime/runtime.ts";
 import type { Clock } from "./clock.ts";
@@ -22,8 +22,8 @@ export interface SchedulerDeps {
   inventory: GpuInventory;
   onSetupFailure(versionId: string, message: string, logs: string): void;
   stats?: StatsBook;
-  /** health probe; tests pass a fake, production uses the Cog HTTP client */
-  probe?: (baseUrl: string, timeoutMs: number) => Promise<Health>;
+  /** a container's health (the Cog container client; tests pass a fake) */
+  probe: (baseUrl: string, timeoutMs: number) => Promise<Health>;
   /** used MiB per GPU index (nvidia-smi); absent without real GPUs */
   gpuMemory?: () => Promise<Map<number, number>>;
   /** boot-time health poll interval (default 10 ms: only while booting, and every tick of it is cold-start latency) */
@@ -44,14 +44,12 @@ export interface Core {
   readonly deps: SchedulerDeps;
   readonly stats: StatsBook;
   readonly probe: (baseUrl: string, timeoutMs: number) => Promise<Health>;
-  monitor: InstanceMonitor;
+  readonly monitor: InstanceMonitor;
   readonly instances: Map<string, Instance>;
   readonly pools: Map<string, Pool>;
   closed: boolean;
   pumping: boolean;
   pumpAgain: boolean;
-  /** Exits of instances already forgotten, kept briefly so failed predictions can say what happened. */
-  readonly recentExits: Map<string, { reason: string; logs: string }>;
   /** callers of drain()/stop() waiting for an instance to be gone */
   readonly goneWaiters: Map<string, (() => void)[]>;
 
@@ -115,13 +113,15 @@ export function whenGone(c: Core, inst: Instance): Promise<void> {
   });
 }
 
-export function remember(c: Core, instanceId: string, reason: string, logs: string): void {
-  c.recentExits.set(instanceId, { reason, logs });
-  if (c.recentExits.size > 100) c.recentExits.delete(c.recentExits.keys().next().value!);
+/** Tells the holders of leases on `inst` why its container is gone. */
+export function tellEnded(inst: Instance, reason: string, logs: string): void {
+  inst.tellEnded({ reason, logs });
 }
 
 export function forget(c: Core, inst: Instance): void {
   clearTimers(c, inst);
+  // Lease holders not told a reason yet hear the stop reason.
+  inst.tellEnded({ reason: inst.stopReason ?? "its container is gone", logs: "" });
   if (c.instances.get(inst.id) === inst) c.instances.delete(inst.id);
   for (const resolve of c.goneWaiters.get(inst.id) ?? []) resolve();
   c.goneWaiters.delete(inst.id);

@@ -1,7 +1,7 @@
 // Containers that died: the engine's die/oom events, the wait backstop, and cleaning up after an exit
 // (the exit reason and last logs remembered for the predictions that were running, crash backoff).
 import type { ContainerEvent, ContainerExit } from "../runtime/runtime.ts";
-import { clearTimers, type Core, forget, remember } from "./core.ts";
+import { clearTimers, type Core, forget, tellEnded } from "./core.ts";
 import { describeExit } from "./exit.ts";
 
 export async function onEvent(c: Core, e: ContainerEvent): Promise<void> {
@@ -27,7 +27,7 @@ export async function containerExited(c: Core, instanceId: string, exit: Contain
   c.deps.logger.warn("container exited", { model: inst.model, instance: inst.id, exitCode: exit.exitCode, oom: exit.oomKilled });
   // Read the container's last words before removing it: they usually say why it died.
   const logs = inst.containerId ? await c.deps.runtime.logs(inst.containerId, 50).catch(() => "") : "";
-  remember(c, inst.id, describeExit(exit), logs);
+  tellEnded(inst, describeExit(exit), logs);
   forget(c, inst);
   if (inst.containerId) void c.deps.runtime.remove(inst.containerId).catch(() => {});
   if (pool) c.failed(pool);

@@ -122,6 +122,8 @@ export function lease(c: Core, inst: Instance, predictionId?: string): Lease {
     instanceId: inst.id,
     containerId: inst.containerId!,
     baseUrl: inst.baseUrl!,
+    adopted: inst.adopted,
+    ended: inst.ended,
     release: () => {
       if (released) return;
       released = true;

@@ -4,7 +4,6 @@
 // remembered setup failure. The Docker side stays behind ContainerRuntime; time behind Clock.
 // This class is the public face; the work is in core (shared state), dispatch (queue, leases, the
 // loop), launch (start and boot), stopping, idle (idle stop, keep-warm), deaths and adopt.
-import { checkHealth } from "../runtime/cog-client.ts";
 import type { GpuInventory } from "../runtime/gpus.ts";
 import { type ContainerExit, type ContainerState, RuntimeError } from "../runtime/runtime.ts";
 import { adopt } from "./adopt.ts";
@@ -23,7 +22,7 @@ import { DEFAULT_RETIRE_MS, drain, retire, retireStale, stop, stopWhere } from "
 import { CanceledError, type Instance, type Lease, poolKey, QueueFullError, type RunSpec } from "./types.ts";
 
 export { CanceledError, QueueFullError, SetupFailedError, poolKey } from "./types.ts";
-export type { Instance, InstanceState, Lease, RunSpec } from "./types.ts";
+export type { Instance, InstanceEnd, InstanceState, Lease, RunSpec } from "./types.ts";
 export { describeExit } from "./exit.ts";
 export type { QueueInfo, QueueView } from "./pool.ts";
 export type { SchedulerDeps } from "./core.ts";
@@ -35,36 +34,13 @@ export class Scheduler {
 
   constructor(private deps: SchedulerDeps) {
     this.stats = deps.stats ?? new StatsBook();
-    const c: Core = {
-      deps,
-      stats: this.stats,
-      probe: deps.probe ?? checkHealth,
-      monitor: undefined as unknown as InstanceMonitor, // set just below: its callbacks need `c`
-      instances: new Map(),
-      pools: new Map(),
-      closed: false,
-      pumping: false,
-      pumpAgain: false,
-      recentExits: new Map(),
-      goneWaiters: new Map(),
-      pump: () => pump(c),
-      pool: (spec) => this.pool(spec),
-      start: (pool, gpuIndices) => start(c, pool, gpuIndices),
-      watchExit: (inst) => watchExit(c, inst),
-      containerExited: (instanceId, exit) => containerExited(c, instanceId, exit),
-      failed: (pool) => countFailure(c, pool),
-      armIdle: (inst) => armIdle(c, inst),
-      stop: (inst, reason) => stop(c, inst, reason),
-      drain: (instanceId, graceMs, reason) => drain(c, instanceId, graceMs, reason),
-    };
-    this.c = c;
-    this.events = new EventWatch(deps.runtime, deps.clock, deps.logger, (e) => void onEvent(c, e));
-    c.monitor = new InstanceMonitor({
+    // The monitor's verdicts act on `c`, which exists by the time any of them runs.
+    const monitor = new InstanceMonitor({
       clock: deps.clock,
       runtime: deps.runtime,
       logger: deps.logger,
       stats: this.stats,
-      probe: c.probe,
+      probe: deps.probe,
       gpuMemory: deps.gpuMemory,
       intervalMs: deps.healthIntervalMs ?? 5_000,
       unhealthyLimit: deps.unhealthyLimit ?? 3,
@@ -84,6 +60,29 @@ export class Scheduler {
         void c.stop(inst, reason);
       },
     });
+    const c: Core = {
+      deps,
+      stats: this.stats,
+      probe: deps.probe,
+      monitor,
+      instances: new Map(),
+      pools: new Map(),
+      closed: false,
+      pumping: false,
+      pumpAgain: false,
+      goneWaiters: new Map(),
+      pump: () => pump(c),
+      pool: (spec) => this.pool(spec),
+      start: (pool, gpuIndices) => start(c, pool, gpuIndices),
+      watchExit: (inst) => watchExit(c, inst),
+      containerExited: (instanceId, exit) => containerExited(c, instanceId, exit),
+      failed: (pool) => countFailure(c, pool),
+      armIdle: (inst) => armIdle(c, inst),
+      stop: (inst, reason) => stop(c, inst, reason),
+      drain: (instanceId, graceMs, reason) => drain(c, instanceId, graceMs, reason),
+    };
+    this.c = c;
+    this.events = new EventWatch(deps.runtime, deps.clock, deps.logger, (e) => void onEvent(c, e));
   }
 
   // ---- asking for work -------------------------------------------------------------------------
@@ -178,11 +177,6 @@ export class Scheduler {
     return null;
   }
 
-  /** Why an instance's container is gone, for the error of a prediction that was running on it. */
-  exitReason(instanceId: string): { reason: string; logs: string } | null {
-    return this.c.recentExits.get(instanceId) ?? null;
-  }
-
   // ---- policy changes --------------------------------------------------------------------------
 
   /** The pools that must keep min instances up (model policies and deployments); started now, restarted after crashes. */
@@ -232,8 +226,12 @@ export class Scheduler {
     return drain(this.c, instanceId, graceMs, reason);
   }
 
-  /** Stops at once (a cancel that did not take effect, an operator's force stop); running work fails with `reason`. */
-  restart(instanceId: string, reason: string): Promise<void> {
+  /**
+   * Stops an instance at once (a cancel that did not take effect, a container that cannot call
+   * back); running work fails with `reason`. Nothing is started in its place here: the next
+   * prediction (or keep-warm) starts a fresh container.
+   */
+  stopNow(instanceId: string, reason: string): Promise<void> {
     const inst = this.c.instances.get(instanceId);
     return inst ? this.c.stop(inst, reason) : Promise.resolve();
   }

@@ -1,7 +1,7 @@
 // Stopping instances: at once (stop), gracefully (drain: in-flight work gets a grace period),
 // `modelhub stop` (stopWhere), and retiring instances a new release or a deleted deployment replaced.
 import { RuntimeError } from "../runtime/runtime.ts";
-import { clearTimers, type Core, failWaiters, forget, live, remember, whenGone } from "./core.ts";
+import { clearTimers, type Core, failWaiters, forget, live, tellEnded, whenGone } from "./core.ts";
 import type { Pool } from "./pool.ts";
 import type { Instance } from "./types.ts";
 
@@ -15,7 +15,7 @@ export function stop(c: Core, inst: Instance, reason: string): Promise<void> {
   inst.stopReason = reason;
   clearTimers(c, inst);
   // Predictions still running on it fail with this reason rather than "lost contact".
-  if (inst.inFlight > 0) remember(c, inst.id, reason, "");
+  if (inst.inFlight > 0) tellEnded(inst, reason, "");
   const gone = whenGone(c, inst);
   void (async () => {
     try {

@@ -5,6 +5,7 @@
 //
 // Runs only with MODELHUB_TEST_DOCKER=1. Timing is never asserted tightly: the machine is shared.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { checkHealth } from "../../server/cog/python-server.ts";
 import { DockerRuntime } from "../../server/runtime/docker.ts";
 import type { ContainerState } from "../../server/runtime/runtime.ts";
 import { Scheduler } from "../../server/scheduler/scheduler.ts";
@@ -227,6 +228,7 @@ describe.skipIf(!enabled)("GPU device requests as the scheduler creates them", (
       labels: { "dev.modelhub.test": "scheduler-gpu" },
       inventory,
       onSetupFailure: () => {},
+      probe: checkHealth,
     });
     const spec = { versionId: "v", model: "acme/gpu", image: "modelhub-test/gpu-hello:latest", gpuCount: 1, pinnedGpus: [1], concurrency: 1, maxQueue: 1, idleTimeoutMs: 0, setupTimeoutMs: 1000 };
     const err = await scheduler.acquire(spec).catch((e) => e);
