@@ -23,6 +23,7 @@ import { CallbackRegistry } from "./predictions/callbacks.ts";
 import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
+import { ModelhubMetrics } from "./metrics/modelhub-metrics.ts";
 import { parseByteSize } from "./runtime/docker.ts";
 import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
@@ -69,6 +70,7 @@ export interface Services {
   webhookSecrets: WebhookSecrets;
   http: HttpDeps;
   scheduling: SchedulingDeps;
+  metrics: ModelhubMetrics;
 }
 
 export function buildServices(o: ServiceOptions): Services {
@@ -106,7 +108,11 @@ export function buildServices(o: ServiceOptions): Services {
     }
     dirtyStats.clear();
   };
-  const stats = new StatsBook((s) => dirtyStats.set(s.versionId, s));
+  const stats = new StatsBook(
+    (s) => dirtyStats.set(s.versionId, s),
+    // `metrics` is made below, with the scheduler it reads; no boot is measured before then.
+    (versionId, ms) => metrics.bootObserved(catalog.findVersion(versionId)?.model ?? versionId, ms),
+  );
   stats.seed(statsStore.load());
   const scheduler = new Scheduler({
     runtime,
@@ -121,6 +127,13 @@ export function buildServices(o: ServiceOptions): Services {
     onSetupFailure: (versionId, message, logs) => catalog.setSetupFailure(versionId, message, logs),
     probe: (baseUrl, timeoutMs) => cog.open(baseUrl).health(timeoutMs),
     healthIntervalMs: o.healthIntervalMs,
+  });
+  const metrics = new ModelhubMetrics({
+    events,
+    instances: () => scheduler.list(),
+    queues: () => scheduler.queues(),
+    // Simulated GPUs have no real memory figures: nothing is shown rather than a made-up number.
+    gpus: () => (inventory.source === "nvidia-smi" ? inventory.gpus : []),
   });
   // Files, container callbacks (webhooks, uploads) and user webhooks. `origins` is filled once the
   // API listens: URLs on it are recognised as modelhub's own in prediction inputs.
@@ -152,7 +165,7 @@ export function buildServices(o: ServiceOptions): Services {
     cog,
   });
   const webhookSecrets = new WebhookSecrets(db);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: parseByteSize(config.maxBodySize) };
+  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: parseByteSize(config.maxBodySize), metrics };
   return {
     catalog,
     store,
@@ -170,5 +183,6 @@ export function buildServices(o: ServiceOptions): Services {
     webhookSecrets,
     http,
     scheduling: { policies, deployments, inventory },
+    metrics,
   };
 }
