@@ -17,7 +17,7 @@ describe("prediction core (fixture processes, no Docker)", () => {
   beforeAll(async () => {
     hub = await ProcessHub.start();
     for (const m of ["hello", "stream", "slow", "image", "crash"]) v[m] = await hub.addModel(m);
-  });
+  }, 30_000);
   afterAll(() => hub.close());
 
   it("runs a waited-for prediction the sync way: starting, processing, succeeded, written once at the end", async () => {
@@ -32,7 +32,7 @@ describe("prediction core (fixture processes, no Docker)", () => {
     expect(done.metrics.predict_time).toBeGreaterThan(0);
     await until("the final write", () => hub.services.store.get(p.id)?.status === "succeeded");
     expect(hub.services.store.get(p.id)).toMatchObject({ status: "succeeded", output: "hello core", instanceId: done.instanceId });
-  });
+  }, 30_000);
 
   it("runs an async prediction and merges its webhooks in order: each item and log line once", async () => {
     const p = hub.create({ version: v.stream, input: { prompt: "a b c", count: 6 } });
@@ -53,7 +53,7 @@ describe("prediction core (fixture processes, no Docker)", () => {
     for (let i = 1; i <= 6; i++) expect(done.logs.split(`generated token ${i}/6`).length - 1).toBe(1);
     // Stored as it ran (not only at the end): a polling client saw it processing.
     expect(hub.services.store.get(p.id)?.startedAt).not.toBeNull();
-  });
+  }, 30_000);
 
   it("passes a file input and stores a file output, on both paths", async () => {
     const input = { init_image: "data:text/plain;base64,aGVsbG8=", width: 256, height: 16 };
@@ -69,7 +69,7 @@ describe("prediction core (fixture processes, no Docker)", () => {
       expect(file).not.toBeNull();
       expect([...(await hub.services.files.readBytes(file)).slice(0, 4)]).toEqual(PNG_SIGNATURE);
     }
-  });
+  }, 30_000);
 
   it("cancels a running prediction in its container, which stays usable", async () => {
     const p = hub.create({ version: v.slow, input: { seconds: 30 } });
@@ -80,7 +80,7 @@ describe("prediction core (fixture processes, no Docker)", () => {
     const done = await hub.settled(next.id);
     expect(done.status).toBe("succeeded");
     expect(done.instanceId).toBe(canceled.instanceId);
-  });
+  }, 30_000);
 
   it("fails a prediction whose container dies, with the exit reason and its last logs, told by the lease", async () => {
     const p = hub.create({ version: v.crash, input: { text: "boom" }, clientWaits: true });
@@ -88,7 +88,7 @@ describe("prediction core (fixture processes, no Docker)", () => {
     expect(done.status).toBe("failed");
     expect(done.error).toContain("container stopped while running this prediction (killed (exit code 137, SIGKILL))");
     expect(done.logs).toContain("crashing with exit code 137");
-  });
+  }, 30_000);
 
   it("fails an async prediction at once when its process is killed", async () => {
     const p = hub.create({ version: v.slow, input: { seconds: 30 } });
@@ -98,7 +98,7 @@ describe("prediction core (fixture processes, no Docker)", () => {
     const done = await hub.settled(p.id, 5_000);
     expect(done.status).toBe("failed");
     expect(done.error).toContain("exit code 137");
-  });
+  }, 30_000);
 });
 
 describe("prediction core: restart (no Docker)", () => {
@@ -106,7 +106,7 @@ describe("prediction core: restart (no Docker)", () => {
     const hub = await ProcessHub.start();
     try {
       const slow = await hub.addModel("slow");
-      const p = hub.create({ version: slow, input: { seconds: 1.5 } });
+      const p = hub.create({ version: slow, input: { seconds: 3 } });
       await until("the model to log progress", () => hub.services.predictions.get(p.id).logs.includes("progress"));
       const instanceId = hub.services.predictions.get(p.id).instanceId;
       await hub.restart();
@@ -114,12 +114,12 @@ describe("prediction core: restart (no Docker)", () => {
       expect(hub.services.predictions.get(p.id).status).toBe("processing");
       expect(hub.services.scheduler.get(instanceId!)?.adopted).toBe(true);
       const done = await hub.settled(p.id);
-      expect([done.status, done.error, done.output]).toEqual(["succeeded", null, "finished after 1.5 seconds"]);
+      expect([done.status, done.error, done.output]).toEqual(["succeeded", null, "finished after 3 seconds"]);
       // Logs from before the restart are not merged twice.
       expect(done.logs.split("progress 0.1").length - 1).toBe(1);
       await until("the final write", () => hub.services.store.get(p.id)?.status === "succeeded");
     } finally {
       await hub.close();
     }
-  });
+  }, 60_000);
 });
