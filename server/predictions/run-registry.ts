@@ -1,7 +1,7 @@
 // The predictions this process runs, found by id, stream token or webhook token, and the final
 // writes of the ones that just ended (deferred by one turn of the event loop).
 import type { PredictionRun } from "./prediction-run.ts";
-import type { PredictionRecord, PredictionStore } from "./store.ts";
+import type { PredictionRecord } from "./store.ts";
 import type { Logger } from "../log.ts";
 
 export class RunRegistry {
@@ -12,10 +12,7 @@ export class RunRegistry {
   private finishing = new Map<string, () => void>();
   readonly finished = new Map<string, PredictionRecord>();
 
-  constructor(
-    private store: PredictionStore,
-    private logger: Logger,
-  ) {}
+  constructor(private logger: Logger) {}
 
   add(run: PredictionRun): void {
     this.running.set(run.rec.id, run);

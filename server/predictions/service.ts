@@ -46,7 +46,7 @@ export class PredictionService {
   private ctx: RunContext;
 
   constructor(private deps: ServiceDeps) {
-    this.registry = new RunRegistry(deps.store, deps.logger);
+    this.registry = new RunRegistry(deps.logger);
     this.specs = new RunSpecs(deps);
     this.cog = deps.cog ?? new PythonCogServer();
     this.ctx = {

@@ -1,15 +1,17 @@
-// The scheduler's shared state (instances, pools, recent exits) and the lookups over it; the parts
-// split out of scheduler.ts (dispatch, launch, stopping, idle, deaths) all work on this one object.
-import type { Logger } from "../log.ts";
+// The scheduler's state (instances, pools) and the lookups over it, plus `tell`: the one way the
+// parts (launch, stopping, idle, deaths, the health monitor, leases) report what happened. Every
+// event goes to apply-plan.ts, which asks the pure planner what to do and does it, so the parts
+// never call one another.
 import type { Health } from "../cog/cog-container.ts";
+import type { Logger } from "../log.ts";
 import type { GpuInventory } from "../runtime/gpus.ts";
-import type { ContainerExit, ContainerRuntime } from "../runtime/runtime.ts";
+import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Clock } from "./clock.ts";
 import type { InstanceMonitor } from "./monitor.ts";
-import type { PlacedInstance } from "./placement.ts";
+import { keptWarm } from "./planner.ts";
 import type { Pool } from "./pool.ts";
 import type { StatsBook } from "./stats.ts";
-import type { Instance, RunSpec } from "./types.ts";
+import type { Instance } from "./types.ts";
 
 export interface SchedulerDeps {
   runtime: ContainerRuntime;
@@ -36,32 +38,35 @@ export interface SchedulerDeps {
   stopTimeoutSeconds?: number;
 }
 
-/**
- * What the parts share. The operations are wired once in the Scheduler's constructor, so the parts
- * call one another through here instead of importing each other.
- */
-export interface Core {
+/** What the parts report. */
+export type SchedulerEvent =
+  /** queues, leases or instances changed (a request queued, a release, an exit, a stop, a new policy): plan again */
+  | { kind: "changed" }
+  /** an instance became ready */
+  | { kind: "ready"; inst: Instance }
+  /** an instance's idle timer fired */
+  | { kind: "idle"; inst: Instance }
+  /** a lease on `inst` was released */
+  | { kind: "released"; inst: Instance }
+  /** the health monitor's verdicts */
+  | { kind: "unhealthy"; inst: Instance }
+  | { kind: "healthy"; inst: Instance }
+  | { kind: "broken"; inst: Instance; reason: string; countsAsFailure: boolean };
+
+export interface SchedulerState {
   readonly deps: SchedulerDeps;
   readonly stats: StatsBook;
-  readonly probe: (baseUrl: string, timeoutMs: number) => Promise<Health>;
   readonly monitor: InstanceMonitor;
   readonly instances: Map<string, Instance>;
   readonly pools: Map<string, Pool>;
   closed: boolean;
+  /** the applier is planning; a `changed` meanwhile plans once more after it */
   pumping: boolean;
   pumpAgain: boolean;
   /** callers of drain()/stop() waiting for an instance to be gone */
   readonly goneWaiters: Map<string, (() => void)[]>;
-
-  pump(): void;
-  pool(spec: RunSpec): Pool;
-  start(pool: Pool, gpuIndices: number[]): void;
-  watchExit(inst: Instance): void;
-  containerExited(instanceId: string, exit: ContainerExit): Promise<void>;
-  failed(pool: Pool): void;
-  armIdle(inst: Instance): void;
-  stop(inst: Instance, reason: string): Promise<void>;
-  drain(instanceId: string, graceMs: number, reason: string): Promise<void>;
+  /** reports an event to the applier (apply-plan.ts) */
+  tell(e: SchedulerEvent): void;
 }
 
 const LIVE = new Set(["starting", "ready", "unhealthy"]);
@@ -70,31 +75,13 @@ export function isLive(inst: Instance): boolean {
   return LIVE.has(inst.state);
 }
 
-export function live(c: Core, key: string): Instance[] {
+export function live(c: SchedulerState, key: string): Instance[] {
   return [...c.instances.values()].filter((i) => i.key === key && LIVE.has(i.state));
 }
 
-export function freeInstance(c: Core, key: string): Instance | undefined {
-  // Fill the most recently used instance first so extra instances go idle and can stop.
-  let best: Instance | undefined;
-  for (const i of c.instances.values())
-    if (i.key === key && i.state === "ready" && i.inFlight < i.concurrency && (!best || i.lastUsedAt > best.lastUsedAt)) best = i;
-  return best;
-}
-
 /** Its instances are all needed to meet min_instances: none may idle out or be evicted. */
-export function keptWarm(c: Core, pool: Pool): boolean {
-  return pool.warm && !pool.suspended && live(c, pool.key).length <= (pool.spec.minInstances ?? 0);
-}
-
-/** Instances as placement sees them: anything on its way out still holds its GPUs. */
-export function placed(c: Core): PlacedInstance[] {
-  return [...c.instances.values()].map((i) => {
-    const pool = c.pools.get(i.key);
-    const keepWarm = !!pool && keptWarm(c, pool);
-    const state = i.state === "starting" ? "starting" : i.state === "ready" || i.state === "unhealthy" ? "ready" : "stopping";
-    return { id: i.id, versionId: i.key, gpuIndices: i.gpuIndices, inFlight: i.inFlight, lastUsedAt: i.lastUsedAt, state, keepWarm };
-  });
+export function poolKeptWarm(c: SchedulerState, pool: Pool): boolean {
+  return keptWarm({ warm: pool.warm, suspended: pool.suspended, minInstances: pool.spec.minInstances ?? 0 }, live(c, pool.key).length);
 }
 
 export function failWaiters(pool: Pool, err: Error): void {
@@ -104,7 +91,7 @@ export function failWaiters(pool: Pool, err: Error): void {
   }
 }
 
-export function whenGone(c: Core, inst: Instance): Promise<void> {
+export function whenGone(c: SchedulerState, inst: Instance): Promise<void> {
   if (c.instances.get(inst.id) !== inst) return Promise.resolve();
   return new Promise((resolve) => {
     const list = c.goneWaiters.get(inst.id) ?? [];
@@ -118,7 +105,7 @@ export function tellEnded(inst: Instance, reason: string, logs: string): void {
   inst.tellEnded({ reason, logs });
 }
 
-export function forget(c: Core, inst: Instance): void {
+export function forget(c: SchedulerState, inst: Instance): void {
   clearTimers(c, inst);
   // Lease holders not told a reason yet hear the stop reason.
   inst.tellEnded({ reason: inst.stopReason ?? "its container is gone", logs: "" });
@@ -127,12 +114,12 @@ export function forget(c: Core, inst: Instance): void {
   c.goneWaiters.delete(inst.id);
 }
 
-export function clearIdle(c: Core, inst: Instance): void {
+export function clearIdle(c: SchedulerState, inst: Instance): void {
   c.deps.clock.clearTimeout(inst.idleTimer);
   inst.idleTimer = undefined;
 }
 
-export function clearTimers(c: Core, inst: Instance): void {
+export function clearTimers(c: SchedulerState, inst: Instance): void {
   clearIdle(c, inst);
   c.deps.clock.clearTimeout(inst.healthTimer);
   inst.healthTimer = undefined;
