@@ -58,23 +58,12 @@ export class PredictionRun {
     private hasOwnFiles: boolean,
   ) {}
 
-  get signal(): AbortSignal {
-    return this.abort.signal;
-  }
-  get canceling(): boolean {
-    return this.cancelRequested;
-  }
-  get instanceId(): string | null {
-    return this.lease?.instanceId ?? null;
-  }
-  /** Resolves with the container's terminal webhook (async path only). */
-  get webhookAnswer(): Promise<CogPrediction> {
-    return this.answer!.promise;
-  }
-  /** Resolves with the container's first webhook (async path only). */
-  get firstWebhook(): Promise<void> {
-    return this.heard!.promise;
-  }
+  get signal(): AbortSignal { return this.abort.signal; }
+  get canceling(): boolean { return this.cancelRequested; }
+  get instanceId(): string | null { return this.lease?.instanceId ?? null; }
+  /** Resolve with the container's terminal webhook, and its first one (async path only). */
+  get webhookAnswer(): Promise<CogPrediction> { return this.answer!.promise; }
+  get firstWebhook(): Promise<void> { return this.heard!.promise; }
 
   // ---- transitions ------------------------------------------------------------------------------
 
