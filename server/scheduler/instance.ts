@@ -2,13 +2,12 @@
 // container left by a previous run still fits (its GPUs, its spec) before it is adopted.
 import type { GpuInventory } from "../runtime/gpus.ts";
 import { type ContainerState, GPUS_LABEL } from "../runtime/runtime.ts";
-import { type Instance, type InstanceEnd, poolKey, type RunSpec } from "./types.ts";
+import { type Instance, poolKey, type RunSpec } from "./types.ts";
 
 let seq = 0;
 const newInstanceId = () => `i${Date.now().toString(36)}${(seq++).toString(36)}`;
 
 export function newInstance(spec: RunSpec, gpuIndices: number[], now: number, inventory: GpuInventory): Instance {
-  const { promise: ended, resolve: tellEnded } = Promise.withResolvers<InstanceEnd>();
   return {
     id: newInstanceId(),
     key: poolKey(spec),
@@ -34,8 +33,8 @@ export function newInstance(spec: RunSpec, gpuIndices: number[], now: number, in
     oomSeen: false,
     idleTimer: undefined,
     healthTimer: undefined,
-    ended,
-    tellEnded,
+    end: null,
+    endWatchers: new Set(),
   };
 }
 

@@ -1,7 +1,7 @@
 // A lease: one slot on a ready instance, held by one prediction until released. Releasing records
 // the predict time and reports to the applier, which re-plans and arms the idle timer.
 import type { SchedulerState } from "./state.ts";
-import type { Instance, Lease } from "./types.ts";
+import type { Instance, InstanceEnd, Lease } from "./types.ts";
 
 let leaseSeq = 0;
 
@@ -15,15 +15,21 @@ export function lease(c: SchedulerState, inst: Instance, predictionId?: string):
   clock.clearTimeout(inst.idleTimer);
   inst.idleTimer = undefined;
   let released = false;
+  let ended: Promise<InstanceEnd> | null = null;
+  let watcher: ((end: InstanceEnd) => void) | null = null;
   return {
     instanceId: inst.id,
     containerId: inst.containerId!,
     baseUrl: inst.baseUrl!,
     adopted: inst.adopted,
-    ended: inst.ended,
+    get ended() {
+      if (!ended) ended = inst.end ? Promise.resolve(inst.end) : new Promise<InstanceEnd>((resolve) => inst.endWatchers.add((watcher = resolve)));
+      return ended;
+    },
     release: () => {
       if (released) return;
       released = true;
+      if (watcher) inst.endWatchers.delete(watcher);
       const now = clock.now();
       inst.inFlight--;
       inst.leases.delete(id);

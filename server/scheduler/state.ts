@@ -102,13 +102,16 @@ export function whenGone(c: SchedulerState, inst: Instance): Promise<void> {
 
 /** Tells the holders of leases on `inst` why its container is gone. */
 export function tellEnded(inst: Instance, reason: string, logs: string): void {
-  inst.tellEnded({ reason, logs });
+  if (inst.end) return; // the first reason is the true one
+  inst.end = { reason, logs };
+  for (const watcher of inst.endWatchers) watcher(inst.end);
+  inst.endWatchers.clear();
 }
 
 export function forget(c: SchedulerState, inst: Instance): void {
   clearTimers(c, inst);
   // Lease holders not told a reason yet hear the stop reason.
-  inst.tellEnded({ reason: inst.stopReason ?? "its container is gone", logs: "" });
+  tellEnded(inst, inst.stopReason ?? "its container is gone", "");
   if (c.instances.get(inst.id) === inst) c.instances.delete(inst.id);
   for (const resolve of c.goneWaiters.get(inst.id) ?? []) resolve();
   c.goneWaiters.delete(inst.id);

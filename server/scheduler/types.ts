@@ -65,10 +65,10 @@ export interface Instance {
   sampledAt?: number;
   idleTimer: unknown;
   healthTimer: unknown;
-  /** resolves once the container is gone; leases hand it to their holders */
-  ended: Promise<InstanceEnd>;
-  /** settles `ended` (the first call wins) */
-  tellEnded(end: InstanceEnd): void;
+  /** why the container is gone, once it is */
+  end: InstanceEnd | null;
+  /** lease holders waiting for `end` (a released lease takes its watcher out, so none piles up) */
+  endWatchers: Set<(end: InstanceEnd) => void>;
 }
 
 /** Why an instance's container is gone, told to the predictions that were running on it. */
@@ -84,8 +84,8 @@ export interface Lease {
   baseUrl: string;
   /** the instance was adopted from a previous run of modelhub (its container command may be stale) */
   adopted: boolean;
-  /** Resolves when the lease's container is gone (died, stopped, replaced), with the reason. */
-  ended: Promise<InstanceEnd>;
+  /** Resolves when the lease's container is gone (died, stopped, replaced) while the lease is held, with the reason. */
+  readonly ended: Promise<InstanceEnd>;
   release(): void;
 }
 
