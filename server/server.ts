@@ -66,7 +66,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     previousPort,
   );
   if (callbackListener) {
-    callbacks.base = `http://host.docker.internal:${callbackListener.port}`;
+    callbacks.listening(callbackListener.port);
     callbackStore.setListenerPort(callbackListener.port);
     logger.info("listening for container callbacks", { address: `${callbackListener.hostname}:${callbackListener.port}` });
   }

@@ -121,7 +121,7 @@ export class ProcessHub {
     const { predictions, files, callbacks, store, scheduler, policies } = services;
     // Processes reach modelhub on loopback, not through the Docker bridge.
     const listener = startCallbackListener({ predictions, files, logger: silentLogger, maxWebhookBytes: 64 * 1024 * 1024 }, "127.0.0.1", previousPort);
-    callbacks.base = `http://127.0.0.1:${listener.port}`;
+    callbacks.listening(listener.port, "127.0.0.1");
     new CallbackStore(db).setListenerPort(listener.port);
     this.runs.push({ services, db, listener });
     await reconcileLeftovers(
