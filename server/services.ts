@@ -21,7 +21,6 @@ import { CallbackRegistry } from "./predictions/callbacks.ts";
 import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
-import { parseByteSize } from "./runtime/docker.ts";
 import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
 import type { Clock } from "./scheduler/clock.ts";
@@ -100,7 +99,7 @@ export function buildServices(o: ServiceOptions): Services {
     runtime,
     clock,
     logger,
-    shmSizeBytes: parseByteSize(config.shmSize),
+    shmSizeBytes: config.shmSize,
     extraHosts: ["host.docker.internal:host-gateway"],
     labels: o.labels ?? {},
     inventory,
@@ -111,7 +110,7 @@ export function buildServices(o: ServiceOptions): Services {
   });
   // Files, container callbacks (webhooks, uploads) and user webhooks. `origins` is filled once the
   // API listens: URLs on it are recognised as modelhub's own in prediction inputs.
-  const files = new FileService(new FileStore(db), new BlobDir(o.filesDir), parseByteSize(config.maxFileSize));
+  const files = new FileService(new FileStore(db), new BlobDir(o.filesDir), config.maxFileSize);
   const callbacks = new CallbackRegistry(new CallbackStore(db));
   const origins: string[] = config.publicUrl ? [config.publicUrl] : [];
   const defaultOrigin = () => config.publicUrl || origins[0] || "";
@@ -128,18 +127,18 @@ export function buildServices(o: ServiceOptions): Services {
       setupTimeoutMs: config.setupTimeout * 1000,
       maxQueue: config.maxQueue,
       predictTimeoutMs: config.predictTimeout * 1000,
-      maxLogChars: parseByteSize(config.maxLogSize),
+      maxLogChars: config.maxLogSize,
     },
     files: new PredictionFileBridge(files, {
       ownOrigins: () => origins,
       callbackBase: () => callbacks.base,
-      inlineMaxBytes: parseByteSize(config.inlineInputSize),
+      inlineMaxBytes: config.inlineInputSize,
     }),
     callbacks,
     defaultOrigin,
   });
   const webhookSecrets = new WebhookSecrets(db);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: parseByteSize(config.maxBodySize) };
+  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: config.maxBodySize };
   return {
     catalog,
     store,
