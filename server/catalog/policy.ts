@@ -69,7 +69,7 @@ const EMPTY: ModelPolicy = {
 
 const MAX_INSTANCES_CAP = 64;
 
-/** The image's own say: build.gpu → 1 GPU, concurrency.max → slots per instance (cog-protocol §2.11). */
+/** The image's own say: build.gpu → 1 GPU, concurrency.max → slots per instance (docs/cog-schemas.md, Image labels). */
 function fromImage(v: Version): { gpus: number; concurrency: number | null } {
   const max = Number(v.config.concurrency?.max);
   return { gpus: v.config.build?.gpu ? 1 : 0, concurrency: Number.isInteger(max) && max >= 1 ? max : null };

@@ -3,7 +3,7 @@
 // Deliberately import-free: the server, the Preact web form and the CLI all bundle this file.
 // Behaviour follows the pydantic-1 Cog servers (coerce "7" → 7, drop unknown keys, report every
 // error at once); `coerce: false` gives the strict JSON-typed behaviour of coglet (Cog 0.17+).
-// See the shared spec cog-protocol.md §3 (schema shapes) and §6 (version pitfalls).
+// The schema shapes and version differences it handles: docs/cog-schemas.md.
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -173,7 +173,7 @@ export function isFileLike(v: unknown): v is FileLike {
 // ---------------------------------------------------------------------------------------------
 
 function lookupRef(doc: OpenApiDocument, ref: string): JsonSchema | undefined {
-  // Only local component refs occur in Cog documents (spec §3.3 step 1).
+  // Only local component refs occur in Cog documents (docs/cog-schemas.md, References).
   if (!ref.startsWith(REF_PREFIX)) return undefined;
   const name = ref.slice(REF_PREFIX.length).replace(/~1/g, "/").replace(/~0/g, "~");
   const schemas = doc.components?.schemas;

@@ -1,4 +1,4 @@
-// Wire shapes of hardware SKUs and deployments (replicate-api §2.6, §4).
+// Wire shapes of hardware SKUs and deployments (docs/replicate-api.md, Objects).
 import { t } from "elysia";
 import { Int, Timestamp } from "./wire-common.ts";
 import { Account } from "./wire-account.ts";

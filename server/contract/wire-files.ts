@@ -1,4 +1,4 @@
-// Wire shapes of the Files API object and the webhook signing secret (replicate-api §2.4, §7.3).
+// Wire shapes of the Files API object and the webhook signing secret (docs/replicate-api.md, Objects and Webhooks).
 import { t } from "elysia";
 import { Int, orNull, Timestamp } from "./wire-common.ts";
 

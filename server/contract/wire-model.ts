@@ -1,4 +1,4 @@
-// Wire shapes of models and versions, and the bodies that create, change or import them (replicate-api §2.2, §2.3, §4).
+// Wire shapes of models and versions, and the bodies that create, change or import them (docs/replicate-api.md, Objects).
 import { t } from "elysia";
 import { HttpUrl, Int, orNull, Timestamp } from "./wire-common.ts";
 import { Prediction } from "./wire-prediction.ts";

@@ -1,4 +1,4 @@
-// Wire shape of a prediction and the body that creates one (replicate-api §2.1, §3.1).
+// Wire shape of a prediction and the body that creates one (docs/replicate-api.md, Objects and Creating a prediction).
 import { t } from "elysia";
 import { orNull, QueuePosition, Timestamp } from "./wire-common.ts";
 

@@ -1,8 +1,9 @@
 // Tests server/contract/openapi-input.ts against every real Cog schema fixture plus one hand-written variant file.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { COG_SCHEMAS } from "../helpers/cog-schema-fixtures.ts";
 import {
   coerceFormValues,
   defaultInput,
@@ -21,16 +22,6 @@ import {
   type ValidationResult,
 } from "../../server/contract/openapi-input.ts";
 
-// The shared fixtures live beside the repo (/work/shared next to /work/main). Walk up from the
-// repo root so a checkout nested one level deeper (a worktree) still finds them.
-function sharedSchemaDir(): string {
-  for (let dir = resolve(import.meta.dir, "../.."); dir !== dirname(dir); dir = dirname(dir)) {
-    const candidate = join(dirname(dir), "shared", "fixtures", "cog-schemas");
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error("shared/fixtures/cog-schemas not found beside the repo");
-}
-
 function loadDir(dir: string): Map<string, OpenApiDocument> {
   const docs = new Map<string, OpenApiDocument>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
@@ -39,7 +30,7 @@ function loadDir(dir: string): Map<string, OpenApiDocument> {
   return docs;
 }
 
-const real = loadDir(sharedSchemaDir());
+const real = loadDir(COG_SCHEMAS);
 const local = loadDir(resolve(import.meta.dir, "../fixtures/schemas"));
 
 function doc(name: string): OpenApiDocument {

@@ -37,7 +37,7 @@ function webhookUrl(v: unknown): string | null {
 }
 
 // Both official clients treat any status but "starting" as final in sync mode, so an unfinished
-// prediction must be reported as "starting" when the wait runs out (replicate-api §3.1).
+// prediction must be reported as "starting" when the wait runs out (docs/replicate-api.md, Creating a prediction).
 function presentSync(p: PredictionRecord, origin: string) {
   const out = presentPrediction(p, origin);
   if (!TERMINAL.has(p.status)) out.status = "starting";
