@@ -5,7 +5,7 @@ import { MULTIPART_OVERHEAD, rejectOversized } from "./http/transport/body-limit
 import type { HttpDeps } from "./http/http-context.ts";
 import { toProblemResponse } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
-import { hostGuard } from "./http/host-guard.ts";
+import { hostGuard, requireAbsoluteUrl } from "./http/host-guard.ts";
 import { instanceRoutes } from "./http/v1/instances.ts";
 import { openApiRoutes } from "./http/openapi.ts";
 import { type MountedRoute, noRouteResponse } from "./http/route-table.ts";
@@ -31,7 +31,7 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
   // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.
   const routes = (): MountedRoute[] => [...app.routes, ...uiRoutes];
   const app = new Elysia({ strictPath: true })
-    .onRequest(({ request }) => guardHost(request) ?? rejectOversized(request, limits))
+    .onRequest(({ request }) => requireAbsoluteUrl(request) ?? guardHost(request) ?? rejectOversized(request, limits))
     .onError(({ error, code, request, path }) =>
       code === "NOT_FOUND" ? noRouteResponse(request.method, path, routes()) : toProblemResponse(error, code, deps.logger),
     )

@@ -27,7 +27,7 @@ export function collectionRoutes(d: HttpDeps, s?: SchedulingDeps) {
   return new Elysia({ name: "v1-collections" })
     .get("/v1/collections", ({ request }) => {
       // The cursor is the last owner listed; "all" opens the first page.
-      const after = decodeCursor<{ o: string }>(new URL(request.url).searchParams.get("cursor"));
+      const after = decodeCursor<{ o: string }>(new URL(request.url).searchParams.get("cursor"), ["o"]);
       const results: CollectionJson[] = after ? [] : [allCollection(d.catalog.countModels())];
       const owners = d.catalog.listOwners(PAGE + 1 - results.length, after ? String(after.o) : undefined);
       const room = PAGE - results.length;
