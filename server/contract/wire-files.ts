@@ -16,6 +16,17 @@ export const FileObject = t.Object({
   urls: t.Object({ get: t.String() }, { additionalProperties: t.String() }),
 });
 
+/** The `metadata` part of an upload, once parsed as JSON. */
+export const FileMetadata = t.Record(t.String(), t.Unknown(), { description: "a JSON object" });
+
+/** POST /v1/files, multipart/form-data: the file in `content` (its name and type from the part's headers). */
+export const FileUpload = t.Object({
+  content: t.String({ format: "binary" }),
+  metadata: t.Optional(t.String({ description: "a JSON object (a JSON file part or a text field)" })),
+  filename: t.Optional(t.String()),
+  type: t.Optional(t.String()),
+});
+
 export const WebhookSecret = t.Object({
   key: t.String({ pattern: "^whsec_[A-Za-z0-9+/=]+$", description: "whsec_<base64>; exactly one underscore" }),
 });

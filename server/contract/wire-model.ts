@@ -57,3 +57,7 @@ export const ModelUpdate = t.Omit(ModelCreate, ["owner", "name"]);
 export const VersionImport = t.Object({
   image: t.String({ minLength: 1, maxLength: 512, description: "a local Docker image reference, e.g. acme/hello:latest" }),
 });
+
+/** QUERY /v1/models: the search text (text/plain). A search is a few words typed by a person; a
+ *  longer body is a mistake, not a query. */
+export const ModelSearch = t.String({ maxLength: 1000 });

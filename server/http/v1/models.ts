@@ -4,11 +4,11 @@ import { Elysia } from "elysia";
 import type { ModelCursor, ModelFields, ModelSort } from "../../catalog/catalog.ts";
 import { importImage } from "../../catalog/import-image.ts";
 import type { ModelPolicy } from "../../catalog/policy.ts";
-import { ModelCreate, ModelUpdate, VersionImport } from "../../contract/wire-model.ts";
+import { ModelCreate, ModelSearch, ModelUpdate, VersionImport } from "../../contract/wire-model.ts";
 import { badRequest, invalidInput, notFound } from "../../errors.ts";
 import { parseHardware } from "../../runtime/hardware.ts";
 import { applyModelPolicy, applyWarm } from "../apply-policy.ts";
-import { readBody } from "../transport/body.ts";
+import { check, readBody } from "../transport/body.ts";
 import type { HttpDeps } from "../http-context.ts";
 import { modelJson, presentVersion } from "../present-catalog.ts";
 import { decodeCursor, encodeCursor, json, noContent, originOf } from "../respond.ts";
@@ -16,8 +16,6 @@ import type { SchedulingDeps } from "../scheduling-context.ts";
 
 /** Replicate's page size. */
 export const PAGE = 100;
-/** A search is a few words typed by a person; a longer body is a mistake, not a query. */
-export const MAX_QUERY_CHARS = 1000;
 
 const SORTS: readonly ModelSort[] = ["model_created_at", "latest_version_created_at"];
 
@@ -111,11 +109,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
       .get("/v1/models", ({ request }) => page(request))
       // QUERY with the search text as a text/plain body (both official clients' models.search).
       .route("QUERY", "/v1/models", async ({ request }) => {
-        const q = searchText(await request.text());
-        if (q.length > MAX_QUERY_CHARS)
-          throw invalidInput(`Invalid search: the query is ${q.length} characters; the limit is ${MAX_QUERY_CHARS}`, [
-            { field: "query", rule: "maxLength", message: `must be at most ${MAX_QUERY_CHARS} characters` },
-          ]);
+        const q = check(ModelSearch, searchText(await request.text()), "search", "query");
         return page(request, q || undefined);
       })
       .post("/v1/models", async ({ request }) => {
