@@ -6,6 +6,7 @@
 import { Catalog } from "./catalog/catalog.ts";
 import { Deployments } from "./catalog/deployments.ts";
 import { Policies } from "./catalog/policy.ts";
+import { PolicyChanges } from "./catalog/policy-changes.ts";
 import { VersionStatsStore } from "./catalog/version-stats.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
@@ -155,6 +156,6 @@ export function buildServices(o: ServiceOptions): Services {
     predictions,
     webhookSecrets,
     http,
-    scheduling: { policies, deployments, inventory },
+    scheduling: { policies, deployments, inventory, changes: new PolicyChanges(catalog, policies, scheduler, (spec) => predictions.withContainerCmd(spec)) },
   };
 }

@@ -4,7 +4,6 @@ import { Elysia } from "elysia";
 import type { Deployment } from "../../catalog/deployments.ts";
 import { DeploymentCreate, DeploymentUpdate } from "../../contract/wire-deployment.ts";
 import { notFound } from "../../errors.ts";
-import { applyDeployment } from "../apply-policy.ts";
 import { createPredictionFromRequest } from "./create-prediction.ts";
 import type { HttpDeps } from "../http-context.ts";
 import { json, noContent } from "../respond.ts";
@@ -33,19 +32,19 @@ export function deploymentRoutes(d: HttpDeps, s: SchedulingDeps) {
     .get("/v1/deployments", () => json({ next: null, previous: null, results: s.deployments.list().map(presentDeployment) }))
     .post("/v1/deployments", async ({ request }) => {
       const dep = s.deployments.create(await readBody(request, DeploymentCreate, d.maxJsonBytes));
-      applyDeployment(d, s, dep, false);
+      s.changes.deployment(dep, false);
       return json(presentDeployment(dep), 201);
     })
     .get("/v1/deployments/:owner/:name", ({ params }) => json(presentDeployment(s.deployments.get(params.owner, params.name))))
     .patch("/v1/deployments/:owner/:name", async ({ request, params }) => {
       const dep = s.deployments.update(params.owner, params.name, await readBody(request, DeploymentUpdate, d.maxJsonBytes));
-      applyDeployment(d, s, dep, false);
+      s.changes.deployment(dep, false);
       return json(presentDeployment(dep));
     })
     .delete("/v1/deployments/:owner/:name", ({ params }) => {
       const dep = s.deployments.get(params.owner, params.name);
       s.deployments.delete(params.owner, params.name);
-      applyDeployment(d, s, dep, true);
+      s.changes.deployment(dep, true);
       return noContent();
     })
     .post("/v1/deployments/:owner/:name/predictions", async ({ request, params }) => {

@@ -7,7 +7,6 @@ import type { ModelPolicy } from "../../catalog/policy.ts";
 import { ModelCreate, ModelSearch, ModelUpdate, VersionImport } from "../../contract/wire-model.ts";
 import { badRequest, invalidInput, notFound } from "../../errors.ts";
 import { parseHardware } from "../../runtime/hardware.ts";
-import { applyModelPolicy, applyWarm } from "../apply-policy.ts";
 import { check, readBody } from "../transport/body.ts";
 import type { HttpDeps } from "../http-context.ts";
 import { modelJson, presentVersion } from "../present-catalog.ts";
@@ -119,7 +118,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         const m = d.catalog.createModel(b.owner, b.name, modelFields(b));
         if (policy && s) {
           s.policies.update(m.owner, m.name, policy);
-          applyModelPolicy(d, s, m.id);
+          s.changes.model(m.id);
         }
         return json(modelJson(d, s, m, origin(request)), 201);
       })
@@ -131,7 +130,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         d.catalog.updateModel(m.owner, m.name, modelFields(b));
         if (policy && s) {
           s.policies.update(m.owner, m.name, policy);
-          applyModelPolicy(d, s, m.id);
+          s.changes.model(m.id);
         }
         return json(get(request, m.owner, m.name));
       })
@@ -141,7 +140,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         // Its containers go too, in the background: running work gets the usual grace to finish.
         void d.scheduler.stopWhere((x) => x.model === full, DELETE_GRACE_MS, `model ${full} was deleted`);
         // Its policy and deployments went with it (foreign keys): stop keeping their containers warm.
-        if (s) applyWarm(d, s);
+        if (s) s.changes.warm();
         return noContent();
       })
       .get("/v1/models/:owner/:name/readme", ({ params }) => {
@@ -168,7 +167,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         d.catalog.deleteVersion(v.id);
         void d.scheduler.stopWhere((x) => x.versionId === v.id, DELETE_GRACE_MS, `version ${v.id.slice(0, 12)} of ${v.model} was deleted`);
         // A keep-warm pool follows the latest version, which may just have changed.
-        if (s) applyWarm(d, s);
+        if (s) s.changes.warm();
         return noContent();
       })
   );

@@ -5,7 +5,6 @@ import type { EffectivePolicy, ModelPolicy } from "../../catalog/policy.ts";
 import { POLICY_KEYS, policyChange, WIRE_NAME } from "../../catalog/policy.ts";
 import { ModelPolicyPatch } from "../../contract/wire-extensions.ts";
 import { notFound } from "../../errors.ts";
-import { applyModelPolicy, applyWarm } from "../apply-policy.ts";
 import type { HttpDeps } from "../http-context.ts";
 import { json } from "../respond.ts";
 import { readBody } from "../transport/body.ts";
@@ -39,7 +38,7 @@ export function policyRoutes(d: HttpDeps, s: SchedulingDeps) {
     .patch("/v1/models/:owner/:name/policy", async ({ request, params }) => {
       const m = d.catalog.getModel(params.owner, params.name);
       s.policies.update(params.owner, params.name, policyChange(await readBody(request, ModelPolicyPatch, d.maxJsonBytes), s.inventory));
-      applyModelPolicy(d, s, m.id);
+      s.changes.model(m.id);
       return json(present(params.owner, params.name));
     })
     .post("/v1/models/:owner/:name/versions/:id/retry", ({ params }) => {
@@ -48,7 +47,7 @@ export function policyRoutes(d: HttpDeps, s: SchedulingDeps) {
       if (!v || v.modelId !== m.id) throw notFound(`Version ${params.id} not found for model ${params.owner}/${params.name}`);
       d.catalog.clearSetupFailure(v.id);
       d.scheduler.retry(v.id);
-      applyWarm(d, s);
+      s.changes.warm();
       return json({ model: `${params.owner}/${params.name}`, version: v.id, setup_error: null, previous_error: v.setupError });
     });
 }
