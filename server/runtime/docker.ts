@@ -160,7 +160,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async logs(id: string, tailLines = 1000): Promise<string> {
     try {
-      const buf = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: tailLines, follow: false })) as unknown as Buffer;
+      const buf: Buffer = await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: tailLines, follow: false });
       return demuxLogs(buf);
     } catch (err) {
       this.fail(err, id);
@@ -235,7 +235,10 @@ export class DockerRuntime implements ContainerRuntime {
     });
     stream.on("error", (err: Error) => onError?.(mapDockerError(err, this.dockerHost)));
     stream.on("end", () => onError?.(mapDockerError(Object.assign(new Error("event stream ended"), { code: "ECONNRESET" }), this.dockerHost)));
-    return () => (stream as unknown as { destroy(): void }).destroy();
+    // The event stream is an http.IncomingMessage; the typings only promise a ReadableStream.
+    return () => {
+      if ("destroy" in stream && typeof stream.destroy === "function") stream.destroy();
+    };
   }
 }
 
