@@ -5,7 +5,9 @@ import { MULTIPART_OVERHEAD, rejectOversized } from "./http/transport/body-limit
 import type { HttpDeps } from "./http/http-context.ts";
 import { toProblemResponse } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
-import { hostGuard, requireAbsoluteUrl } from "./http/host-guard.ts";
+import { metricsRoutes } from "./http/metrics.ts";
+import { hostGuard } from "./http/host-guard.ts";
+import { rejectMalformed } from "./http/request-shape.ts";
 import { instanceRoutes } from "./http/v1/instances.ts";
 import { openApiRoutes } from "./http/openapi.ts";
 import { type MountedRoute, noRouteResponse } from "./http/route-table.ts";
@@ -31,11 +33,17 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
   // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.
   const routes = (): MountedRoute[] => [...app.routes, ...uiRoutes];
   const app = new Elysia({ strictPath: true })
-    .onRequest(({ request }) => requireAbsoluteUrl(request) ?? guardHost(request) ?? rejectOversized(request, limits))
+    .onRequest(({ request }) => rejectMalformed(request) ?? guardHost(request) ?? rejectOversized(request, limits))
     .onError(({ error, code, request, path }) =>
       code === "NOT_FOUND" ? noRouteResponse(request.method, path, routes()) : toProblemResponse(error, code, deps.logger),
     )
+    // Counted once answered: the route template (not the raw path) keeps the label set small.
+    .onAfterResponse({ as: "global" }, ({ request, route, set, responseValue }) => {
+      const status = responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
+      deps.metrics.requestAnswered(request.method, route || "unmatched", status);
+    })
     .use(healthRoutes(deps))
+    .use(metricsRoutes(deps))
     .use(openApiRoutes(deps, routes))
     .use(accountRoutes(deps))
     .use(collectionRoutes(deps, scheduling))

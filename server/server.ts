@@ -31,7 +31,7 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Readonly<Config>, opts: { logger?: Logger; version?: string } = {}): Promise<RunningServer> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
+  const logger = opts.logger ?? createLogger(config.logLevel, undefined, config.logFormat === "json" ? "json" : "text");
   const dataDir = resolve(config.dataDir);
   // Before anything else touches the folder or a container: one server per data folder.
   const lock = lockDataFolder(dataDir);
@@ -42,7 +42,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
 
   // Containers are labelled with a hash of the data folder: this server's, no one else's.
   const owner = new Bun.CryptoHasher("sha256").update(dataDir).digest("hex").slice(0, 16);
-  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, http, scheduling } =
+  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, http, scheduling, metrics } =
     buildServices({
       config,
       db,
@@ -76,6 +76,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     present: (p) => presentPrediction(p, p.origin || defaultOrigin()),
     logger,
     userAgent: `modelhub/${opts.version ?? "dev"}`,
+    onDelivery: (ok) => metrics.webhookDelivered(ok),
   });
   webhooks.attach(events);
   // Finished predictions older than --retention-days go, with their output files.

@@ -1,7 +1,7 @@
 // DNS-rebinding guard: while modelhub listens on loopback only, a request must name a loopback host
 // (or the configured public URL's). Otherwise a web page on another site could point its own name at
 // 127.0.0.1 and drive this API from the user's browser.
-import { badRequest, forbidden } from "../errors.ts";
+import { forbidden } from "../errors.ts";
 import { problem } from "./respond.ts";
 
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
@@ -31,13 +31,4 @@ export function hostGuard(listenHost: string, publicUrl: string): (request: Requ
       forbidden(`Host "${host}" is not allowed: this modelhub listens on ${listenHost} only. If you reach it through a proxy or another name, start it with --public-url set to that address.`),
     );
   };
-}
-
-/**
- * Bun hands an HTTP/1.0 request without a Host header to the app with a bare path as its URL, which
- * every `new URL(request.url)` downstream would throw on: answer it here, once, with a 400.
- */
-export function requireAbsoluteUrl(request: Request): Response | undefined {
-  if (URL.canParse(request.url)) return undefined;
-  return problem(badRequest("The request has no Host header (HTTP/1.0?): send Host with the server's address"));
 }

@@ -33,6 +33,14 @@ describe("hostile requests", () => {
     }
   });
 
+  it("answers a path with a malformed %-escape with 400 (Elysia would hand the route a null parameter)", async () => {
+    for (const path of ["/v1/collections/%zz", "/v1/collections/%ff%fe", "/v1/models/%zz/x", "/v1/predictions/%E0%A4%A"]) {
+      const res = await t.req("GET", path);
+      expect({ path, status: res.status }).toEqual({ path, status: 400 });
+      expect((await res.json()).detail).toContain("malformed %-escape");
+    }
+  });
+
   it("answers HTTP/1.0 without a Host header with 400, not 500", async () => {
     const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: t.app.fetch });
     try {
