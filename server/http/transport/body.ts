@@ -59,7 +59,7 @@ function describeOne(inner: Schema, value: unknown, orNull: string): { rule: str
   const type = inner.type as string | undefined;
   if (type === "string" && typeof value === "string") {
     if (typeof inner.maxLength === "number" && value.length > inner.maxLength) return { rule: "maxLength", message: `must be at most ${inner.maxLength} characters` };
-    if (typeof inner.minLength === "number" && value.length < inner.minLength) return { rule: "minLength", message: `must not be empty` };
+    if (typeof inner.minLength === "number" && value.length < inner.minLength) return { rule: "minLength", message: inner.minLength === 1 ? "must not be empty" : `must be at least ${inner.minLength} characters` };
     if (inner.pattern === "^https?://") return { rule: "format", message: `must be an http(s) URL${orNull}` };
     if (typeof inner.pattern === "string") return { rule: "pattern", message: `must match ${inner.pattern}` };
   }
@@ -87,7 +87,7 @@ function describe(schema: Schema, value: unknown, missing: boolean, key: string)
   const nullable = options.some((o) => o.type === "null");
   const rest = options.filter((o) => o.type !== "null");
   const orNull = nullable ? " or null" : "";
-  if (rest.length > 0 && rest.every((o) => "const" in o)) return { rule: "enum", message: `must be one of ${rest.map((o) => JSON.stringify(o.const)).join(", ")}` };
+  if (rest.length > 0 && rest.every((o) => "const" in o)) return { rule: "enum", message: `must be one of ${rest.map((o) => JSON.stringify(o.const)).join(", ")}${orNull}` };
   if (rest.length === 1) return describeOne(rest[0], value, orNull);
   return { rule: "anyOf", message: `must be ${anyOfWords(options.map(phrase))}` };
 }
