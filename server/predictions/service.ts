@@ -4,7 +4,7 @@
 import type { Version } from "../catalog/catalog.ts";
 import type { CogPrediction, CogRuntimeLine } from "../cog/cog-container.ts";
 import { PythonCogServer } from "../cog/python-server.ts";
-import { validateInput } from "../contract/openapi-input.ts";
+import { validateInput } from "../contract/input-validation.ts";
 import { invalidInput, notFound, queueFull, unavailable } from "../errors.ts";
 import { DockerUnavailableError } from "../runtime/runtime.ts";
 import type { Lease } from "../scheduler/scheduler.ts";
