@@ -3,10 +3,13 @@
 // stats, the scheduler, files, the prediction service, and the HttpDeps the app takes. What differs
 // between the server and tests (runtime, database, GPUs, logger, files folder, labels) is a parameter;
 // listening, the callback listener, reconcile, adoption, timers and shutdown stay in server.ts.
-import { Catalog } from "./catalog/catalog.ts";
+import { Catalog, type Version } from "./catalog/catalog.ts";
 import { Deployments } from "./catalog/deployments.ts";
 import { Policies } from "./catalog/policy.ts";
+import { PolicyChanges } from "./catalog/policy-changes.ts";
 import { VersionStatsStore } from "./catalog/version-stats.ts";
+import type { CogRuntimeLine } from "./cog/cog-container.ts";
+import { PythonCogServer } from "./cog/python-server.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
 import { BlobDir } from "./files/blobs.ts";
@@ -22,7 +25,6 @@ import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
 import { ModelhubMetrics } from "./metrics/modelhub-metrics.ts";
-import { parseByteSize } from "./runtime/docker.ts";
 import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
 import type { Clock } from "./scheduler/clock.ts";
@@ -53,6 +55,8 @@ export interface ServiceOptions {
   registryDir?: string;
   /** who may push and pull; the default is anonymous on loopback and nobody elsewhere */
   registryPolicy?: RegistryAccessPolicy;
+  /** how containers are spoken to (default: Cog's Python server) */
+  cog?: CogRuntimeLine;
 }
 
 export interface Services {
@@ -85,12 +89,20 @@ export function buildServices(o: ServiceOptions): Services {
   const store = new PredictionStore(db);
   const events = new PredictionEvents();
   const deployments = new Deployments(db, catalog, inventory);
+  // How containers are spoken to (Cog's Python server), and the tokens of their callbacks: together
+  // they make the container command every RunSpec carries (--upload-url at the callback listener).
+  const cog = o.cog ?? new PythonCogServer();
+  const callbacks = new CallbackRegistry(new CallbackStore(db));
+  const containerCommand = (v: Version) => {
+    const upload = callbacks.reachable && cog.supportsAsync(v.cogVersion) ? callbacks.uploadUrl(v.id) : null;
+    return upload ? cog.command({ uploadUrl: upload }) : undefined;
+  };
   const policies = new Policies(db, catalog, deployments, {
     idleTimeoutS: config.idleTimeout,
     setupTimeoutS: config.setupTimeout,
     maxQueue: config.maxQueue,
     maxInstances: config.maxInstances,
-  }, inventory);
+  }, inventory, containerCommand);
   const statsStore = new VersionStatsStore(db);
   // Stats change on every prediction: writing them behind (every 2 s and at shutdown) keeps a SQLite
   // write off the prediction's hot path. A crash loses at most 2 s of measurements (estimates).
@@ -120,13 +132,14 @@ export function buildServices(o: ServiceOptions): Services {
     runtime: registry ? importAwareRuntime(runtime, registry.imports) : runtime,
     clock,
     logger,
-    shmSizeBytes: parseByteSize(config.shmSize),
+    shmSizeBytes: config.shmSize,
     extraHosts: ["host.docker.internal:host-gateway"],
     labels: o.labels ?? {},
     inventory,
     stats,
     gpuMemory: inventory.source === "nvidia-smi" ? () => sampleGpuMemory() : undefined,
     onSetupFailure: (versionId, message, logs) => catalog.setSetupFailure(versionId, message, logs),
+    probe: (baseUrl, timeoutMs) => cog.open(baseUrl).health(timeoutMs),
     healthIntervalMs: o.healthIntervalMs,
   });
   const metrics = new ModelhubMetrics({
@@ -138,8 +151,7 @@ export function buildServices(o: ServiceOptions): Services {
   });
   // Files, container callbacks (webhooks, uploads) and user webhooks. `origins` is filled once the
   // API listens: URLs on it are recognised as modelhub's own in prediction inputs.
-  const files = new FileService(new FileStore(db), new BlobDir(o.filesDir), parseByteSize(config.maxFileSize));
-  const callbacks = new CallbackRegistry(new CallbackStore(db));
+  const files = new FileService(new FileStore(db), new BlobDir(o.filesDir), config.maxFileSize);
   const origins: string[] = config.publicUrl ? [config.publicUrl] : [];
   const defaultOrigin = () => config.publicUrl || origins[0] || "";
   const predictions = new PredictionService({
@@ -155,18 +167,19 @@ export function buildServices(o: ServiceOptions): Services {
       setupTimeoutMs: config.setupTimeout * 1000,
       maxQueue: config.maxQueue,
       predictTimeoutMs: config.predictTimeout * 1000,
-      maxLogChars: parseByteSize(config.maxLogSize),
+      maxLogChars: config.maxLogSize,
     },
     files: new PredictionFileBridge(files, {
       ownOrigins: () => origins,
       callbackBase: () => callbacks.base,
-      inlineMaxBytes: parseByteSize(config.inlineInputSize),
+      inlineMaxBytes: config.inlineInputSize,
     }),
     callbacks,
     defaultOrigin,
+    cog,
   });
   const webhookSecrets = new WebhookSecrets(db);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, registryDisk: registry ? () => registry.diskUsage() : undefined, pushedVersions: registry?.service, maxJsonBytes: parseByteSize(config.maxBodySize), metrics };
+  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, registryDisk: registry ? () => registry.diskUsage() : undefined, pushedVersions: registry?.service, maxJsonBytes: config.maxBodySize, metrics };
   return {
     catalog,
     store,
@@ -184,7 +197,7 @@ export function buildServices(o: ServiceOptions): Services {
     webhookSecrets,
     registry,
     http,
-    scheduling: { policies, deployments, inventory },
+    scheduling: { policies, deployments, inventory, changes: new PolicyChanges(catalog, policies, scheduler) },
     metrics,
   };
 }
