@@ -36,6 +36,7 @@ export interface Config {
   retentionDays: number;
   maxBodySize: string;
   username: string;
+  token: string;
 }
 
 export const SETTINGS: readonly Setting[] = [
@@ -81,6 +82,8 @@ export const SETTINGS: readonly Setting[] = [
     description: "debug, info, warn or error" },
   { key: "url", flag: "--url", env: "MODELHUB_URL", type: "string", default: "http://127.0.0.1:5100", scope: "client",
     description: "modelhub server the CLI talks to" },
+  { key: "token", flag: "--token", env: "MODELHUB_TOKEN", type: "string", default: "", scope: "client",
+    description: "API token the CLI sends (default: <data-dir>/admin-token when --url is this machine)" },
 ] as const;
 
 export class ConfigError extends Error {}
