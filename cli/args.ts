@@ -15,7 +15,8 @@ const COLOR_VALUES = new Set(["always", "never", "auto"]);
 
 export class ArgError extends Error {}
 
-export function parseArgs(argv: string[]): ParsedArgs {
+/** `isKnown`, when given, makes an unknown --flag an error here (before it could swallow the next word). */
+export function parseArgs(argv: string[], isKnown?: (flag: string) => boolean): ParsedArgs {
   const positionals: string[] = [];
   const flags: Record<string, string> = {};
   const inputs: string[] = [];
@@ -35,6 +36,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     if (long.startsWith("--") && long.length > 2) {
       const eq = long.indexOf("=");
       const name = eq >= 0 ? long.slice(2, eq) : long.slice(2);
+      if (isKnown && !isKnown(name) && name !== "no-color") throw new ArgError(`unknown flag --${name} (see modelhub ${positionals[0] ?? ""} --help)`.replace("  ", " "));
       if (eq >= 0) flags[name] = long.slice(eq + 1);
       else if (BOOLEAN_FLAGS.has(name)) flags[name] = "true";
       // --color alone means always; --color never / --color=never choose.

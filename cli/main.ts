@@ -39,7 +39,8 @@ function noExtra(rest: string[], usage: string) {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, flags, inputs } = parseArgs(argv);
+  const known = knownFlags();
+  const { positionals, flags, inputs } = parseArgs(argv, (f) => known.has(f) || CLI_FLAGS.has(f));
   if (flags.version !== undefined) {
     line(`modelhub ${VERSION}`);
     return 0;
@@ -56,7 +57,6 @@ async function main(argv: string[]): Promise<number> {
     line(commandHelp(c));
     return 0;
   }
-  const known = knownFlags();
   for (const f of Object.keys(flags)) if (!known.has(f) && !CLI_FLAGS.has(f)) throw new UsageError(`unknown flag --${f} (see modelhub ${cmd} --help)`);
   const settings: Record<string, string> = {};
   for (const [k, v] of Object.entries(flags)) if (known.has(k)) settings[k] = v;
