@@ -22,6 +22,8 @@ import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
 import { parseByteSize } from "./runtime/docker.ts";
+import { ImageLoads } from "./runtime/image-loads.ts";
+import { DockerImageTransfer, type ImageTransfer } from "./runtime/image-transfer.ts";
 import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
 import type { Clock } from "./scheduler/clock.ts";
@@ -44,6 +46,8 @@ export interface ServiceOptions {
   labels?: Record<string, string>;
   /** health check interval for running instances (the scheduler's default when absent) */
   healthIntervalMs?: number;
+  /** pull/save/load of whole images (default: the Docker engine at config.dockerHost) */
+  images?: ImageTransfer;
 }
 
 export interface Services {
@@ -139,7 +143,9 @@ export function buildServices(o: ServiceOptions): Services {
     defaultOrigin,
   });
   const webhookSecrets = new WebhookSecrets(db);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: parseByteSize(config.maxBodySize) };
+  const imageTransfer = o.images ?? new DockerImageTransfer(config.dockerHost);
+  const images = { transfer: imageTransfer, loads: new ImageLoads(imageTransfer) };
+  const http: HttpDeps = { images, config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: parseByteSize(config.maxBodySize) };
   return {
     catalog,
     store,
