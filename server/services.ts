@@ -13,14 +13,15 @@ import { BlobDir } from "./files/blobs.ts";
 import { PredictionFileBridge } from "./files/prediction-files.ts";
 import { FileService } from "./files/service.ts";
 import { FileStore } from "./files/store.ts";
-import type { HttpDeps } from "./http/deps.ts";
-import type { SchedulingDeps } from "./http/scheduling-deps.ts";
+import type { HttpDeps } from "./http/http-context.ts";
+import type { SchedulingDeps } from "./http/scheduling-context.ts";
 import type { Logger } from "./log.ts";
 import { CallbackStore } from "./predictions/callback-store.ts";
 import { CallbackRegistry } from "./predictions/callbacks.ts";
 import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
+import { ModelhubMetrics } from "./metrics/modelhub-metrics.ts";
 import { parseByteSize } from "./runtime/docker.ts";
 import { ImageLoads } from "./runtime/image-loads.ts";
 import { DockerImageTransfer, type ImageTransfer } from "./runtime/image-transfer.ts";
@@ -69,6 +70,7 @@ export interface Services {
   webhookSecrets: WebhookSecrets;
   http: HttpDeps;
   scheduling: SchedulingDeps;
+  metrics: ModelhubMetrics;
 }
 
 export function buildServices(o: ServiceOptions): Services {
@@ -98,7 +100,11 @@ export function buildServices(o: ServiceOptions): Services {
     }
     dirtyStats.clear();
   };
-  const stats = new StatsBook((s) => dirtyStats.set(s.versionId, s));
+  const stats = new StatsBook(
+    (s) => dirtyStats.set(s.versionId, s),
+    // `metrics` is made below, with the scheduler it reads; no boot is measured before then.
+    (versionId, ms) => metrics.bootObserved(catalog.findVersion(versionId)?.model ?? versionId, ms),
+  );
   stats.seed(statsStore.load());
   const scheduler = new Scheduler({
     runtime,
@@ -112,6 +118,13 @@ export function buildServices(o: ServiceOptions): Services {
     gpuMemory: inventory.source === "nvidia-smi" ? () => sampleGpuMemory() : undefined,
     onSetupFailure: (versionId, message, logs) => catalog.setSetupFailure(versionId, message, logs),
     healthIntervalMs: o.healthIntervalMs,
+  });
+  const metrics = new ModelhubMetrics({
+    events,
+    instances: () => scheduler.list(),
+    queues: () => scheduler.queues(),
+    // Simulated GPUs have no real memory figures: nothing is shown rather than a made-up number.
+    gpus: () => (inventory.source === "nvidia-smi" ? inventory.gpus : []),
   });
   // Files, container callbacks (webhooks, uploads) and user webhooks. `origins` is filled once the
   // API listens: URLs on it are recognised as modelhub's own in prediction inputs.
@@ -145,7 +158,7 @@ export function buildServices(o: ServiceOptions): Services {
   const webhookSecrets = new WebhookSecrets(db);
   const imageTransfer = o.images ?? new DockerImageTransfer(config.dockerHost);
   const images = { transfer: imageTransfer, loads: new ImageLoads(imageTransfer) };
-  const http: HttpDeps = { images, config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: parseByteSize(config.maxBodySize) };
+  const http: HttpDeps = { images, config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: parseByteSize(config.maxBodySize), metrics };
   return {
     catalog,
     store,
@@ -163,5 +176,6 @@ export function buildServices(o: ServiceOptions): Services {
     webhookSecrets,
     http,
     scheduling: { policies, deployments, inventory },
+    metrics,
   };
 }

@@ -11,8 +11,8 @@ import { ImageRefError, parseImageRef } from "../../runtime/image-ref.ts";
 import type { ImageLoads } from "../../runtime/image-loads.ts";
 import type { ImageTransfer } from "../../runtime/image-transfer.ts";
 import { DockerUnavailableError, ImageNotFoundError, RuntimeError } from "../../runtime/runtime.ts";
-import { readBody } from "../body.ts";
-import type { HttpDeps } from "../deps.ts";
+import { readBody } from "../transport/body.ts";
+import type { HttpDeps } from "../http-context.ts";
 import { presentVersion } from "../present-catalog.ts";
 import { json, noContent } from "../respond.ts";
 
@@ -103,7 +103,7 @@ export function imageRoutes(d: HttpDeps, images: ImageServices) {
       try {
         // By its reference while that still names this version (the tar then carries the tag), else by id.
         const byRef = await images.transfer.size(v.image).catch(() => null);
-        const info = byRef?.id === v.id ? byRef : await images.transfer.size(v.id);
+        const info = byRef && byRef.id === v.id ? byRef : await images.transfer.size(v.id);
         const tar = await images.transfer.save(byRef?.id === v.id ? v.image : v.id);
         return new Response(tar, {
           headers: { "content-type": "application/x-tar", "x-image-size": String(info.bytes), "x-image-id": v.id, "content-disposition": `attachment; filename="${m.name}.image.tar"` },
