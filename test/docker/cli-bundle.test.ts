@@ -1,11 +1,14 @@
 // `modelhub export` then `modelhub import` into a second modelhub with its own data folder (same
 // engine): the bundle carries the catalog entry (description, visibility, policy) and the image, and
 // the imported model runs.
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dockerTests, startLiveServer, type LiveServer } from "../helpers/live-server.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
+
+// Containers boot on first use and the machine may be busy: minutes, not the default 5 s.
+setDefaultTimeout(120_000);
 
 const ROOT = join(import.meta.dir, "../..");
 
@@ -27,7 +30,8 @@ describe.skipIf(!dockerTests)("modelhub export / import", () => {
   });
 
   async function cli(url: string, ...args: string[]) {
-    const p = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), ...args], { env: { ...process.env, MODELHUB_URL: url }, stdout: "pipe", stderr: "pipe" });
+    const dataDir = url === a.url ? a.dataDir : b.dataDir; // where a server would keep its admin token
+    const p = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), ...args], { env: { ...process.env, MODELHUB_URL: url, MODELHUB_DATA_DIR: dataDir }, stdout: "pipe", stderr: "pipe" });
     const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
     return { out, err, code };
   }

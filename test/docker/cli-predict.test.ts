@@ -1,12 +1,15 @@
 // `modelhub predict` and the prediction commands end to end against a live modelhub and real
 // containers: typed inputs, a file input uploaded from disk, a PNG output written to a file, text
 // streamed to stdout while the prediction runs, Ctrl-C canceling on the server, usage errors (exit 2).
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dockerTests, startLiveServer, type LiveServer } from "../helpers/live-server.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { until } from "../helpers/until.ts";
+
+// Containers boot on first use and the machine may be busy: minutes, not the default 5 s.
+setDefaultTimeout(120_000);
 
 const ROOT = join(import.meta.dir, "../..");
 const PNG_MAGIC = [137, 80, 78, 71, 13, 10, 26, 10];
@@ -24,7 +27,7 @@ describe.skipIf(!dockerTests)("modelhub predict", () => {
   });
 
   const spawn = (args: string[], cwd = s.dataDir) =>
-    Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), ...args], { cwd, env: { ...process.env, MODELHUB_URL: s.url, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
+    Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), ...args], { cwd, env: { ...process.env, MODELHUB_URL: s.url, MODELHUB_DATA_DIR: s.dataDir, NO_COLOR: "1" }, stdout: "pipe", stderr: "pipe" });
   // Async spawn: the server runs in this process.
   async function cli(...args: string[]) {
     const p = spawn(args);

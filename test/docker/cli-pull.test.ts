@@ -1,12 +1,15 @@
 // `modelhub pull` against a local registry (Debian's docker-registry): an image with a layer the
 // engine does not have is pulled with per-layer progress and a total, then added to the catalog and run.
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dockerTests, startLiveServer, type LiveServer } from "../helpers/live-server.ts";
 import { type LocalRegistry, startLocalRegistry } from "../helpers/local-registry.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
+
+// Containers boot on first use and the machine may be busy: minutes, not the default 5 s.
+setDefaultTimeout(120_000);
 
 const ROOT = join(import.meta.dir, "../..");
 
@@ -40,7 +43,7 @@ describe.skipIf(!dockerTests)("modelhub pull", () => {
   });
 
   async function cli(...args: string[]) {
-    const p = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), ...args], { env: { ...process.env, MODELHUB_URL: s.url }, stdout: "pipe", stderr: "pipe" });
+    const p = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), ...args], { env: { ...process.env, MODELHUB_URL: s.url, MODELHUB_DATA_DIR: s.dataDir }, stdout: "pipe", stderr: "pipe" });
     const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
     return { out, err, code };
   }
