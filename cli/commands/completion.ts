@@ -1,5 +1,6 @@
 // `modelhub completion bash|zsh`: completion scripts for commands, subcommands, flags and model names
 // (asked from the server with the hidden `modelhub __complete models`, silent when none answers).
+import { SETTINGS } from "../../server/config.ts";
 import type { Client } from "../client.ts";
 import { COMMANDS, COMMON_FLAGS } from "../help.ts";
 
@@ -8,6 +9,7 @@ function flagWords(): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   const common = COMMON_FLAGS.flatMap(([f]) => f.split(/[ ,]+/).filter((w) => w.startsWith("--")));
   for (const c of COMMANDS) out[c.name] = [...new Set([...(c.flags ?? []).flatMap(([f]) => f.split(/[ ,]+/).filter((w) => w.startsWith("--"))), ...common])];
+  out.serve = [...SETTINGS.filter((s) => s.scope !== "client").map((s) => s.flag), "--help"];
   return out;
 }
 
