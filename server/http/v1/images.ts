@@ -3,9 +3,10 @@
 //   GET  /v1/models/{o}/{n}/versions/{id}/image   the version's image as a tar (docker save), streamed
 //   POST /v1/images/loads, PUT …/{id}?offset=N, POST …/{id}/finish, DELETE …/{id}
 //                                            a docker load fed in parts, each within --max-body-size
-import { Elysia, t } from "elysia";
+import { Elysia } from "elysia";
 import { parseModelName } from "../../catalog/catalog.ts";
 import { importImage } from "../../catalog/import-image.ts";
+import { ImagePull } from "../../contract/wire-image.ts";
 import { AppError, badRequest, notFound, problemBody, unavailable } from "../../errors.ts";
 import { ImageRefError, parseImageRef } from "../../runtime/image-ref.ts";
 import type { ImageLoads } from "../../runtime/image-loads.ts";
@@ -20,11 +21,6 @@ export interface ImageServices {
   transfer: ImageTransfer;
   loads: ImageLoads;
 }
-
-const ImagePull = t.Object({
-  image: t.String({ minLength: 1, maxLength: 512, description: "image reference, e.g. registry.example.com/acme/model:tag" }),
-  name: t.Optional(t.String({ description: "owner/name to add it as (default: from the image name)" })),
-});
 
 /** Engine failures as problems: a missing image is a 404, an engine that is down a 503. */
 export function engineProblem(err: unknown, loading = false): unknown {
