@@ -38,7 +38,11 @@ class Rate {
 export interface Terminal {
   write(s: string): void;
   tty: boolean;
+  /** width: redrawn lines are cut to it, since a wrapped line would break moving the cursor back up */
+  columns?: number;
 }
+
+const fit = (term: Terminal, line: string) => (term.columns && line.length >= term.columns ? line.slice(0, term.columns - 1) : line);
 
 interface Layer {
   id: string;
@@ -120,7 +124,7 @@ export class PullDisplay {
     ];
     // Up to the first line drawn last time, then every line again, each cleared first.
     let out = this.drawn ? `\x1b[${this.drawn}A` : "";
-    for (const line of lines) out += `\r\x1b[2K${line}\n`;
+    for (const line of lines) out += `\r\x1b[2K${fit(this.term, line)}\n`;
     this.term.write(out);
     this.drawn = lines.length;
   }
@@ -148,7 +152,7 @@ export class ByteProgress {
       const now = Date.now();
       if (now - this.lastDraw >= 100) {
         this.lastDraw = now;
-        this.term.write(`\r\x1b[2K${this.line()}`);
+        this.term.write(`\r\x1b[2K${fit(this.term, this.line())}`);
       }
     } else {
       const decile = this.total ? Math.floor((this.done / this.total) * 10) : -1;
@@ -167,7 +171,7 @@ export class ByteProgress {
 
   finish(): void {
     this.total = this.done;
-    this.term.write(this.term.tty ? `\r\x1b[2K${this.line()}\n` : this.line() + "\n");
+    this.term.write(this.term.tty ? `\r\x1b[2K${fit(this.term, this.line())}\n` : this.line() + "\n");
   }
 
   get bytes(): number {

@@ -27,7 +27,7 @@ export interface BundleManifest {
   exported_at: string;
 }
 
-const progressTerm = (ctx: Context) => ({ write: (s: string) => process.stderr.write(s), tty: ctx.err.tty });
+const progressTerm = (ctx: Context) => ({ write: (s: string) => process.stderr.write(s), tty: ctx.err.tty, columns: process.stderr.columns });
 
 export async function exportBundle(ctx: Context, ref: string | undefined, output: string | undefined, force: boolean): Promise<number> {
   const usage = "modelhub export MODEL[:VERSION] -o bundle.tar";
