@@ -2,16 +2,23 @@
 // --max-body-size), which are written, in order, into one load the engine reads as they come. One
 // owner for the open loads; a load nobody feeds for IDLE_MS is aborted so the engine is not held.
 import { randomBytes } from "node:crypto";
-import { AppError, conflict, notFound, tooLarge } from "../errors.ts";
+import { AppError, badRequest, conflict, notFound, tooLarge } from "../errors.ts";
 import type { ImageTransfer, LoadedImage } from "./image-transfer.ts";
 
 const IDLE_MS = 5 * 60_000;
+/** Loads open at once; more is a 429 (each one holds a request to the engine). */
+export const MAX_LOADS = 8;
 
-interface Load {
+interface Engine {
   writer: WritableStreamDefaultWriter<Uint8Array>;
   result: Promise<LoadedImage[]>;
   /** rejects when the engine gives up, so a write waiting on it does not wait forever */
   failed: Promise<never>;
+}
+
+interface Load {
+  /** the engine's load, started by the first part (an upload that never sends one costs nothing) */
+  engine: Engine | null;
   received: number;
   busy: boolean;
   timer: ReturnType<typeof setTimeout>;
@@ -22,15 +29,21 @@ export class ImageLoads {
   constructor(private images: ImageTransfer, private idleMs = IDLE_MS) {}
 
   start(): string {
+    if (this.loads.size >= MAX_LOADS)
+      throw new AppError(429, "Too many requests", `${MAX_LOADS} image uploads are already in progress; finish or delete one (or wait ${this.idleMs / 60_000} minutes for an idle one to expire)`, { retryAfter: 60 });
     const id = randomBytes(16).toString("base64url");
+    this.loads.set(id, { engine: null, received: 0, busy: false, timer: this.idle(id) });
+    return id;
+  }
+
+  private engine(l: Load): Engine {
+    if (l.engine) return l.engine;
     const pipe = new TransformStream<Uint8Array, Uint8Array>();
     const result = this.images.load(pipe.readable);
     const failed = result.then(() => new Promise<never>(() => {}));
     failed.catch(() => {}); // read by append and finish
     result.catch(() => {});
-    const load: Load = { writer: pipe.writable.getWriter(), result, failed, received: 0, busy: false, timer: this.idle(id) };
-    this.loads.set(id, load);
-    return id;
+    return (l.engine = { writer: pipe.writable.getWriter(), result, failed });
   }
 
   private idle(id: string) {
@@ -58,7 +71,8 @@ export class ImageLoads {
         for await (const chunk of body as AsyncIterable<Uint8Array>) {
           n += chunk.byteLength;
           if (n > maxBytes) throw tooLarge(`A part may be at most ${maxBytes} bytes (--max-body-size); send smaller parts`);
-          await Promise.race([l.writer.write(chunk), l.failed]);
+          const e = this.engine(l);
+          await Promise.race([e.writer.write(chunk), e.failed]);
         }
     } catch (err) {
       this.abort(id);
@@ -76,9 +90,10 @@ export class ImageLoads {
     if (l.busy) throw conflict(`Image upload ${id} is still receiving a part`);
     clearTimeout(l.timer);
     this.loads.delete(id);
+    if (!l.engine) throw badRequest("Nothing was uploaded: send the image tar with PUT before finishing");
     try {
-      await Promise.race([l.writer.close(), l.failed]);
-      return await l.result;
+      await Promise.race([l.engine.writer.close(), l.engine.failed]);
+      return await l.engine.result;
     } catch (err) {
       throw await this.explain(l, err);
     }
@@ -89,13 +104,13 @@ export class ImageLoads {
     if (!l) return;
     this.loads.delete(id);
     clearTimeout(l.timer);
-    l.writer.abort(new Error("upload aborted")).catch(() => {});
+    l.engine?.writer.abort(new Error("upload aborted")).catch(() => {});
   }
 
   /** The engine's own error when it failed, rather than the broken pipe it caused. */
   private async explain(l: Load, err: unknown): Promise<unknown> {
-    if (err instanceof AppError) return err;
-    const engine = await Promise.race([l.result.then(() => null, (e: unknown) => e), new Promise((r) => setTimeout(() => r(null), 1000))]);
+    if (err instanceof AppError || !l.engine) return err;
+    const engine = await Promise.race([l.engine.result.then(() => null, (e: unknown) => e), new Promise((r) => setTimeout(() => r(null), 1000))]);
     return engine ?? err;
   }
 

@@ -5,7 +5,7 @@ import Docker from "dockerode";
 import { mapDockerError } from "./docker-errors.ts";
 import { dockerOptions } from "./docker.ts";
 import type { ImageRef } from "./image-ref.ts";
-import { RuntimeError } from "./runtime.ts";
+import { DockerUnavailableError, RuntimeError } from "./runtime.ts";
 
 /** One line of the engine's pull progress (per layer, or a status for the whole image). */
 export interface PullProgress {
@@ -31,6 +31,26 @@ export interface ImageTransfer {
   save(ref: string): Promise<ReadableStream<Uint8Array>>;
   /** `docker load` of a tar stream; the images it created. */
   load(tar: ReadableStream<Uint8Array>): Promise<LoadedImage[]>;
+}
+
+/** A pull the registry side refused or could not serve (the engine itself worked). */
+export class PullError extends RuntimeError {
+  constructor(message: string, readonly kind: "not-found" | "unreachable" | "other", cause?: unknown) {
+    super(message, cause);
+  }
+}
+
+function pullError(ref: ImageRef, text: string, cause?: unknown): PullError {
+  const registry = ref.domain || "Docker Hub";
+  if (/manifest unknown|not found|repository does not exist|pull access denied|unauthorized|denied/i.test(text))
+    return new PullError(`${ref.full} is not in ${registry} (or needs credentials modelhub does not send): ${text}`, "not-found", cause);
+  if (/no such host|dial tcp|connection refused|i\/o timeout|timeout|tls|x509|server gave HTTP response|network is unreachable/i.test(text))
+    return new PullError(
+      `${registry} cannot be reached from this machine to pull ${ref.full} (${text}). Check the name: without a registry host it means Docker Hub.`,
+      "unreachable",
+      cause,
+    );
+  return new PullError(`Pulling ${ref.full} failed: ${text}`, "other", cause);
 }
 
 /** Reads newline-delimited JSON from a Node stream, object by object. */
@@ -80,11 +100,14 @@ export class DockerImageTransfer implements ImageTransfer {
       // fromImage and tag go in the query string, which the modem encodes.
       stream = await this.docker.createImage({ fromImage: ref.repository, tag: ref.digest ?? ref.tag ?? "latest" });
     } catch (err) {
-      throw mapDockerError(err, this.dockerHost, ref.full);
+      const mapped = mapDockerError(err, this.dockerHost, ref.full);
+      if (mapped instanceof DockerUnavailableError) throw mapped;
+      // The engine's own words are in the modem's message ("(HTTP code 500) server error - Get ...").
+      throw pullError(ref, String((err as Error).message ?? err).replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, ""), err);
     }
     for await (const o of jsonLines(stream)) {
       const error = engineError(o);
-      if (error) throw new RuntimeError(`Pulling ${ref.full} failed: ${error}`);
+      if (error) throw pullError(ref, error);
       const d = (o.progressDetail ?? {}) as { current?: number; total?: number };
       onProgress({ id: typeof o.id === "string" ? o.id : undefined, status: String(o.status ?? ""), current: d.current, total: d.total });
     }

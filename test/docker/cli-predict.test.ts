@@ -149,6 +149,16 @@ describe.skipIf(!dockerTests)("modelhub predict", () => {
     expect((await cli("cancel", id)).out).toContain("already succeeded");
   });
 
+  it("logs -f follows a running prediction's logs until it ends", async () => {
+    const started = await cli("predict", "cli/stream", "-i", "prompt=f", "-i", "count=40", "--no-wait");
+    const id = started.out.trim();
+    const r = await cli("logs", id, "-f");
+    expect(r.code).toBe(0);
+    const lines = r.out.split("\n").filter((l) => l.startsWith("generated token"));
+    expect(lines).toEqual(Array.from({ length: 40 }, (_, i) => `generated token ${i + 1}/40`));
+    expect(r.err).toContain("succeeded");
+  });
+
   it("models show summarises versions, inputs and policy; models rm asks unless --yes", async () => {
     const show = await cli("models", "show", "cli/image");
     expect(show.code).toBe(0);

@@ -10,7 +10,7 @@ import { ImagePull } from "../../contract/wire-image.ts";
 import { AppError, badRequest, notFound, problemBody, unavailable } from "../../errors.ts";
 import { ImageRefError, parseImageRef } from "../../runtime/image-ref.ts";
 import type { ImageLoads } from "../../runtime/image-loads.ts";
-import type { ImageTransfer } from "../../runtime/image-transfer.ts";
+import { type ImageTransfer, PullError } from "../../runtime/image-transfer.ts";
 import { DockerUnavailableError, ImageNotFoundError, RuntimeError } from "../../runtime/runtime.ts";
 import { readBody } from "../transport/body.ts";
 import type { HttpDeps } from "../http-context.ts";
@@ -27,6 +27,7 @@ export function engineProblem(err: unknown, loading = false): unknown {
   if (err instanceof AppError || !(err instanceof RuntimeError)) return err;
   if (err instanceof DockerUnavailableError) return unavailable(err.message, "docker_unavailable");
   const m = err.message;
+  if (err instanceof PullError && err.kind === "unreachable") return badRequest(m);
   if (err instanceof ImageNotFoundError || /not found|manifest unknown|pull access denied|repository does not exist|no such image/i.test(m))
     return new AppError(404, "Image not found", m);
   if (loading) return badRequest(`That is not an image tar as docker save writes it: ${m}`);
