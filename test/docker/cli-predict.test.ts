@@ -21,6 +21,7 @@ describe.skipIf(!dockerTests)("modelhub predict", () => {
     await s.addModel("modelhub-test/hello:latest", "cli/hello");
     await s.addModel("modelhub-test/image:latest", "cli/image");
     await s.addModel("modelhub-test/stream:latest", "cli/stream");
+    await s.addModel("modelhub-test/slow:latest", "cli/slow");
   }, 60_000);
   afterAll(async () => {
     await s?.[Symbol.asyncDispose]();
@@ -112,6 +113,28 @@ describe.skipIf(!dockerTests)("modelhub predict", () => {
     expect((await s.api("GET", `/v1/predictions/${id}`)).body.status).toBe("canceled");
   });
 
+  it("a second Ctrl-C leaves at once while the server is still canceling", async () => {
+    // A model that ignores cancel: the server needs its escalation (a container restart) to end it.
+    const p = spawn(["predict", "cli/slow", "-i", "seconds=120", "-i", "ignore_cancel=true"]);
+    const err = p.stderr.getReader();
+    let seen = "";
+    const waitFor = async (text: string) => {
+      while (!seen.includes(text)) {
+        const c = await err.read();
+        if (c.done) throw new Error(`stderr ended without "${text}": ${seen}`);
+        seen += new TextDecoder().decode(c.value);
+      }
+    };
+    await waitFor("progress "); // running, logs arriving
+    const id = (await latest()).id;
+    p.kill("SIGINT");
+    await waitFor(`Canceling prediction ${id}`);
+    p.kill("SIGINT");
+    expect(await p.exited).toBe(130);
+    await waitFor("Leaving without waiting");
+    await until("the server to cancel it anyway", async () => (await s.api("GET", `/v1/predictions/${id}`)).body.status === "canceled", 60_000, 200);
+  });
+
   it("a forgotten -i and a missing @file are usage errors (exit 2) and nothing runs", async () => {
     const before = await count();
     const forgot = await cli("predict", "cli/image", "width=512");
@@ -166,7 +189,7 @@ describe.skipIf(!dockerTests)("modelhub predict", () => {
     expect(show.out).toMatch(/width\s+256\|512\|768\|1024\s+default 256/);
     expect(show.out).toContain("Output: file");
     expect(show.out).toContain("idle_timeout");
-    await s.addModel("modelhub-test/slow:latest", "cli/doomed");
+    await s.addModel("modelhub-test/crash:latest", "cli/doomed");
     const ask = await cli("models", "rm", "cli/doomed");
     expect(ask.code).toBe(2); // no terminal to ask on
     expect(ask.err).toContain("--yes");
