@@ -1,6 +1,6 @@
 // The CLI's token handling and `modelhub tokens` against a stub HTTP server that records what it is
 // sent (the real /v1/tokens routes are tested with the server; this checks the CLI's side).
-import { afterAll, describe, expect, it } from "bun:test";
+import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { resolveToken, wantColor } from "../../cli/context.ts";
@@ -8,6 +8,8 @@ import { loadConfig } from "../../server/config.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const ROOT = join(import.meta.dir, "../..");
+// Each test spawns the CLI a few times; on a busy machine that is seconds.
+setDefaultTimeout(60_000);
 const seen: { method: string; path: string; auth: string | null; body: string }[] = [];
 const stub = Bun.serve({
   port: 0,

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 const ROOT = join(import.meta.dir, "../..");
+// Each completion runs bash and the CLI; on a busy machine that is seconds.
+setDefaultTimeout(60_000);
 const stub = Bun.serve({
   port: 0,
   hostname: "127.0.0.1",
@@ -29,7 +31,6 @@ async function complete(...words: string[]): Promise<string[]> {
 }
 
 describe("modelhub completion", () => {
-  setDefaultTimeout(30_000);
   it("completes commands, subcommands and flags", async () => {
     expect(await complete("pr")).toEqual(["predict", "predictions"]);
     expect(await complete("models", "")).toEqual(["add", "show", "update", "rm"]);
