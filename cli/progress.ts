@@ -40,6 +40,8 @@ export interface Terminal {
   tty: boolean;
   /** width: redrawn lines are cut to it, since a wrapped line would break moving the cursor back up */
   columns?: number;
+  /** height: the cursor cannot move above the top, so a display taller than this keeps its last lines */
+  rows?: number;
 }
 
 const fit = (term: Terminal, line: string) => (term.columns && line.length >= term.columns ? line.slice(0, term.columns - 1) : line);
@@ -117,11 +119,12 @@ export class PullDisplay {
     const now = Date.now();
     if (!force && now - this.lastDraw < 100) return;
     this.lastDraw = now;
-    const lines = [
+    let lines = [
       ...this.notes,
       ...[...this.layers.values()].map((l) => `${l.id}: ${l.status.padEnd(18)}${l.status === "Downloading" ? ` ${bar(l.current, l.total)} ${formatBytes(l.current)}/${formatBytes(l.total)}` : ""}`),
       this.totalLine(),
     ];
+    if (this.term.rows && lines.length >= this.term.rows) lines = lines.slice(lines.length - (this.term.rows - 1));
     // Up to the first line drawn last time, then every line again, each cleared first.
     let out = this.drawn ? `\x1b[${this.drawn}A` : "";
     for (const line of lines) out += `\r\x1b[2K${fit(this.term, line)}\n`;

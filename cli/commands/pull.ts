@@ -29,7 +29,7 @@ export async function pull(ctx: Context, image: string, name?: string): Promise<
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ image, ...(name ? { name } : {}) }),
   });
-  const display = new PullDisplay({ write: (s) => process.stderr.write(s), tty: ctx.err.tty, columns: process.stderr.columns });
+  const display = new PullDisplay({ write: (s) => process.stderr.write(s), tty: ctx.err.tty, columns: process.stderr.columns, rows: process.stderr.rows });
   let added: Added | null = null;
   for await (const o of ndjson(res.body!)) {
     if (o.error) {

@@ -40,6 +40,18 @@ describe("progress displays", () => {
     for (const line of out.at(-1)!.split("\n").slice(0, -1)) expect(line.replace(/^(\x1b\[2A)?\r\x1b\[2K/, "").length).toBeLessThan(40);
   });
 
+  it("a display taller than the terminal keeps its last lines (the cursor cannot go above the top)", () => {
+    const { out, term } = capture(true, 80);
+    const d = new PullDisplay({ ...term, rows: 5 });
+    for (let i = 0; i < 10; i++) d.update({ id: `layer${String(i).padStart(7, "0")}`, status: "Waiting" });
+    d.finish();
+    const last = out.at(-1)!;
+    expect(last.split("\n").length - 1).toBe(4); // rows - 1
+    expect(last).toContain("layer0000009");
+    expect(last).not.toContain("layer0000000");
+    expect(last).toContain("Total:");
+  });
+
   it("a byte transfer prints plain lines at each tenth, and a final one", () => {
     const { out, term } = capture(false);
     const p = new ByteProgress(term, "Exporting", 1000);
