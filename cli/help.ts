@@ -20,6 +20,7 @@ export const COMMANDS: CommandHelp[] = [
     flags: [
       ["-i, --input name=value", "an input (repeat for more; name=@path uploads a file; a repeated name makes a list)"],
       ["--output-dir DIR", "where output files go (default: the current folder)"],
+      ["-o, --output PATH", "the output file's name instead of output.<ext> (a list: PATH.0.<ext>, ...)"],
       ["--force", "overwrite existing output files"],
       ["-q, --quiet", "do not show the model's logs"],
       ["--json", "print the whole prediction as JSON at the end"],

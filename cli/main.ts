@@ -204,7 +204,7 @@ async function runPredict(ctx: Context, ref: string | undefined, rest: string[],
     ctx.client,
     ref,
     inputs,
-    { outputDir: f["output-dir"] ?? ".", force: f.force !== undefined, quiet: f.quiet !== undefined, json: f.json !== undefined, noWait: f["no-wait"] !== undefined },
+    { outputDir: f["output-dir"] ?? ".", outputPath: f.output, force: f.force !== undefined, quiet: f.quiet !== undefined, json: f.json !== undefined, noWait: f["no-wait"] !== undefined },
     {
       out: (s) => {
         try {

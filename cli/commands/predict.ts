@@ -107,6 +107,8 @@ export interface Prediction {
 
 export interface PredictOptions {
   outputDir: string;
+  /** -o PATH: the output file's name (a list gets PATH's stem + .<i> + its extension), like cog predict -o */
+  outputPath?: string;
   force: boolean;
   quiet: boolean;
   json: boolean;
@@ -225,6 +227,11 @@ async function writeOutputs(client: Client, urls: string[], isList: boolean, opt
   const paths = responses.map((res, i) => {
     const fromName = extname(new URL(res.url || urls[i]).pathname.split("/").pop() ?? "");
     const ext = fromName || EXT[(res.headers.get("content-type") ?? "").split(";")[0].trim()] || "";
+    if (opts.outputPath) {
+      if (!isList) return opts.outputPath;
+      const given = extname(opts.outputPath);
+      return `${given ? opts.outputPath.slice(0, -given.length) : opts.outputPath}.${i}${given || ext}`;
+    }
     return join(opts.outputDir, `output${isList ? `.${i}` : ""}${ext}`);
   });
   const taken = paths.filter((p) => existsSync(p));

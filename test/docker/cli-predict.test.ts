@@ -68,6 +68,10 @@ describe.skipIf(!dockerTests)("modelhub predict", () => {
     const forced = await cli("predict", "cli/image", "-i", "height=16", "--output-dir", dir.path, "--force");
     expect(forced.code).toBe(0);
     expect([...readFileSync(out).subarray(0, 8)]).toEqual(PNG_MAGIC);
+    // -o names the file, like cog predict -o.
+    const named = join(dir.path, "square.png");
+    expect((await cli("predict", "cli/image", "-i", "height=16", "-o", named)).out).toBe(`${named}\n`);
+    expect([...readFileSync(named).subarray(0, 8)]).toEqual(PNG_MAGIC);
   });
 
   it("streams iterator text to stdout while the prediction is still running, logs to stderr", async () => {
