@@ -7,8 +7,10 @@ export class ApiError extends Error {
   }
 }
 
-/** What to try next after an HTTP error, by status. */
-function hint(status: number): string {
+/** What to try next after an HTTP error, by status (and what was asked for). */
+function hint(status: number, path = ""): string {
+  if (status === 404 && /\/v1\/models\/[^/]+\/[^/]+$/.test(path)) return " (modelhub models lists the catalog)";
+  if (status === 404 && /\/v1\/predictions\/[^/]+/.test(path)) return " (modelhub predictions lists recent ones)";
   if (status === 401) return " Pass a token with --token or MODELHUB_TOKEN (an admin creates one with `modelhub tokens create --name NAME`).";
   if (status === 403) return " This needs an admin token (--token or MODELHUB_TOKEN).";
   return "";
@@ -50,7 +52,7 @@ export class Client {
         if (Array.isArray(body.invalid_fields) && body.invalid_fields.length)
           detail += "\n" + body.invalid_fields.map((f: { field: string; message: string }) => `  ${f.field}: ${f.message}`).join("\n");
       } catch {}
-      throw new ApiError(res.status, (detail || `HTTP ${res.status}`) + hint(res.status));
+      throw new ApiError(res.status, (detail || `HTTP ${res.status}`) + hint(res.status, new URL(url).pathname));
     }
     return res;
   }
