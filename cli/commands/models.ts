@@ -1,7 +1,8 @@
 // `modelhub models` (list), `models add IMAGE`, `models show MODEL`, `models update MODEL`, `models rm MODEL[:VERSION]`.
 import { createInterface } from "node:readline/promises";
 import { defaultModelName } from "../../server/contract/model-name.ts";
-import { isFileOutput, isIteratorOutput, type OpenApiDocument, orderedProperties, outputSchema } from "../../server/contract/openapi-input.ts";
+import { isFileOutput, isIteratorOutput, type OpenApiDocument, outputSchema } from "../../server/contract/cog-schema.ts";
+import { orderedProperties } from "../../server/contract/input-fields.ts";
 import { ApiError, type Client } from "../client.ts";
 import type { Context } from "../context.ts";
 import { parseModelRef, UsageError } from "../usage.ts";

@@ -5,16 +5,9 @@
 // stderr, file outputs into output.<ext> files. Ctrl-C cancels it on the server.
 import { existsSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import {
-  coerceFormValues,
-  type FileLike,
-  type FormValue,
-  isFileOutput,
-  isIteratorOutput,
-  type OpenApiDocument,
-  outputSchema,
-  validateInput,
-} from "../../server/contract/openapi-input.ts";
+import { isFileOutput, isIteratorOutput, type OpenApiDocument, outputSchema } from "../../server/contract/cog-schema.ts";
+import { coerceFormValues, type FormValue } from "../../server/contract/form-values.ts";
+import { type FileLike, validateInput } from "../../server/contract/input-validation.ts";
 import { ApiError, type Client } from "../client.ts";
 import { readSse } from "../sse.ts";
 import { parseModelRef, UsageError } from "../usage.ts";

@@ -34,7 +34,7 @@ describe("modelhub completion", () => {
   it("completes commands, subcommands and flags", async () => {
     expect(await complete("pr")).toEqual(["predict", "predictions"]);
     expect(await complete("models", "")).toEqual(["add", "show", "update", "rm"]);
-    expect(await complete("predict", "acme/hello", "--o")).toEqual(["--output-dir"]);
+    expect(await complete("predict", "acme/hello", "--o")).toEqual(["--output-dir", "--output"]);
     expect(await complete("models", "rm", "acme/hello", "--")).toContain("--yes");
     expect(await complete("serve", "--da")).toEqual(["--data-dir"]);
   });
