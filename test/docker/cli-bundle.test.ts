@@ -16,10 +16,14 @@ describe.skipIf(!dockerTests)("modelhub export / import", () => {
   let a: LiveServer;
   let b: LiveServer;
   const dir = tempDir("modelhub-bundle-");
+  // A tag of this test's own: `docker load` re-points the tags in the bundle, and the shared fixture
+  // tags must never move under other tests.
+  const tag = `modelhub-test-cli/bundle-src:${process.pid}`;
   beforeAll(async () => {
+    expect(Bun.spawnSync(["docker", "tag", "modelhub-test/hello:latest", tag]).exitCode).toBe(0);
     a = await startLiveServer();
     b = await startLiveServer();
-    await a.addModel("modelhub-test/hello:latest", "acme/hello");
+    await a.addModel(tag, "acme/hello");
     await a.api("PATCH", "/v1/models/acme/hello", { description: "says hello", visibility: "private" });
     await a.api("PATCH", "/v1/models/acme/hello/policy", { idle_timeout: 77, max_instances: 2 });
   }, 60_000);
@@ -27,6 +31,7 @@ describe.skipIf(!dockerTests)("modelhub export / import", () => {
     await a?.[Symbol.asyncDispose]();
     await b?.[Symbol.asyncDispose]();
     dir[Symbol.dispose]();
+    Bun.spawnSync(["docker", "rmi", tag]);
   });
 
   async function cli(url: string, ...args: string[]) {
