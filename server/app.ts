@@ -18,6 +18,7 @@ import { collectionRoutes } from "./http/v1/collections.ts";
 import { deploymentRoutes } from "./http/v1/deployments.ts";
 import { fileRoutes } from "./http/v1/files.ts";
 import { hardwareRoutes } from "./http/v1/hardware.ts";
+import { imageRoutes } from "./http/v1/images.ts";
 import { modelRoutes } from "./http/v1/models.ts";
 import { policyRoutes } from "./http/v1/policy.ts";
 import { predictionRoutes } from "./http/v1/predictions.ts";
@@ -63,6 +64,7 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps, registry?
     .use(streamRoutes(deps))
     .use(fileRoutes(deps))
     .use(webhookRoutes(deps));
+  if (deps.images) app.use(imageRoutes(deps, deps.images));
   if (scheduling)
     app.use(policyRoutes(deps, scheduling)).use(deploymentRoutes(deps, scheduling)).use(hardwareRoutes(scheduling)).use(instanceRoutes(deps, scheduling));
   return app;

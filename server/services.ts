@@ -25,6 +25,8 @@ import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
 import { ModelhubMetrics } from "./metrics/modelhub-metrics.ts";
+import { ImageLoads } from "./runtime/image-loads.ts";
+import { DockerImageTransfer, type ImageTransfer } from "./runtime/image-transfer.ts";
 import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
 import type { Clock } from "./scheduler/clock.ts";
@@ -55,6 +57,8 @@ export interface ServiceOptions {
   registryDir?: string;
   /** who may push and pull; the default is anonymous on loopback and nobody elsewhere */
   registryPolicy?: RegistryAccessPolicy;
+  /** pull/save/load of whole images (default: the Docker engine at config.dockerHost) */
+  images?: ImageTransfer;
   /** how containers are spoken to (default: Cog's Python server) */
   cog?: CogRuntimeLine;
 }
@@ -179,7 +183,25 @@ export function buildServices(o: ServiceOptions): Services {
     cog,
   });
   const webhookSecrets = new WebhookSecrets(db);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, registryDisk: registry ? () => registry.diskUsage() : undefined, pushedVersions: registry?.service, maxJsonBytes: config.maxBodySize, metrics };
+  const imageTransfer = o.images ?? new DockerImageTransfer(config.dockerHost);
+  const images = { transfer: imageTransfer, loads: new ImageLoads(imageTransfer) };
+  const http: HttpDeps = {
+    images,
+    config,
+    logger,
+    catalog,
+    predictions,
+    predictionStore: store,
+    scheduler,
+    runtime,
+    version: o.version,
+    files,
+    webhookSecrets,
+    registryDisk: registry ? () => registry.diskUsage() : undefined,
+    pushedVersions: registry?.service,
+    maxJsonBytes: config.maxBodySize,
+    metrics,
+  };
   return {
     catalog,
     store,

@@ -9,6 +9,7 @@ import type { PredictionStore } from "../predictions/store.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { WebhookSecrets } from "../webhooks/secret.ts";
+import type { ImageServices } from "./v1/images.ts";
 
 export interface HttpDeps {
   config: Readonly<Config>;
@@ -28,6 +29,8 @@ export interface HttpDeps {
   /** --max-body-size in bytes: the one limit on JSON bodies, declared (Content-Length) or read */
   maxJsonBytes: number;
   metrics: ModelhubMetrics;
+  /** pull, save and load of whole images (the /v1/images routes); absent in tests that do not need them */
+  images?: ImageServices;
 }
 
 export interface PushedVersions {
