@@ -46,7 +46,7 @@ export function cogletFixtureSuite(makeHost: () => FixtureHost, opts: { prepare?
     afterAll(async () => {
       await host?.cleanup();
       rx?.stop();
-    });
+    }, 60_000);
 
     test("boot: health 200 with version.coglet, STARTING → READY; 503 for predictions and /openapi.json meanwhile", async () => {
       const t = await host.start("coglet-hello", { env: { COG_FIXTURE_SETUP_MS: "2000" } });
@@ -362,7 +362,7 @@ export function cogletFixtureSuite(makeHost: () => FixtureHost, opts: { prepare?
     afterAll(async () => {
       await host?.cleanup();
       rx?.stop();
-    });
+    }, 60_000);
 
     test("sync predict leaving out `init_image: Path = Input(default=None)` answers 500; with it, or async, it works", async () => {
       const t = await host.start("pydantic2-image", { env: { COG_FIXTURE_SETUP_MS: "100" } });
