@@ -163,6 +163,15 @@ export function cogletFixtureSuite(makeHost: () => FixtureHost, opts: { prepare?
       await waitFor("sync prediction running", async () => ((await health(t)).status === "BUSY" ? true : undefined));
       expect(await call(t, "POST", "/predictions/sync-1/cancel")).toMatchObject({ status: 200, json: {} });
       expect(await sync).toMatchObject({ status: 200, json: { id: "sync-1", status: "canceled" } });
+      await waitStatus(t, "READY");
+
+      // A sync client that goes away cancels its prediction: the slot frees long before 30 s.
+      const gone = await call(t, "POST", "/predictions", { input: { seconds: 30 } }, {}, 1500).then(
+        () => "answered",
+        () => "aborted",
+      );
+      expect(gone).toBe("aborted");
+      await waitStatus(t, "READY", 10_000);
     }, TEST_TIMEOUT_MS);
 
     test("concurrency: COG_MAX_CONCURRENCY=4 gives four slots, the fifth is a 409", async () => {
