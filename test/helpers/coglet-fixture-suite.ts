@@ -316,6 +316,11 @@ export function cogletFixtureSuite(makeHost: () => FixtureHost, opts: { prepare?
       await Bun.sleep(500);
       expect(await t.running()).toBe(true);
       expect((await health(t)).status).toBe("SETUP_FAILED");
+
+      // COG_SETUP_TIMEOUT: a setup running past it is a setup failure too.
+      const late = await host.start("coglet-hello", { env: { COG_FIXTURE_SETUP_MS: "5000", COG_SETUP_TIMEOUT: "0.5" } });
+      await waitStatus(late, "SETUP_FAILED");
+      expect((await health(late)).setup).toMatchObject({ status: "failed", logs: "Setup timed out after 0.5s" });
     }, TEST_TIMEOUT_MS);
 
     test("worker crash: in-flight predictions fail 'Worker crashed', health UNHEALTHY, the server stays up", async () => {
