@@ -169,7 +169,9 @@ export class ByteProgress {
   private line(): string {
     const speed = this.rate.perSecond();
     const total = Math.max(this.total, this.done);
-    return `${this.label} ${bar(this.done, total)} ${formatBytes(this.done)} / ${formatBytes(total)}   ${formatBytes(Math.round(speed))}/s   ETA ${formatEta((total - this.done) / speed)}`;
+    // Done is done, however fast it went (no speed measured yet would otherwise print "ETA --").
+    const eta = this.done >= total ? "0s" : formatEta((total - this.done) / speed);
+    return `${this.label} ${bar(this.done, total)} ${formatBytes(this.done)} / ${formatBytes(total)}   ${formatBytes(Math.round(speed))}/s   ETA ${eta}`;
   }
 
   finish(): void {
