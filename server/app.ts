@@ -5,7 +5,9 @@ import { MULTIPART_OVERHEAD, rejectOversized } from "./http/transport/body-limit
 import type { HttpDeps } from "./http/http-context.ts";
 import { toProblemResponse } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
+import { accessGuard } from "./http/access-guard.ts";
 import { hostGuard } from "./http/host-guard.ts";
+import { originGuard } from "./http/origin-guard.ts";
 import { instanceRoutes } from "./http/v1/instances.ts";
 import { openApiRoutes } from "./http/openapi.ts";
 import { type MountedRoute, noRouteResponse } from "./http/route-table.ts";
@@ -20,22 +22,31 @@ import { modelRoutes } from "./http/v1/models.ts";
 import { policyRoutes } from "./http/v1/policy.ts";
 import { predictionRoutes } from "./http/v1/predictions.ts";
 import { streamRoutes } from "./http/v1/streams.ts";
+import { tokenRoutes } from "./http/v1/tokens.ts";
 import { webhookRoutes } from "./http/v1/webhooks.ts";
 import { parseByteSize } from "./runtime/docker.ts";
 
 /** `scheduling` mounts policy, deployments, hardware and instances; tests of other routes may leave it out. */
 export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
   const guardHost = hostGuard(deps.config.host, deps.config.publicUrl);
+  const guardOrigin = originGuard(deps.config.publicUrl, deps.config.corsOrigins);
+  const guardAccess = accessGuard({ auth: deps.config.auth === "on", username: deps.config.username, tokens: deps.tokens });
   const limits = { json: deps.maxJsonBytes, multipart: parseByteSize(deps.config.maxFileSize) + MULTIPART_OVERHEAD };
   // strictPath: /v1/models/ is a 404 that names /v1/models, never a silent alias or a redirect
   // (httpx does not follow redirects).
   // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.
   const routes = (): MountedRoute[] => [...app.routes, ...uiRoutes];
   const app = new Elysia({ strictPath: true })
-    .onRequest(({ request }) => guardHost(request) ?? rejectOversized(request, limits))
-    .onError(({ error, code, request, path }) =>
-      code === "NOT_FOUND" ? noRouteResponse(request.method, path, routes()) : toProblemResponse(error, code, deps.logger),
-    )
+    // In this order: a rebound Host, a cross-site write, a missing token, then an oversized body.
+    .onRequest(({ request }) => guardHost(request) ?? guardOrigin.check(request) ?? guardAccess(request) ?? rejectOversized(request, limits))
+    .onAfterHandle({ as: "global" }, ({ request, response }) => {
+      if (response instanceof Response) guardOrigin.decorate(request, response);
+    })
+    .onError(({ error, code, request, path }) => {
+      const res = code === "NOT_FOUND" ? noRouteResponse(request.method, path, routes()) : toProblemResponse(error, code, deps.logger);
+      guardOrigin.decorate(request, res);
+      return res;
+    })
     .use(healthRoutes(deps))
     .use(openApiRoutes(deps, routes))
     .use(accountRoutes(deps))
@@ -44,7 +55,8 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
     .use(predictionRoutes(deps))
     .use(streamRoutes(deps))
     .use(fileRoutes(deps))
-    .use(webhookRoutes(deps));
+    .use(webhookRoutes(deps))
+    .use(tokenRoutes(deps));
   if (scheduling)
     app.use(policyRoutes(deps, scheduling)).use(deploymentRoutes(deps, scheduling)).use(hardwareRoutes(scheduling)).use(instanceRoutes(deps, scheduling));
   return app;

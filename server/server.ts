@@ -2,6 +2,8 @@
 // (services.ts), mounts the app, listens, reconciles work left from a previous run, and shuts down cleanly.
 import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
+import { ensureAdminToken } from "./auth/admin-token.ts";
+import { isLoopbackHost } from "./http/host-guard.ts";
 import { uiPages } from "./http/ui.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
@@ -27,10 +29,22 @@ export interface RunningServer {
   stop(): Promise<void>;
   /** prediction events, for in-process tests and benchmarks */
   events: PredictionEvents;
+  /** the admin token this start created (first start with auth on), else null */
+  adminToken: string | null;
+}
+
+/** Safe by default: without tokens, only loopback, unless the owner says otherwise in so many words. */
+export function checkExposure(config: Readonly<Config>): void {
+  if (config.auth === "off" && !isLoopbackHost(config.host) && !config.allowOpenNetwork)
+    throw new Error(
+      `refusing to listen on ${config.host} with --auth off: anyone who can reach it could run models, read every prediction and change the catalog. ` +
+        "Turn auth on (the default; an admin token is written to <data-dir>/admin-token), or pass --allow-open-network if this network is yours alone.",
+    );
 }
 
 export async function startServer(config: Readonly<Config>, opts: { logger?: Logger; version?: string } = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  checkExposure(config);
   const dataDir = resolve(config.dataDir);
   const db = openDatabase(join(dataDir, "modelhub.db"));
   const runtime = new DockerRuntime(config.dockerHost);
@@ -39,7 +53,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
 
   // Containers are labelled with a hash of the data folder: this server's, no one else's.
   const owner = new Bun.CryptoHasher("sha256").update(dataDir).digest("hex").slice(0, 16);
-  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, http, scheduling } =
+  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, tokens, http, scheduling } =
     buildServices({
       config,
       db,
@@ -51,6 +65,10 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
       version: opts.version ?? "dev",
       labels: { [OWNER_LABEL]: owner },
     });
+  const first = config.auth === "on" ? ensureAdminToken(dataDir, tokens) : null;
+  if (first)
+    logger.warn(`created the first admin token: ${first.token} (saved in ${first.path}, mode 0600; it is not shown again). Send it as Authorization: Bearer <token>; make user tokens with modelhub tokens create`);
+  if (config.auth === "off") logger.warn("auth is off: anyone who can reach this address can use every API route (--auth on to require tokens)");
   const statsTimer = setInterval(flushStats, 2_000);
   statsTimer.unref();
   // Before any container starts: their command carries the listener's port. The same port as last
@@ -128,14 +146,22 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     server = Bun.serve({
       hostname: config.host,
       port: config.port,
-      idleTimeout: 0,
+      // Seconds a connection may sit without a byte moving: a half-sent request is dropped after it.
+      // Streams (SSE) send a keep-alive comment well within it.
+      idleTimeout: config.requestTimeout,
       development: false,
       // A second modelhub on the same port must fail loudly, not share it with the first.
       reusePort: false,
       // Bun's own cap (128 MB) would answer larger uploads with a bare 413 before our clear one.
       maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2, parseByteSize(config.maxBodySize) + 1024 ** 2),
       routes: uiPages, // the UI pages; everything else goes to the Elysia app
-      fetch: app.fetch,
+      fetch: (request, srv) => {
+        // Requests that may rightly wait longer than the idle timeout without a byte moving:
+        // Prefer: wait (up to 60 s) and stopping containers (their grace period).
+        const long = request.headers.has("prefer") ? 90 : /\/stop$/.test(new URL(request.url).pathname) ? 255 : 0;
+        if (long > config.requestTimeout) srv.timeout(request, long);
+        return app.fetch(request);
+      },
     });
   } catch (err) {
     await closeServices();
@@ -156,7 +182,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
       await server.stop(true);
       await closeServices();
     })());
-  return { url, port: server.port!, stop, events };
+  return { url, port: server.port!, stop, events, adminToken: first?.token ?? null };
 }
 
 /**

@@ -3,6 +3,7 @@
 // stats, the scheduler, files, the prediction service, and the HttpDeps the app takes. What differs
 // between the server and tests (runtime, database, GPUs, logger, files folder, labels) is a parameter;
 // listening, the callback listener, reconcile, adoption, timers and shutdown stay in server.ts.
+import { TokenStore } from "./auth/tokens.ts";
 import { Catalog } from "./catalog/catalog.ts";
 import { Deployments } from "./catalog/deployments.ts";
 import { Policies } from "./catalog/policy.ts";
@@ -63,6 +64,7 @@ export interface Services {
   defaultOrigin(): string;
   predictions: PredictionService;
   webhookSecrets: WebhookSecrets;
+  tokens: TokenStore;
   http: HttpDeps;
   scheduling: SchedulingDeps;
 }
@@ -139,7 +141,8 @@ export function buildServices(o: ServiceOptions): Services {
     defaultOrigin,
   });
   const webhookSecrets = new WebhookSecrets(db);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: parseByteSize(config.maxBodySize) };
+  const tokens = new TokenStore(db);
+  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, tokens, maxJsonBytes: parseByteSize(config.maxBodySize) };
   return {
     catalog,
     store,
@@ -155,6 +158,7 @@ export function buildServices(o: ServiceOptions): Services {
     defaultOrigin,
     predictions,
     webhookSecrets,
+    tokens,
     http,
     scheduling: { policies, deployments, inventory },
   };

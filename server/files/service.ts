@@ -21,6 +21,8 @@ export interface NewFile {
   body: Uint8Array | ReadableStream<Uint8Array>;
   metadata?: Record<string, unknown>;
   predictionId?: string | null;
+  /** uploads: the token making it */
+  createdBy?: string | null;
 }
 
 /** Names end up in URLs and Content-Disposition: keep a plain basename. */
@@ -54,6 +56,7 @@ export class FileService {
       createdAt: new Date().toISOString(),
       // modelhub keeps files until they are deleted (or retention removes their prediction).
       expiresAt: null,
+      createdBy: f.createdBy ?? null,
     };
     try {
       this.store.insert(rec);
@@ -71,8 +74,8 @@ export class FileService {
     return f;
   }
 
-  listUploads(limit: number, after?: { createdAt: string; id: string }): FileRecord[] {
-    return this.store.list("upload", limit, after);
+  listUploads(limit: number, after?: { createdAt: string; id: string }, createdBy?: string): FileRecord[] {
+    return this.store.list("upload", limit, after, createdBy);
   }
 
   deleteUpload(id: string): void {

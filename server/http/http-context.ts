@@ -1,4 +1,5 @@
 // What the HTTP layer is given by the composition root: services and settings, nothing else.
+import type { TokenStore } from "../auth/tokens.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { Config } from "../config.ts";
 import type { FileService } from "../files/service.ts";
@@ -20,6 +21,7 @@ export interface HttpDeps {
   version: string;
   files: FileService;
   webhookSecrets: WebhookSecrets;
+  tokens: TokenStore;
   /** --max-body-size in bytes: the one limit on JSON bodies, declared (Content-Length) or read */
   maxJsonBytes: number;
 }

@@ -20,6 +20,7 @@ import {
 import { FileObject, WebhookSecret } from "../contract/wire-files.ts";
 import { Model, ModelCreate, ModelUpdate, Version, VersionImport } from "../contract/wire-model.ts";
 import { Prediction, PredictionCreate, PredictionCreateByName } from "../contract/wire-prediction.ts";
+import { TokenCreate, TokenCreated, TokenInfo } from "../contract/wire-tokens.ts";
 import type { HttpDeps } from "./http-context.ts";
 import { json, originOf } from "./respond.ts";
 import { type MountedRoute, openApiPath, pathShape } from "./route-table.ts";
@@ -64,6 +65,10 @@ export const COMPONENTS: Record<string, TSchema> = {
   InstanceStop,
   StopResult,
   QueueView,
+  TokenCreate,
+  TokenCreated,
+  Token: TokenInfo,
+  TokenPage: Page(TokenInfo),
 };
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE" | "HEAD" | "QUERY";
@@ -155,6 +160,9 @@ export const OPERATIONS: readonly OperationSpec[] = [
   { method: "GET", path: "/v1/instances", id: "instances.list", tag: "modelhub", extension: true, summary: "Running containers, queues, GPUs and measured boot/predict times", ok: { status: 200, description: "what runs where", schema: InstancesView } },
   { method: "POST", path: "/v1/instances/stop", id: "instances.stop", tag: "modelhub", extension: true, summary: "Stop the containers of a model, a deployment, or all", body: { schema: InstancesStop }, ok: { status: 200, description: "what was stopped", schema: StopResult }, errors: [404, 422] },
   { method: "POST", path: "/v1/instances/:id/stop", id: "instances.stop.one", tag: "modelhub", extension: true, summary: "Stop one container", body: { schema: InstanceStop, required: false }, ok: { status: 200, description: "what was stopped", schema: StopResult }, errors: [404, 422] },
+  { method: "GET", path: "/v1/tokens", id: "tokens.list", tag: "modelhub", extension: true, summary: "API tokens (admin; the tokens themselves are never shown again)", ok: pageOf(COMPONENTS.TokenPage, "tokens") },
+  { method: "POST", path: "/v1/tokens", id: "tokens.create", tag: "modelhub", extension: true, summary: "Make an API token (admin); the answer is the only time it is shown", body: { schema: TokenCreate }, ok: created(TokenCreated, "token"), errors: [409, 422] },
+  { method: "DELETE", path: "/v1/tokens/:id", id: "tokens.delete", tag: "modelhub", extension: true, summary: "Revoke a token by id or name (admin)", ok: noContent, errors: [404] },
   { method: "GET", path: "/health", id: "health", tag: "modelhub", extension: true, summary: "Is the server up, and can it reach the Docker engine?", ok: { status: 200, description: "healthy (503 with the same body when Docker is unreachable)", schema: Health } },
   { method: "GET", path: "/openapi.json", id: "openapi", tag: "modelhub", extension: true, summary: "This document", ok: { status: 200, description: "OpenAPI 3.1", schema: t.Record(t.String(), t.Unknown()) } },
   { method: "GET", path: "/", id: "web", tag: "modelhub", extension: true, summary: "The web UI", ok: { status: 200, description: "the app", type: "text/html", schema: t.String() } },
@@ -164,6 +172,8 @@ export const OPERATIONS: readonly OperationSpec[] = [
 
 const ERROR_TEXT: Record<number, string> = {
   400: "malformed request (e.g. invalid JSON)",
+  401: "no valid token (see WWW-Authenticate)",
+  403: "the token may not do this (admin only), or a cross-site request",
   404: "no such resource",
   405: "the path exists but not with this method (see Allow)",
   409: "conflicts with what exists",

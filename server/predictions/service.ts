@@ -37,6 +37,8 @@ export interface CreatePrediction {
   clientWaits?: boolean;
   /** Cancel-After: cancel the prediction this long after creation, wherever it is by then */
   cancelAfterMs?: number | null;
+  /** the token creating it (tokens.id; "local" with auth off) */
+  createdBy?: string | null;
 }
 
 /** How long a canceled prediction's model gets to stop before its container is restarted. */
@@ -132,6 +134,7 @@ export class PredictionService {
       streamToken: newToken(),
       origin: origin || null,
       fileOutput: outputInfo(version).fileOutput,
+      createdBy: req.createdBy ?? null,
     };
     if (version.setupError) {
       // Fail fast with the remembered reason instead of booting a container that will fail the same way.

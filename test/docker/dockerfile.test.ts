@@ -36,9 +36,16 @@ describe.skipIf(!dockerTests)("the Dockerfile", () => {
       if (!up) await Bun.sleep(100);
     }
     expect(up).toBe(true);
-    const add = await fetch(`${url}/v1/models/docker/hello/versions`, { method: "POST", body: JSON.stringify({ image: "modelhub-test/hello:latest" }) });
+    // auth is on by default: the first start wrote the admin token into the data volume
+    // (printed once on the console; the image has no shell to read the file with)
+    const logs = await sh(["docker", "logs", NAME]);
+    const token = /mh_[A-Za-z0-9_-]{43}/.exec(logs.out + logs.err)?.[0];
+    expect(token).toBeDefined();
+    const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
+    expect((await fetch(`${url}/v1/models`)).status).toBe(401);
+    const add = await fetch(`${url}/v1/models/docker/hello/versions`, { method: "POST", headers, body: JSON.stringify({ image: "modelhub-test/hello:latest" }) });
     expect(add.status).toBeLessThan(300);
-    const pred = await fetch(`${url}/v1/predictions`, { method: "POST", headers: { prefer: "wait" }, body: JSON.stringify({ version: "docker/hello", input: { text: "inside" } }) });
+    const pred = await fetch(`${url}/v1/predictions`, { method: "POST", headers: { ...headers, prefer: "wait" }, body: JSON.stringify({ version: "docker/hello", input: { text: "inside" } }) });
     expect((await pred.json()).output).toBe("hello inside");
 
     expect((await sh(["docker", "stop", "-t", "10", NAME])).code).toBe(0);

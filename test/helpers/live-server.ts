@@ -19,7 +19,7 @@ export interface LiveServer extends RunningServer {
 
 export async function startLiveServer(flags: Record<string, string> = {}, opts: { keepDataDir?: string } = {}): Promise<LiveServer> {
   const dataDir = opts.keepDataDir ?? mkdtempSync(join(tmpdir(), "modelhub-live-"));
-  const config = loadConfig({}, { port: "0", "data-dir": dataDir, "idle-timeout": "60", ...flags });
+  const config = loadConfig({}, { port: "0", "data-dir": dataDir, "idle-timeout": "60", auth: "off", ...flags });
   const server = await startServer(config, { logger: silentLogger, version: "test" });
   const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${server.url}${path}`, {

@@ -8,6 +8,7 @@ import { TERMINAL } from "../../predictions/store.ts";
 import type { HttpDeps } from "../http-context.ts";
 import { presentPrediction } from "../present.ts";
 import { json, originOf, readJsonObject } from "../respond.ts";
+import { callerOf } from "../access-guard.ts";
 
 /** `Prefer: wait` → 60, `wait=N` → N clamped to 1..60; null when the client did not ask to wait. */
 export function parsePreferWait(header: string | null): number | null {
@@ -71,6 +72,7 @@ export async function createPredictionFromRequest(
     origin,
     clientWaits: wait !== null,
     cancelAfterMs,
+    createdBy: callerOf(request).id,
   });
   if (wait === null) return json(presentPrediction(rec, origin), 201);
   const done = await d.predictions.waitFor(rec.id, wait * 1000);
