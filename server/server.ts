@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
 import { ensureAdminToken } from "./auth/admin-token.ts";
 import { isLoopbackHost } from "./http/host-guard.ts";
+import { defaultPublicUrl } from "./http/public-origin.ts";
 import { uiPages } from "./http/ui.ts";
 import type { Config } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
@@ -42,9 +43,14 @@ export function checkExposure(config: Readonly<Config>): void {
     );
 }
 
-export async function startServer(config: Readonly<Config>, opts: { logger?: Logger; version?: string } = {}): Promise<RunningServer> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
-  checkExposure(config);
+export async function startServer(given: Readonly<Config>, opts: { logger?: Logger; version?: string } = {}): Promise<RunningServer> {
+  const logger = opts.logger ?? createLogger(given.logLevel);
+  checkExposure(given);
+  // Bound to the network without --public-url, URLs are made on the bound address, never on a Host
+  // header nobody checked.
+  const config: Readonly<Config> = Object.freeze({ ...given, publicUrl: defaultPublicUrl(given.host, given.port, given.publicUrl) });
+  if (!given.publicUrl && config.publicUrl)
+    logger.warn(`no --public-url: absolute URLs use ${config.publicUrl}; set --public-url to the address people use (behind a reverse proxy, its https:// URL)`);
   const dataDir = resolve(config.dataDir);
   const db = openDatabase(join(dataDir, "modelhub.db"));
   const runtime = new DockerRuntime(config.dockerHost);
