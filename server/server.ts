@@ -1,5 +1,6 @@
 // startServer(config): the composition root. Opens the database, builds the runtime and the services
 // (services.ts), mounts the app, listens, reconciles work left from a previous run, and shuts down cleanly.
+import { networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
 import { ensureAdminToken } from "./auth/admin-token.ts";
@@ -34,6 +35,11 @@ export interface RunningServer {
   adminToken: string | null;
 }
 
+/** The machine's first non-internal IPv4 address (what a wildcard bind is reached at), else loopback. */
+function lanAddress(): string {
+  return Object.values(networkInterfaces()).flat().find((i) => i && i.family === "IPv4" && !i.internal)?.address ?? "127.0.0.1";
+}
+
 /** Safe by default: without tokens, only loopback, unless the owner says otherwise in so many words. */
 export function checkExposure(config: Readonly<Config>): void {
   if (config.auth === "off" && !isLoopbackHost(config.host) && !config.allowOpenNetwork)
@@ -48,7 +54,7 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
   checkExposure(given);
   // Bound to the network without --public-url, URLs are made on the bound address, never on a Host
   // header nobody checked.
-  const config: Readonly<Config> = Object.freeze({ ...given, publicUrl: defaultPublicUrl(given.host, given.port, given.publicUrl) });
+  const config: Readonly<Config> = Object.freeze({ ...given, publicUrl: defaultPublicUrl(given.host, given.port, given.publicUrl, lanAddress) });
   if (!given.publicUrl && config.publicUrl)
     logger.warn(`no --public-url: absolute URLs use ${config.publicUrl}; set --public-url to the address people use (behind a reverse proxy, its https:// URL)`);
   const dataDir = resolve(config.dataDir);

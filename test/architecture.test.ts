@@ -14,7 +14,7 @@ const RULES: Record<string, string[]> = {
   "server/errors": ["server/contract"],
   "server/log": [],
   "server/db": ["bun:sqlite", "server/errors", "node:*"],
-  "server/runtime": ["dockerode", "server/errors", "server/contract", "node:*"],
+  "server/runtime": ["dockerode", "docker-modem/lib/http.js", "server/errors", "server/contract", "node:*"],
   "server/scheduler": ["server/runtime", "server/errors", "server/log"],
   "server/catalog": ["server/db", "server/runtime", "server/contract", "server/errors"],
   "server/predictions": ["server/scheduler", "server/catalog", "server/runtime", "server/db", "server/contract", "server/errors", "server/log"],

@@ -1,6 +1,8 @@
 // ContainerRuntime over dockerode: loopback-only port publishing, GPU device requests, managed labels.
 import Docker from "dockerode";
+import modemHttp from "docker-modem/lib/http.js";
 import { mapDockerError } from "./docker-errors.ts";
+import { escapeImageReference, parseImageReference } from "./image-ref.ts";
 import {
   type ContainerEvent,
   type ContainerExit,
@@ -9,10 +11,15 @@ import {
   type ContainerState,
   type GpuRequest,
   type ImageInfo,
+  InvalidImageReferenceError,
   MANAGED_LABEL,
 } from "./runtime.ts";
 
 const COG_PORT = "5000/tcp";
+
+// docker-modem follows up to 5 redirects by default, to wherever a Location points. The engine has no
+// reason to redirect modelhub anywhere: a 3xx is an error, never a request to another host.
+(modemHttp as { maxRedirects: number }).maxRedirects = 0;
 
 export function dockerOptions(dockerHost: string): Docker.DockerOptions {
   if (dockerHost.startsWith("unix://")) return { socketPath: dockerHost.slice("unix://".length) };
@@ -75,7 +82,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   async inspectImage(ref: string): Promise<ImageInfo> {
     try {
-      const info = await this.docker.getImage(ref).inspect();
+      const parsed = parseImageReference(ref);
+      if ("error" in parsed) throw new InvalidImageReferenceError(`image "${ref}" ${parsed.error}`);
+      const info = await this.docker.getImage(escapeImageReference(ref)).inspect();
       return {
         digest: info.Id.replace(/^sha256:/, ""),
         repoTags: info.RepoTags ?? [],
@@ -84,6 +93,7 @@ export class DockerRuntime implements ContainerRuntime {
         createdAt: info.Created,
       };
     } catch (err) {
+      if (err instanceof InvalidImageReferenceError) throw err;
       this.fail(err, ref);
     }
   }

@@ -28,11 +28,12 @@ describe("listening on the network", () => {
   });
 
   it("makes URLs on --public-url, else on the bound address, never on the request's Host", () => {
-    expect(defaultPublicUrl("0.0.0.0", 5100, "https://models.lab.example")).toBe("https://models.lab.example");
-    expect(defaultPublicUrl("192.168.1.5", 5100, "")).toBe("http://192.168.1.5:5100");
-    expect(defaultPublicUrl("0.0.0.0", 5100, "")).toMatch(/^http:\/\/\d+\.\d+\.\d+\.\d+:5100$/);
+    const lan = () => "10.1.2.3";
+    expect(defaultPublicUrl("0.0.0.0", 5100, "https://models.lab.example", lan)).toBe("https://models.lab.example");
+    expect(defaultPublicUrl("192.168.1.5", 5100, "", lan)).toBe("http://192.168.1.5:5100");
+    expect(defaultPublicUrl("0.0.0.0", 5100, "", lan)).toBe("http://10.1.2.3:5100");
     // on loopback the Host guard checks the Host, so URLs follow it (localhost vs 127.0.0.1)
-    expect(defaultPublicUrl("127.0.0.1", 5100, "")).toBe("");
+    expect(defaultPublicUrl("127.0.0.1", 5100, "", lan)).toBe("");
   });
 });
 
