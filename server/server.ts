@@ -65,7 +65,7 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
 
   // Containers are labelled with a hash of the data folder: this server's, no one else's.
   const owner = new Bun.CryptoHasher("sha256").update(dataDir).digest("hex").slice(0, 16);
-  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, tokens, http, scheduling } =
+  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, tokens, targets, http, scheduling } =
     buildServices({
       config,
       db,
@@ -94,6 +94,7 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
     previousPort,
   );
   if (callbackListener) {
+    targets.addOwnListener(callbackListener.hostname, callbackListener.port);
     callbacks.base = `http://host.docker.internal:${callbackListener.port}`;
     callbackStore.setListenerPort(callbackListener.port);
     logger.info("listening for container callbacks", { address: `${callbackListener.hostname}:${callbackListener.port}` });
@@ -103,6 +104,7 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
     present: (p) => presentPrediction(p, p.origin || defaultOrigin()),
     logger,
     userAgent: `modelhub/${opts.version ?? "dev"}`,
+    refusal: (url) => targets.refusal(url),
   });
   webhooks.attach(events);
   // Finished predictions older than --retention-days go, with their output files.
@@ -182,6 +184,8 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   logger.info("modelhub listening", { url, dataDir });
   origins.push(url, ...(["127.0.0.1", "0.0.0.0", "localhost"].includes(config.host) ? [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`] : []));
+  targets.addOwnListener(config.host, server.port!);
+  for (const o of origins) targets.addOwnOrigin(o);
 
   // Keep-warm pools (min_instances) start now, after the listener, so a slow boot does not delay the API.
   scheduler.setWarm(policies.warmSpecs().map((spec) => predictions.withContainerCmd(spec)));

@@ -29,6 +29,7 @@ import type { Clock } from "./scheduler/clock.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { StatsBook, type VersionStats } from "./scheduler/stats.ts";
 import { WebhookSecrets } from "./webhooks/secret.ts";
+import { TargetPolicy } from "./webhooks/target-policy.ts";
 
 export interface ServiceOptions {
   config: Readonly<Config>;
@@ -65,6 +66,8 @@ export interface Services {
   predictions: PredictionService;
   webhookSecrets: WebhookSecrets;
   tokens: TokenStore;
+  /** where webhooks and URL inputs may point; the caller adds its listeners once they are open */
+  targets: TargetPolicy;
   http: HttpDeps;
   scheduling: SchedulingDeps;
 }
@@ -142,7 +145,9 @@ export function buildServices(o: ServiceOptions): Services {
   });
   const webhookSecrets = new WebhookSecrets(db);
   const tokens = new TokenStore(db);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, tokens, maxJsonBytes: parseByteSize(config.maxBodySize) };
+  const targets = new TargetPolicy(config.webhookAllow);
+  targets.addOwnOrigin(config.publicUrl);
+  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, tokens, targets, maxJsonBytes: parseByteSize(config.maxBodySize) };
   return {
     catalog,
     store,
@@ -159,6 +164,7 @@ export function buildServices(o: ServiceOptions): Services {
     predictions,
     webhookSecrets,
     tokens,
+    targets,
     http,
     scheduling: { policies, deployments, inventory },
   };

@@ -9,6 +9,7 @@ import type { PredictionStore } from "../predictions/store.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { WebhookSecrets } from "../webhooks/secret.ts";
+import type { TargetPolicy } from "../webhooks/target-policy.ts";
 
 export interface HttpDeps {
   config: Readonly<Config>;
@@ -22,6 +23,7 @@ export interface HttpDeps {
   files: FileService;
   webhookSecrets: WebhookSecrets;
   tokens: TokenStore;
+  targets: TargetPolicy;
   /** --max-body-size in bytes: the one limit on JSON bodies, declared (Content-Length) or read */
   maxJsonBytes: number;
 }

@@ -30,11 +30,27 @@ function eventsFilter(v: unknown): string[] | null {
   return v as string[];
 }
 
-function webhookUrl(v: unknown): string | null {
+async function webhookUrl(d: HttpDeps, v: unknown): Promise<string | null> {
   if (v === undefined || v === null) return null;
   if (typeof v !== "string" || !/^https?:\/\//.test(v))
     throw invalidInput("webhook must be an http(s) URL", [{ field: "webhook", rule: "format", message: "must be an http(s) URL" }]);
+  const refused = await d.targets.refusal(v);
+  if (refused) throw invalidInput(`webhook ${refused}; an admin can allow a target with --webhook-allow`, [{ field: "webhook", rule: "target", message: refused }]);
   return v;
+}
+
+/**
+ * URLs in the input are fetched by the model's container: the same policy as webhooks, except
+ * modelhub's own file URLs, which the file bridge hands to the container itself.
+ */
+async function checkInputUrls(d: HttpDeps, input: unknown, origin: string): Promise<void> {
+  if (!input || typeof input !== "object" || Array.isArray(input)) return;
+  for (const [key, value] of Object.entries(input as Record<string, unknown>))
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v !== "string" || !/^https?:\/\//i.test(v) || v.startsWith(`${origin}/files/`) || d.targets.isOwnFileUrl(v)) continue;
+      const refused = await d.targets.refusal(v);
+      if (refused) throw invalidInput(`input.${key} ${refused}; an admin can allow a target with --webhook-allow`, [{ field: `input.${key}`, rule: "target", message: refused }]);
+    }
 }
 
 // Both official clients treat any status but "starting" as final in sync mode, so an unfinished
@@ -62,11 +78,13 @@ export async function createPredictionFromRequest(
   const cancelAfterMs = parseCancelAfter(request.headers.get("cancel-after"));
   const pending = d.predictions.preflight(version, deployment);
   if (pending) await pending; // nothing to await on the fast path: keep it synchronous
+  const webhook = await webhookUrl(d, body.webhook ?? body.webhook_completed);
+  await checkInputUrls(d, body.input, origin);
   const rec = d.predictions.create({
     version,
     input: body.input ?? {},
     source: request.headers.get("x-modelhub-source") === "web" ? "web" : "api",
-    webhook: webhookUrl(body.webhook ?? body.webhook_completed),
+    webhook,
     webhookEventsFilter: eventsFilter(body.webhook_events_filter),
     deployment,
     origin,
