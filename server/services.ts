@@ -30,6 +30,7 @@ import { Scheduler } from "./scheduler/scheduler.ts";
 import { StatsBook, type VersionStats } from "./scheduler/stats.ts";
 import { WebhookSecrets } from "./webhooks/secret.ts";
 import { TargetPolicy } from "./webhooks/target-policy.ts";
+import { RateLimiter } from "./http/rate-limit.ts";
 
 export interface ServiceOptions {
   config: Readonly<Config>;
@@ -147,7 +148,7 @@ export function buildServices(o: ServiceOptions): Services {
   const tokens = new TokenStore(db);
   const targets = new TargetPolicy(config.webhookAllow);
   targets.addOwnOrigin(config.publicUrl);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, tokens, targets, maxJsonBytes: parseByteSize(config.maxBodySize) };
+  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, tokens, targets, predictionLimit: new RateLimiter(config.rateLimit, () => clock.now()), maxJsonBytes: parseByteSize(config.maxBodySize) };
   return {
     catalog,
     store,

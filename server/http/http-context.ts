@@ -10,6 +10,7 @@ import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { WebhookSecrets } from "../webhooks/secret.ts";
 import type { TargetPolicy } from "../webhooks/target-policy.ts";
+import type { RateLimiter } from "./rate-limit.ts";
 
 export interface HttpDeps {
   config: Readonly<Config>;
@@ -24,6 +25,8 @@ export interface HttpDeps {
   webhookSecrets: WebhookSecrets;
   tokens: TokenStore;
   targets: TargetPolicy;
+  /** --rate-limit: predictions a user token may create per minute */
+  predictionLimit: RateLimiter;
   /** --max-body-size in bytes: the one limit on JSON bodies, declared (Content-Length) or read */
   maxJsonBytes: number;
 }

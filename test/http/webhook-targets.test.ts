@@ -29,7 +29,7 @@ describe("webhook targets", () => {
       const before = h.store.list(1000).length;
       const res = await create(url);
       expect(res.status).toBe(422);
-      const b = (await res.json()) as { detail: string; invalid_fields: { field: string; message: string }[] };
+      const b = (await res.json()) as { detail: string; invalid_fields: { field: string; rule: string; message: string }[] };
       expect(b.invalid_fields).toEqual([{ field: "webhook", rule: "target", message: why }]);
       expect(b.detail).toContain("--webhook-allow");
       expect(h.store.list(1000).length).toBe(before);

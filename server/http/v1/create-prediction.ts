@@ -71,6 +71,7 @@ export async function createPredictionFromRequest(
   resolve: (body: Record<string, unknown>) => Version,
   deployment?: string,
 ): Promise<Response> {
+  d.predictionLimit.take(callerOf(request));
   const body = await readJsonObject(request, d.maxJsonBytes);
   const version = resolve(body);
   const origin = originOf(request, d.config.publicUrl);
