@@ -45,6 +45,7 @@ export interface Config {
   containerMemory: string;
   containerCpus: number;
   containerPids: number;
+  containerNetwork: string;
 }
 
 export const SETTINGS: readonly Setting[] = [
@@ -99,9 +100,11 @@ export const SETTINGS: readonly Setting[] = [
   { key: "requestTimeout", flag: "--request-timeout", env: "MODELHUB_REQUEST_TIMEOUT", type: "int", default: 30, scope: "serve",
     description: "seconds a connection may stay idle (headers or body not arriving) before it is closed (1-255)" },
   { key: "containerMemory", flag: "--container-memory", env: "MODELHUB_CONTAINER_MEMORY", type: "string", default: "0", scope: "serve",
-    description: "default memory limit per model container (e.g. 16g; 0 = none); a model's policy overrides it" },
+    description: "memory limit per model container (e.g. 16g; 0 = none); going over it kills the prediction's container (out of memory)" },
   { key: "containerCpus", flag: "--container-cpus", env: "MODELHUB_CONTAINER_CPUS", type: "number", default: 0, scope: "serve",
-    description: "default CPU limit per model container (e.g. 4; 0 = none); a model's policy overrides it" },
+    description: "CPUs a model container may use (e.g. 4 or 2.5; 0 = no limit)" },
+  { key: "containerNetwork", flag: "--container-network", env: "MODELHUB_CONTAINER_NETWORK", type: "string", default: "modelhub", scope: "serve",
+    description: "Docker network model containers run on, made with inter-container traffic off; \"\" = the default bridge (containers can reach each other)" },
   { key: "containerPids", flag: "--container-pids", env: "MODELHUB_CONTAINER_PIDS", type: "int", default: 4096, scope: "serve",
     description: "processes a model container may run (0 = no limit)" },
   { key: "logLevel", flag: "--log-level", env: "MODELHUB_LOG_LEVEL", type: "string", default: "info", scope: "serve",

@@ -59,7 +59,11 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
     logger.warn(`no --public-url: absolute URLs use ${config.publicUrl}; set --public-url to the address people use (behind a reverse proxy, its https:// URL)`);
   const dataDir = resolve(config.dataDir);
   const db = openDatabase(join(dataDir, "modelhub.db"));
-  const runtime = new DockerRuntime(config.dockerHost);
+  const runtime = new DockerRuntime(
+    config.dockerHost,
+    { network: config.containerNetwork, memoryBytes: parseByteSize(config.containerMemory), cpus: config.containerCpus, pids: config.containerPids },
+    (message) => logger.warn(message),
+  );
   const gpus = await discoverGpus(parseGpusFlag(config.gpus));
   logger.info("gpu inventory", { source: gpus.source, count: gpus.gpus.length, note: gpus.note });
 

@@ -3,6 +3,7 @@ import Docker from "dockerode";
 import modemHttp from "docker-modem/lib/http.js";
 import { mapDockerError } from "./docker-errors.ts";
 import { escapeImageReference, parseImageReference } from "./image-ref.ts";
+import { type ContainerLane, ensureNetwork, laneHostConfig } from "./container-lane.ts";
 import {
   type ContainerEvent,
   type ContainerExit,
@@ -62,10 +63,30 @@ function toState(info: Docker.ContainerInspectInfo): ContainerState {
   };
 }
 
+const NO_LANE: ContainerLane = { network: "", memoryBytes: 0, cpus: 0, pids: 0 };
+
 export class DockerRuntime implements ContainerRuntime {
   private docker: Docker;
-  constructor(private dockerHost: string) {
+  private network: Promise<void> | null = null;
+  constructor(
+    private dockerHost: string,
+    private lane: ContainerLane = NO_LANE,
+    private warn: (message: string) => void = () => {},
+  ) {
     this.docker = new Docker(dockerOptions(dockerHost));
+  }
+
+  /** The lane's network, made on the first container (again after a failure, e.g. the engine was down). */
+  private ensureLane(): Promise<void> {
+    if (!this.lane.network) return Promise.resolve();
+    this.network ??= ensureNetwork(this.docker, this.lane.network).then(
+      (warning) => void (warning && this.warn(warning)),
+      (err) => {
+        this.network = null;
+        throw err;
+      },
+    );
+    return this.network;
   }
 
   private fail(err: unknown, subject?: string): never {
@@ -100,6 +121,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async create(spec: ContainerSpec): Promise<string> {
     try {
+      await this.ensureLane();
       const container = await this.docker.createContainer({
         name: spec.name,
         Image: spec.image,
@@ -113,6 +135,7 @@ export class DockerRuntime implements ContainerRuntime {
           ShmSize: spec.shmSizeBytes,
           DeviceRequests: deviceRequests(spec.gpus),
           ExtraHosts: spec.extraHosts,
+          ...laneHostConfig(this.lane),
         },
       });
       return container.id;
