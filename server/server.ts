@@ -87,6 +87,14 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
   if (config.auth === "off") logger.warn("auth is off: anyone who can reach this address can use every API route (--auth on to require tokens)");
   const statsTimer = setInterval(flushStats, 2_000);
   statsTimer.unref();
+  // Files a container uploaded that no prediction claimed within an hour go (output ingestion links
+  // a prediction's files within seconds of its end).
+  const sweep = () => {
+    const n = files.sweepUnlinkedOutputs(60 * 60_000);
+    if (n) logger.info("deleted uploaded files no prediction claimed", { count: n });
+  };
+  const sweepTimer = setInterval(sweep, 10 * 60_000);
+  sweepTimer.unref();
   // Before any container starts: their command carries the listener's port. The same port as last
   // time, when free: containers that outlived the previous run still post their answers to it.
   const callbackStore = new CallbackStore(db);
@@ -156,6 +164,7 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
     await callbackListener?.stop();
     predictions.close();
     clearInterval(statsTimer);
+    clearInterval(sweepTimer);
     flushStats();
     db.close();
   };

@@ -97,6 +97,20 @@ export class FileService {
   }
 
   /** For retention: a prediction's output files go with it. */
+  /**
+   * Deletes output files that no prediction claimed within `graceMs` of their upload: a container
+   * that stores files with its upload URL outside any prediction cannot fill the disk with them
+   * (retention only ever deletes files with their prediction).
+   */
+  sweepUnlinkedOutputs(graceMs: number, now = Date.now()): number {
+    const files = this.store.unlinkedOutputs(new Date(now - graceMs).toISOString());
+    for (const f of files) {
+      this.store.delete(f.id);
+      this.blobs.remove(f.id);
+    }
+    return files.length;
+  }
+
   deleteForPrediction(predictionId: string): number {
     const files = this.store.byPrediction(predictionId);
     for (const f of files) {

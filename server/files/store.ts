@@ -88,6 +88,11 @@ export class FileStore {
     return (rows as Row[]).map(toRecord);
   }
 
+  /** Output files no prediction ever claimed, made before `before` (ISO time). */
+  unlinkedOutputs(before: string): FileRecord[] {
+    return (this.db.query("SELECT * FROM files WHERE kind = 'output' AND prediction_id IS NULL AND created_at < ?").all(before) as Row[]).map(toRecord);
+  }
+
   byPrediction(predictionId: string): FileRecord[] {
     return (this.db.query("SELECT * FROM files WHERE prediction_id = ?").all(predictionId) as Row[]).map(toRecord);
   }

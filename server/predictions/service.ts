@@ -243,6 +243,8 @@ export class PredictionService {
   async containerUpload(u: { token: string; name: string; contentType: string | null; body: ReadableStream<Uint8Array> | Uint8Array; predictionId: string | null }): Promise<string> {
     const versionId = this.deps.callbacks?.versionForUploadToken(u.token);
     if (!versionId || !this.deps.files) throw notFound("Unknown upload URL");
+    // A version's upload URL is good only while one of that version's predictions runs.
+    if (![...this.records.running.values()].some((x) => x.rec.versionId === versionId)) throw notFound("No prediction of this version is running");
     const r = u.predictionId ? this.records.running.get(u.predictionId) : undefined;
     return this.deps.files.storeUpload({
       uploadKey: u.token,
