@@ -6,8 +6,10 @@ import type { HttpDeps } from "./http/http-context.ts";
 import { toProblemResponse } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
 import { accessGuard } from "./http/access-guard.ts";
+import { metricsRoutes } from "./http/metrics.ts";
 import { hostGuard } from "./http/host-guard.ts";
 import { originGuard } from "./http/origin-guard.ts";
+import { rejectMalformed } from "./http/request-shape.ts";
 import { instanceRoutes } from "./http/v1/instances.ts";
 import { openApiRoutes } from "./http/openapi.ts";
 import { type MountedRoute, noRouteResponse } from "./http/route-table.ts";
@@ -37,8 +39,11 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
   // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.
   const routes = (): MountedRoute[] => [...app.routes, ...uiRoutes];
   const app = new Elysia({ strictPath: true })
-    // In this order: a rebound Host, a cross-site write, a missing token, then an oversized body.
-    .onRequest(({ request }) => guardHost(request) ?? guardOrigin.check(request) ?? guardAccess(request) ?? rejectOversized(request, limits))
+    // In this order: a malformed request, a rebound Host, a cross-site write, a missing token, then an oversized body.
+    .onRequest(
+      ({ request }) =>
+        rejectMalformed(request) ?? guardHost(request) ?? guardOrigin.check(request) ?? guardAccess(request) ?? rejectOversized(request, limits),
+    )
     .onAfterHandle({ as: "global" }, ({ request, response }) => {
       if (response instanceof Response) guardOrigin.decorate(request, response);
     })
@@ -47,7 +52,13 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
       guardOrigin.decorate(request, res);
       return res;
     })
+    // Counted once answered: the route template (not the raw path) keeps the label set small.
+    .onAfterResponse({ as: "global" }, ({ request, route, set, responseValue }) => {
+      const status = responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
+      deps.metrics.requestAnswered(request.method, route || "unmatched", status);
+    })
     .use(healthRoutes(deps))
+    .use(metricsRoutes(deps))
     .use(openApiRoutes(deps, routes))
     .use(accountRoutes(deps))
     .use(collectionRoutes(deps, scheduling))

@@ -8,6 +8,7 @@ import { isLoopbackHost } from "./http/host-guard.ts";
 import { defaultPublicUrl } from "./http/public-origin.ts";
 import { uiPages } from "./http/ui.ts";
 import type { Config } from "./config.ts";
+import { lockDataFolder } from "./db/data-lock.ts";
 import { openDatabase } from "./db/database.ts";
 import { openCallbackListener } from "./http/internal.ts";
 import { presentPrediction } from "./http/present.ts";
@@ -50,7 +51,7 @@ export function checkExposure(config: Readonly<Config>): void {
 }
 
 export async function startServer(given: Readonly<Config>, opts: { logger?: Logger; version?: string } = {}): Promise<RunningServer> {
-  const logger = opts.logger ?? createLogger(given.logLevel);
+  const logger = opts.logger ?? createLogger(given.logLevel, undefined, given.logFormat === "json" ? "json" : "text");
   checkExposure(given);
   // Bound to the network without --public-url, URLs are made on the bound address, never on a Host
   // header nobody checked.
@@ -58,6 +59,8 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
   if (!given.publicUrl && config.publicUrl)
     logger.warn(`no --public-url: absolute URLs use ${config.publicUrl}; set --public-url to the address people use (behind a reverse proxy, its https:// URL)`);
   const dataDir = resolve(config.dataDir);
+  // Before anything else touches the folder or a container: one server per data folder.
+  const lock = lockDataFolder(dataDir);
   const db = openDatabase(join(dataDir, "modelhub.db"));
   const runtime = new DockerRuntime(
     config.dockerHost,
@@ -69,7 +72,7 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
 
   // Containers are labelled with a hash of the data folder: this server's, no one else's.
   const owner = new Bun.CryptoHasher("sha256").update(dataDir).digest("hex").slice(0, 16);
-  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, tokens, targets, http, scheduling } =
+  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, tokens, targets, http, scheduling, metrics } =
     buildServices({
       config,
       db,
@@ -117,6 +120,7 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
     logger,
     userAgent: `modelhub/${opts.version ?? "dev"}`,
     refusal: (url) => targets.refusal(url),
+    onDelivery: (ok) => metrics.webhookDelivered(ok),
   });
   webhooks.attach(events);
   // Finished predictions older than --retention-days go, with their output files.
@@ -167,6 +171,7 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
     clearInterval(sweepTimer);
     flushStats();
     db.close();
+    lock.release();
   };
   let server: ReturnType<typeof Bun.serve>;
   try {
@@ -196,6 +201,7 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
   }
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   logger.info("modelhub listening", { url, dataDir });
+  lock.setUrl(url);
   origins.push(url, ...(["127.0.0.1", "0.0.0.0", "localhost"].includes(config.host) ? [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`] : []));
   targets.addOwnListener(config.host, server.port!);
   for (const o of origins) targets.addOwnOrigin(o);

@@ -22,6 +22,7 @@ import { CallbackRegistry } from "./predictions/callbacks.ts";
 import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
+import { ModelhubMetrics } from "./metrics/modelhub-metrics.ts";
 import { parseByteSize } from "./runtime/docker.ts";
 import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
@@ -71,6 +72,7 @@ export interface Services {
   targets: TargetPolicy;
   http: HttpDeps;
   scheduling: SchedulingDeps;
+  metrics: ModelhubMetrics;
 }
 
 export function buildServices(o: ServiceOptions): Services {
@@ -100,7 +102,11 @@ export function buildServices(o: ServiceOptions): Services {
     }
     dirtyStats.clear();
   };
-  const stats = new StatsBook((s) => dirtyStats.set(s.versionId, s));
+  const stats = new StatsBook(
+    (s) => dirtyStats.set(s.versionId, s),
+    // `metrics` is made below, with the scheduler it reads; no boot is measured before then.
+    (versionId, ms) => metrics.bootObserved(catalog.findVersion(versionId)?.model ?? versionId, ms),
+  );
   stats.seed(statsStore.load());
   const scheduler = new Scheduler({
     runtime,
@@ -114,6 +120,13 @@ export function buildServices(o: ServiceOptions): Services {
     gpuMemory: inventory.source === "nvidia-smi" ? () => sampleGpuMemory() : undefined,
     onSetupFailure: (versionId, message, logs) => catalog.setSetupFailure(versionId, message, logs),
     healthIntervalMs: o.healthIntervalMs,
+  });
+  const metrics = new ModelhubMetrics({
+    events,
+    instances: () => scheduler.list(),
+    queues: () => scheduler.queues(),
+    // Simulated GPUs have no real memory figures: nothing is shown rather than a made-up number.
+    gpus: () => (inventory.source === "nvidia-smi" ? inventory.gpus : []),
   });
   // Files, container callbacks (webhooks, uploads) and user webhooks. `origins` is filled once the
   // API listens: URLs on it are recognised as modelhub's own in prediction inputs.
@@ -148,7 +161,23 @@ export function buildServices(o: ServiceOptions): Services {
   const tokens = new TokenStore(db);
   const targets = new TargetPolicy(config.webhookAllow);
   targets.addOwnOrigin(config.publicUrl);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, tokens, targets, predictionLimit: new RateLimiter(config.rateLimit, () => clock.now()), maxJsonBytes: parseByteSize(config.maxBodySize) };
+  const http: HttpDeps = {
+    config,
+    logger,
+    catalog,
+    predictions,
+    predictionStore: store,
+    scheduler,
+    runtime,
+    version: o.version,
+    files,
+    webhookSecrets,
+    tokens,
+    targets,
+    predictionLimit: new RateLimiter(config.rateLimit, () => clock.now()),
+    maxJsonBytes: parseByteSize(config.maxBodySize),
+    metrics,
+  };
   return {
     catalog,
     store,
@@ -168,5 +197,6 @@ export function buildServices(o: ServiceOptions): Services {
     targets,
     http,
     scheduling: { policies, deployments, inventory },
+    metrics,
   };
 }

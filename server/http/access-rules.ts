@@ -4,7 +4,8 @@
 //   capability — anyone holding the unguessable token in the path (stream and file URLs handed out
 //                only to callers who may see the prediction or upload)
 //   token      — any valid token; the handler then hides what the caller may not see (404, never 403)
-//   admin      — admin tokens only (catalog changes, policies, deployments, instances, tokens, secrets)
+//   admin      — admin tokens only (catalog changes, policies, deployments, instances, tokens, secrets,
+//                metrics: they name every model, private ones too)
 import type { MountedRoute } from "./route-table.ts";
 
 export type Access = "anonymous" | "capability" | "token" | "admin";
@@ -68,6 +69,7 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   r("POST", "/v1/instances/stop", "admin"),
   r("POST", "/v1/instances/:id/stop", "admin"),
   r("GET", "/v1/webhooks/default/secret", "admin"),
+  r("GET", "/metrics", "admin"),
   r("GET", "/v1/tokens", "admin"),
   r("POST", "/v1/tokens", "admin"),
   r("DELETE", "/v1/tokens/:id", "admin"),

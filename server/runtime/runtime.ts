@@ -95,3 +95,5 @@ export class ImageNotFoundError extends RuntimeError {}
 export class InvalidImageReferenceError extends RuntimeError {}
 export class ContainerNotFoundError extends RuntimeError {}
 export class GpuUnavailableError extends RuntimeError {}
+/** The engine refused what it was asked (its 400: a malformed image reference, a bad parameter). */
+export class EngineRefusedError extends RuntimeError {}

@@ -23,6 +23,8 @@ export interface WebhookDispatcherOptions {
   timeoutMs?: number;
   /** why a URL may not be sent to (checked again at each delivery: a name may resolve elsewhere by then) */
   refusal?(url: string): Promise<string | null>;
+  /** told of every POST's outcome (metrics count deliveries and failures) */
+  onDelivery?(ok: boolean): void;
 }
 
 interface PerPrediction {
@@ -144,8 +146,11 @@ export class WebhookDispatcher {
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
       });
       await res.arrayBuffer().catch(() => {});
-      return res.status >= 200 && res.status < 300 ? null : `HTTP ${res.status}`;
+      const ok = res.status >= 200 && res.status < 300;
+      this.opts.onDelivery?.(ok);
+      return ok ? null : `HTTP ${res.status}`;
     } catch (err) {
+      this.opts.onDelivery?.(false);
       return (err as Error).message;
     }
   }

@@ -72,7 +72,8 @@ export class TargetPolicy {
     try {
       addresses = isIP(host) ? [host] : await this.resolve(host);
     } catch {
-      return `names a host that does not resolve (${host})`;
+      // Nothing to send to yet; a webhook is checked again when it is delivered.
+      return null;
     }
     for (const ip of addresses) {
       if (this.allowIps.check(ip, family(ip))) continue;

@@ -30,7 +30,7 @@ export function collectionRoutes(d: HttpDeps, s?: SchedulingDeps) {
     .get("/v1/collections", ({ request }) => {
       // The cursor is the last owner listed; "all" opens the first page.
       const viewer = viewerOf(callerOf(request));
-      const after = decodeCursor<{ o: string }>(new URL(request.url).searchParams.get("cursor"));
+      const after = decodeCursor<{ o: string }>(new URL(request.url).searchParams.get("cursor"), ["o"]);
       const results: CollectionJson[] = after ? [] : [allCollection(d.catalog.countModels(undefined, viewer))];
       const owners = d.catalog.listOwners(PAGE + 1 - results.length, after ? String(after.o) : undefined, viewer);
       const room = PAGE - results.length;

@@ -69,7 +69,7 @@ export function fileRoutes(d: HttpDeps) {
     })
     .get("/v1/files", ({ request }) => {
       const url = new URL(request.url);
-      const after = decodeCursor<{ c: string; i: string }>(url.searchParams.get("cursor"));
+      const after = decodeCursor<{ c: string; i: string }>(url.searchParams.get("cursor"), ["c", "i"]);
       const rows = d.files.listUploads(PAGE + 1, after && { createdAt: after.c, id: after.i }, creatorFilterOf(callerOf(request)));
       const last = rows[PAGE - 1];
       const next = rows.length > PAGE && last ? `${origin(request)}/v1/files?cursor=${encodeCursor({ c: last.createdAt, i: last.id })}` : null;

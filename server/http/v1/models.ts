@@ -96,7 +96,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
   /** One page of models; the cursor, when given, carries the search and sort of the first request. */
   const page = (request: Request, search?: string) => {
     const url = new URL(request.url);
-    const cur = decodeCursor<ListCursor>(url.searchParams.get("cursor"));
+    const cur = decodeCursor<ListCursor>(url.searchParams.get("cursor"), ["k", "i"]);
     if (cur && ((cur.s !== undefined && !SORTS.includes(cur.s)) || (cur.d !== undefined && cur.d !== "asc" && cur.d !== "desc") || typeof cur.k !== "string"))
       throw badRequest("Invalid cursor: follow the `next` URL of a previous page as it is");
     const opts = cur ? { search: cur.q, sort: cur.s, direction: cur.d } : { search, ...listOptions(url) };
@@ -159,7 +159,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
       })
       .get("/v1/models/:owner/:name/versions", ({ request, params }) => {
         const m = visibleModel(d, request, params.owner, params.name);
-        const after = decodeCursor<{ c: string; r: number }>(new URL(request.url).searchParams.get("cursor"));
+        const after = decodeCursor<{ c: string; r: number }>(new URL(request.url).searchParams.get("cursor"), ["c", "r"]);
         const rows = d.catalog.listVersionsPage(m.id, PAGE + 1, after && { createdAt: String(after.c), rowid: Number(after.r) });
         const last = rows.length > PAGE ? rows[PAGE - 1] : undefined;
         const next = last ? `${origin(request)}/v1/models/${m.owner}/${m.name}/versions?cursor=${encodeCursor({ c: last.createdAt, r: last.rowid })}` : null;
