@@ -190,7 +190,8 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
       fetch: (request, srv) => {
         // Requests that may rightly wait longer than the idle timeout without a byte moving:
         // Prefer: wait (up to 60 s) and stopping containers (their grace period).
-        const long = request.headers.has("prefer") ? 90 : /\/stop$/.test(new URL(request.url).pathname) ? 255 : 0;
+        // (request.url may be a bare path here: HTTP/1.0 without Host, which the app answers 400)
+        const long = request.headers.has("prefer") ? 90 : /\/stop(?:\?|$)/.test(request.url) ? 255 : 0;
         if (long > config.requestTimeout) srv.timeout(request, long);
         return app.fetch(request);
       },

@@ -44,11 +44,10 @@ export class TargetPolicy {
     if (origin) this.ownOrigins.add(new URL(origin).origin);
   }
 
-  /** A stored file's capability URL on one of modelhub's own origins (inputs may name those). */
-  isOwnFileUrl(raw: string): boolean {
+  /** A URL on one of modelhub's own origins (inputs may name its files; the file bridge checks those). */
+  isOwnOrigin(raw: string): boolean {
     try {
-      const u = new URL(raw);
-      return this.ownOrigins.has(u.origin) && u.pathname.startsWith("/files/");
+      return this.ownOrigins.has(new URL(raw).origin);
     } catch {
       return false;
     }

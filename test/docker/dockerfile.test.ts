@@ -7,6 +7,8 @@ import { dockerTests } from "../helpers/live-server.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const NAME = `modelhub-dockerfile-test-${process.pid}`;
+// A tag of this run's own: other test runs on the same engine build theirs at the same time.
+const TAG = `modelhub:test-${process.pid}`;
 
 async function sh(cmd: string[]) {
   const p = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
@@ -17,17 +19,18 @@ async function sh(cmd: string[]) {
 describe.skipIf(!dockerTests)("the Dockerfile", () => {
   afterAll(async () => {
     await sh(["docker", "rm", "-f", NAME]);
+    await sh(["docker", "rmi", TAG]);
   });
 
   it("builds an image whose modelhub serves predictions through the host's engine", async () => {
-    const build = await sh(["bash", join(ROOT, "cli/scripts/docker-image.sh"), "modelhub:test"]);
+    const build = await sh(["bash", join(ROOT, "cli/scripts/docker-image.sh"), TAG]);
     expect(build.code).toBe(0);
-    expect((await sh(["docker", "run", "--rm", "modelhub:test", "--version"])).out).toMatch(/^modelhub \d+\.\d+\.\d+/);
+    expect((await sh(["docker", "run", "--rm", TAG, "--version"])).out).toMatch(/^modelhub \d+\.\d+\.\d+/);
 
     const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     const port = probe.port;
     probe.stop(true);
-    const run = await sh(["docker", "run", "-d", "--name", NAME, "--network", "host", "-v", "/var/run/docker.sock:/var/run/docker.sock", "modelhub:test", "serve", "--port", String(port)]);
+    const run = await sh(["docker", "run", "-d", "--name", NAME, "--network", "host", "-v", "/var/run/docker.sock:/var/run/docker.sock", TAG, "serve", "--port", String(port)]);
     expect(run.code).toBe(0);
     const url = `http://127.0.0.1:${port}`;
     let up = false;

@@ -41,15 +41,15 @@ async function webhookUrl(d: HttpDeps, v: unknown): Promise<string | null> {
 
 /**
  * URLs in the input are fetched by the model's container: the same policy as webhooks, except
- * modelhub's own file URLs, which the file bridge hands to the container itself.
+ * URLs on modelhub's own origins, which the file bridge checks and hands to the container itself.
  */
 async function checkInputUrls(d: HttpDeps, input: unknown, origin: string): Promise<void> {
   if (!input || typeof input !== "object" || Array.isArray(input)) return;
   for (const [key, value] of Object.entries(input as Record<string, unknown>))
     for (const v of Array.isArray(value) ? value : [value]) {
-      if (typeof v !== "string" || !/^https?:\/\//i.test(v) || v.startsWith(`${origin}/files/`) || d.targets.isOwnFileUrl(v)) continue;
+      if (typeof v !== "string" || !/^https?:\/\//i.test(v) || v.startsWith(`${origin}/`) || d.targets.isOwnOrigin(v)) continue;
       const refused = await d.targets.refusal(v);
-      if (refused) throw invalidInput(`input.${key} ${refused}; an admin can allow a target with --webhook-allow`, [{ field: `input.${key}`, rule: "target", message: refused }]);
+      if (refused) throw invalidInput(`${key} ${refused}; an admin can allow a target with --webhook-allow`, [{ field: key, rule: "target", message: refused }]);
     }
 }
 
