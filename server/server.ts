@@ -18,7 +18,7 @@ import { Retention } from "./predictions/retention.ts";
 import { CallbackStore } from "./predictions/callback-store.ts";
 import type { PredictionRecord, PredictionStore } from "./predictions/store.ts";
 import { bridgeGateway } from "./runtime/bridge-gateway.ts";
-import { DockerRuntime, parseByteSize } from "./runtime/docker.ts";
+import { DockerRuntime } from "./runtime/docker.ts";
 import { discoverGpus, parseGpusFlag } from "./runtime/gpus.ts";
 import { OWNER_LABEL, POOL_LABEL, VERSION_LABEL } from "./runtime/runtime.ts";
 import { systemClock } from "./scheduler/clock.ts";
@@ -64,7 +64,7 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
   const db = openDatabase(join(dataDir, "modelhub.db"));
   const runtime = new DockerRuntime(
     config.dockerHost,
-    { network: config.containerNetwork, memoryBytes: parseByteSize(config.containerMemory), cpus: config.containerCpus, pids: config.containerPids },
+    { network: config.containerNetwork, memoryBytes: config.containerMemory, cpus: config.containerCpus, pids: config.containerPids },
     (message) => logger.warn(message),
   );
   const gpus = await discoverGpus(parseGpusFlag(config.gpus));
@@ -103,7 +103,7 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
   const callbackStore = new CallbackStore(db);
   const previousPort = callbackStore.listenerPort();
   const callbackListener = await openCallbackListener(
-    { predictions, files, logger, maxWebhookBytes: 2 * parseByteSize(config.maxLogSize) + 64 * 1024 * 1024 },
+    { predictions, files, logger, maxWebhookBytes: 2 * config.maxLogSize + 64 * 1024 * 1024 },
     config.callbackHost,
     () => bridgeGateway(config.dockerHost),
     previousPort,
@@ -185,7 +185,7 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
       // A second modelhub on the same port must fail loudly, not share it with the first.
       reusePort: false,
       // Bun's own cap (128 MB) would answer larger uploads with a bare 413 before our clear one.
-      maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2, parseByteSize(config.maxBodySize) + 1024 ** 2),
+      maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2, config.maxBodySize + 1024 ** 2),
       routes: uiPages, // the UI pages; everything else goes to the Elysia app
       fetch: (request, srv) => {
         // Requests that may rightly wait longer than the idle timeout without a byte moving:

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { type AccessRule, ACCESS_RULES } from "../../server/http/access-rules.ts";
 import { uiRoutes } from "../../server/http/ui.ts";
-import { cogLabels, loadSchema } from "../helpers/shared-fixtures.ts";
+import { cogLabels, loadSchema } from "../helpers/cog-schema-fixtures.ts";
 import { ORIGIN, type TestApp, testApp } from "../helpers/test-app.ts";
 
 type CallerName = "none" | "wrong" | "userA" | "userB" | "admin";

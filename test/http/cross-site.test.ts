@@ -2,7 +2,7 @@
 // cross-site POST from the issue (text/plain, foreign Origin) is refused, JSON routes take JSON only,
 // and CORS answers only origins the admin named.
 import { afterEach, describe, expect, it } from "bun:test";
-import { cogLabels, loadSchema } from "../helpers/shared-fixtures.ts";
+import { cogLabels, loadSchema } from "../helpers/cog-schema-fixtures.ts";
 import { ORIGIN, type TestApp, testApp } from "../helpers/test-app.ts";
 
 let h: TestApp;

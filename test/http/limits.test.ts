@@ -5,7 +5,7 @@ import { loadConfig } from "../../server/config.ts";
 import { silentLogger } from "../../server/log.ts";
 import { RateLimiter } from "../../server/http/rate-limit.ts";
 import { startServer } from "../../server/server.ts";
-import { cogLabels, loadSchema } from "../helpers/shared-fixtures.ts";
+import { cogLabels, loadSchema } from "../helpers/cog-schema-fixtures.ts";
 import { testApp } from "../helpers/test-app.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 import { until } from "../helpers/until.ts";

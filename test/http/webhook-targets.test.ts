@@ -1,7 +1,7 @@
 // The self-webhook loop and metadata address: refused at creation with a 422 naming the
 // field, so nothing is created (and no loop starts); a receiver on another loopback port is fine.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { cogLabels, loadSchema } from "../helpers/shared-fixtures.ts";
+import { cogLabels, loadSchema } from "../helpers/cog-schema-fixtures.ts";
 import { ORIGIN, type TestApp, testApp } from "../helpers/test-app.ts";
 
 let h: TestApp;

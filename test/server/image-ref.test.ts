@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { escapeImageReference, parseImageReference } from "../../server/runtime/image-ref.ts";
 import { DockerRuntime } from "../../server/runtime/docker.ts";
 import { InvalidImageReferenceError } from "../../server/runtime/runtime.ts";
-import { cogLabels, loadSchema } from "../helpers/shared-fixtures.ts";
+import { cogLabels, loadSchema } from "../helpers/cog-schema-fixtures.ts";
 import { testApp } from "../helpers/test-app.ts";
 
 describe("Docker's reference grammar", () => {

@@ -1,7 +1,10 @@
 // A model's page: a form generated from its version's input schema (the same pure module the server
 // validates with), submitted as a prediction; the result opens on the prediction's page.
 import { useEffect, useState } from "preact/hooks";
-import { coerceFormValues, orderedProperties, validateInput, type FormValue, type InputField, type OpenApiDocument } from "../../server/contract/openapi-input.ts";
+import type { OpenApiDocument } from "../../server/contract/cog-schema.ts";
+import { coerceFormValues, type FormValue } from "../../server/contract/form-values.ts";
+import { orderedProperties, type InputField } from "../../server/contract/input-fields.ts";
+import { validateInput } from "../../server/contract/input-validation.ts";
 import { api, HttpError, type ModelJson, type PredictionJson } from "../api.ts";
 
 function Field({ f, onInput }: { f: InputField; onInput: (v: FormValue) => void }) {
