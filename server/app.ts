@@ -20,15 +20,22 @@ import { collectionRoutes } from "./http/v1/collections.ts";
 import { deploymentRoutes } from "./http/v1/deployments.ts";
 import { fileRoutes } from "./http/v1/files.ts";
 import { hardwareRoutes } from "./http/v1/hardware.ts";
+import { imageRoutes } from "./http/v1/images.ts";
 import { modelRoutes } from "./http/v1/models.ts";
 import { policyRoutes } from "./http/v1/policy.ts";
 import { predictionRoutes } from "./http/v1/predictions.ts";
 import { streamRoutes } from "./http/v1/streams.ts";
 import { tokenRoutes } from "./http/v1/tokens.ts";
 import { webhookRoutes } from "./http/v1/webhooks.ts";
+import { isRegistryPath, registryHandler, type RegistryHttpDeps } from "./http/v2/registry-routes.ts";
 
-/** `scheduling` mounts policy, deployments, hardware and instances; tests of other routes may leave it out. */
-export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
+/**
+ * `scheduling` mounts policy, deployments, hardware and instances; tests of other routes may leave it out.
+ * `registry` answers the distribution API (/v2/) ahead of routing: its bodies are layers, streamed to
+ * disk, never parsed and not bound by the JSON body limit.
+ */
+export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps, registry?: RegistryHttpDeps) {
+  const handleRegistry = registry ? registryHandler(registry) : null;
   const guardHost = hostGuard(deps.config.host, deps.config.publicUrl);
   const guardOrigin = originGuard(deps.config.publicUrl, deps.config.corsOrigins);
   const guardAccess = accessGuard({ auth: deps.config.auth === "on", username: deps.config.username, tokens: deps.tokens });
@@ -38,11 +45,14 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
   // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.
   const routes = (): MountedRoute[] => [...app.routes, ...uiRoutes];
   const app = new Elysia({ strictPath: true })
-    // In this order: a malformed request, a rebound Host, a cross-site write, a missing token, then an oversized body.
-    .onRequest(
-      ({ request }) =>
-        rejectMalformed(request) ?? guardHost(request) ?? guardOrigin.check(request) ?? guardAccess(request) ?? rejectOversized(request, limits),
-    )
+    // In this order: a malformed request, a rebound Host, the registry (/v2/, its own auth), a
+    // cross-site write, a missing token, then an oversized body.
+    .onRequest(({ request }) => {
+      const refused = rejectMalformed(request) ?? guardHost(request);
+      if (refused) return refused;
+      if (handleRegistry && isRegistryPath(new URL(request.url).pathname)) return handleRegistry(request);
+      return guardOrigin.check(request) ?? guardAccess(request) ?? rejectOversized(request, limits);
+    })
     .onAfterHandle({ as: "global" }, ({ request, response }) => {
       if (response instanceof Response) guardOrigin.decorate(request, response);
     })
@@ -67,6 +77,7 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
     .use(fileRoutes(deps))
     .use(webhookRoutes(deps))
     .use(tokenRoutes(deps));
+  if (deps.images) app.use(imageRoutes(deps, deps.images));
   if (scheduling)
     app.use(policyRoutes(deps, scheduling)).use(deploymentRoutes(deps, scheduling)).use(hardwareRoutes(scheduling)).use(instanceRoutes(deps, scheduling));
   return app;

@@ -23,6 +23,9 @@ import { discoverGpus, parseGpusFlag } from "./runtime/gpus.ts";
 import { OWNER_LABEL } from "./runtime/runtime.ts";
 import { systemClock } from "./scheduler/clock.ts";
 import { buildServices } from "./services.ts";
+import { registryDir } from "./registry/registry.ts";
+import type { RegistryAccessPolicy } from "./registry/access.ts";
+import { EnginePuller } from "./runtime/image-pull.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 
 export interface RunningServer {
@@ -49,7 +52,10 @@ export function checkExposure(config: Readonly<Config>): void {
     );
 }
 
-export async function startServer(given: Readonly<Config>, opts: { logger?: Logger; version?: string } = {}): Promise<RunningServer> {
+export async function startServer(
+  given: Readonly<Config>,
+  opts: { logger?: Logger; version?: string; registryPolicy?: RegistryAccessPolicy } = {},
+): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(given.logLevel, undefined, given.logFormat === "json" ? "json" : "text");
   checkExposure(given);
   // Bound to the network without --public-url, URLs are made on the bound address, never on a Host
@@ -71,7 +77,7 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
 
   // Containers are labelled with a hash of the data folder: this server's, no one else's.
   const owner = new Bun.CryptoHasher("sha256").update(dataDir).digest("hex").slice(0, 16);
-  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, tokens, targets, http, scheduling, metrics } =
+  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, tokens, targets, registry, http, scheduling, metrics } =
     buildServices({
       config,
       db,
@@ -80,6 +86,8 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
       clock: systemClock,
       logger,
       filesDir: join(dataDir, "files"),
+      registryDir: registryDir(dataDir),
+      registryPolicy: opts.registryPolicy,
       version: opts.version ?? "dev",
       labels: { [OWNER_LABEL]: owner },
     });
@@ -134,10 +142,11 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
   void scheduler.watchEvents();
   retention.start();
 
-  const app = createApp(http, scheduling);
+  const app = createApp(http, scheduling, registry ? { registry: registry.service, access: registry.access, logger, publicUrl: config.publicUrl } : undefined);
   // Everything started above, stopped in order; used at shutdown and when the port cannot be had.
   const closeServices = async () => {
     webhooks.close();
+    registry?.close();
     await retention.stop();
     await scheduler.close();
     await callbackListener?.stop();
@@ -159,8 +168,9 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
       development: false,
       // A second modelhub on the same port must fail loudly, not share it with the first.
       reusePort: false,
-      // Bun's own cap (128 MB) would answer larger uploads with a bare 413 before our clear one.
-      maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2, config.maxBodySize + 1024 ** 2),
+      // No cap from Bun: registry layers (/v2/) are often several GB and stream to disk; every other
+      // route refuses an oversized Content-Length itself (body-limit.ts) and caps what it reads.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       routes: uiPages, // the UI pages; everything else goes to the Elysia app
       fetch: (request, srv) => {
         // Requests that may rightly wait longer than the idle timeout without a byte moving:
@@ -181,6 +191,14 @@ export async function startServer(given: Readonly<Config>, opts: { logger?: Logg
   origins.push(url, ...(["127.0.0.1", "0.0.0.0", "localhost"].includes(config.host) ? [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`] : []));
   targets.addOwnListener(config.host, server.port!);
   for (const o of origins) targets.addOwnOrigin(o);
+
+  // Pushed images reach the engine by a pull from this listener on loopback (Docker treats
+  // 127.0.0.0/8 as an insecure registry, so plain HTTP works); imports cut short by a restart resume.
+  if (registry) {
+    const loopback = ["0.0.0.0", "::", "localhost"].includes(config.host) || isLoopbackHost(config.host);
+    registry.attachEngine(`${loopback ? "127.0.0.1" : config.host}:${server.port}`, new EnginePuller(config.dockerHost));
+    registry.housekeeping.start();
+  }
 
   // Keep-warm pools (min_instances) start now, after the listener, so a slow boot does not delay the API.
   scheduler.setWarm(policies.warmSpecs());

@@ -26,10 +26,16 @@ import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
 import { ModelhubMetrics } from "./metrics/modelhub-metrics.ts";
+import { ImageLoads } from "./runtime/image-loads.ts";
+import { DockerImageTransfer, type ImageTransfer } from "./runtime/image-transfer.ts";
 import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
 import type { Clock } from "./scheduler/clock.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
+import { loopbackOnlyPolicy, type RegistryAccessPolicy } from "./registry/access.ts";
+import { isLoopbackHost } from "./http/host-guard.ts";
+import { importAwareRuntime } from "./registry/engine-import.ts";
+import { openRegistry, type Registry } from "./registry/registry.ts";
 import { StatsBook, type VersionStats } from "./scheduler/stats.ts";
 import { WebhookSecrets } from "./webhooks/secret.ts";
 import { TargetPolicy } from "./webhooks/target-policy.ts";
@@ -50,6 +56,12 @@ export interface ServiceOptions {
   labels?: Record<string, string>;
   /** health check interval for running instances (the scheduler's default when absent) */
   healthIntervalMs?: number;
+  /** where the registry (/v2/) keeps blobs; no registry without it */
+  registryDir?: string;
+  /** who may push and pull; the default is anonymous on loopback and nobody elsewhere */
+  registryPolicy?: RegistryAccessPolicy;
+  /** pull/save/load of whole images (default: the Docker engine at config.dockerHost) */
+  images?: ImageTransfer;
   /** how containers are spoken to (default: Cog's Python server) */
   cog?: CogRuntimeLine;
 }
@@ -74,6 +86,8 @@ export interface Services {
   tokens: TokenStore;
   /** where webhooks and URL inputs may point; the caller adds its listeners once they are open */
   targets: TargetPolicy;
+  /** the distribution API's services (null when no registryDir was given) */
+  registry: Registry | null;
   http: HttpDeps;
   scheduling: SchedulingDeps;
   metrics: ModelhubMetrics;
@@ -120,8 +134,12 @@ export function buildServices(o: ServiceOptions): Services {
     (versionId, ms) => metrics.bootObserved(catalog.findVersion(versionId)?.model ?? versionId, ms),
   );
   stats.seed(statsStore.load());
+  const registry = o.registryDir
+    ? openRegistry({ db, catalog, dir: o.registryDir, logger, policy: o.registryPolicy ?? loopbackOnlyPolicy(!isLoopbackHost(config.host)) })
+    : null;
   const scheduler = new Scheduler({
-    runtime,
+    // A pushed version's container waits for the engine to finish pulling its image.
+    runtime: registry ? importAwareRuntime(runtime, registry.imports) : runtime,
     clock,
     logger,
     shmSizeBytes: config.shmSize,
@@ -174,7 +192,10 @@ export function buildServices(o: ServiceOptions): Services {
   const tokens = new TokenStore(db);
   const targets = new TargetPolicy(config.webhookAllow);
   targets.addOwnOrigin(config.publicUrl);
+  const imageTransfer = o.images ?? new DockerImageTransfer(config.dockerHost);
+  const images = { transfer: imageTransfer, loads: new ImageLoads(imageTransfer) };
   const http: HttpDeps = {
+    images,
     config,
     logger,
     catalog,
@@ -188,6 +209,8 @@ export function buildServices(o: ServiceOptions): Services {
     tokens,
     targets,
     predictionLimit: new RateLimiter(config.rateLimit, () => clock.now()),
+    registryDisk: registry ? () => registry.diskUsage() : undefined,
+    pushedVersions: registry?.service,
     maxJsonBytes: config.maxBodySize,
     metrics,
   };
@@ -208,6 +231,7 @@ export function buildServices(o: ServiceOptions): Services {
     webhookSecrets,
     tokens,
     targets,
+    registry,
     http,
     scheduling: { policies, deployments, inventory, changes: new PolicyChanges(catalog, policies, scheduler) },
     metrics,

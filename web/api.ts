@@ -23,7 +23,13 @@ export interface ModelJson {
   name: string;
   description: string | null;
   run_count: number;
-  latest_version: { id: string; cog_version: string; openapi_schema: Record<string, unknown> } | null;
+  latest_version: {
+    id: string;
+    cog_version: string;
+    openapi_schema: Record<string, unknown>;
+    /** pushed versions: getting the image into the Docker engine */
+    import?: { status: "importing" | "ready" | "failed"; progress: string | null; error: string | null };
+  } | null;
 }
 
 export interface PredictionJson {

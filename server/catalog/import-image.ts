@@ -16,7 +16,7 @@ export async function importImage(
   ]);
   // Checked here for every runtime (the fake one in tests too), before anything reaches an engine.
   const parsed = parseImageReference(image);
-  if ("error" in parsed) throw badRequest(`image "${image}" ${parsed.error}`);
+  if ("error" in parsed) throw badRequest(parsed.error);
   let info;
   try {
     info = await runtime.inspectImage(image);

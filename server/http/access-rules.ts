@@ -70,6 +70,13 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   r("POST", "/v1/instances/:id/stop", "admin"),
   r("GET", "/v1/webhooks/default/secret", "admin"),
   r("GET", "/metrics", "admin"),
+  // Images: pulling and loading change the catalog; an exported image holds a model, private or not.
+  r("POST", "/v1/images/pull", "admin"),
+  r("POST", "/v1/images/loads", "admin"),
+  r("PUT", "/v1/images/loads/:id", "admin"),
+  r("POST", "/v1/images/loads/:id/finish", "admin"),
+  r("DELETE", "/v1/images/loads/:id", "admin"),
+  r("GET", "/v1/models/:owner/:name/versions/:id/image", "admin"),
   r("GET", "/v1/tokens", "admin"),
   r("POST", "/v1/tokens", "admin"),
   r("DELETE", "/v1/tokens/:id", "admin"),

@@ -18,6 +18,7 @@ import {
   VersionRetry,
 } from "../contract/wire-extensions.ts";
 import { FileObject, FileUpload, WebhookSecret } from "../contract/wire-files.ts";
+import { ImageLoadProgress, ImageLoadResult, ImageLoadStarted, ImagePull } from "../contract/wire-image.ts";
 import { Model, ModelCreate, ModelSearch, ModelUpdate, Version, VersionImport } from "../contract/wire-model.ts";
 import { Prediction, PredictionCreate, PredictionCreateByName } from "../contract/wire-prediction.ts";
 import { TokenCreate, TokenCreated, TokenInfo } from "../contract/wire-tokens.ts";
@@ -71,7 +72,7 @@ export const COMPONENTS: Record<string, TSchema> = {
   TokenPage: Page(TokenInfo),
 };
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE" | "HEAD" | "QUERY";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "QUERY";
 
 interface Param {
   name: string;
@@ -163,6 +164,12 @@ export const OPERATIONS: readonly OperationSpec[] = [
   { method: "GET", path: "/v1/tokens", id: "tokens.list", tag: "modelhub", extension: true, summary: "API tokens (admin; the tokens themselves are never shown again)", ok: pageOf(COMPONENTS.TokenPage, "tokens") },
   { method: "POST", path: "/v1/tokens", id: "tokens.create", tag: "modelhub", extension: true, summary: "Make an API token (admin); the answer is the only time it is shown", body: { schema: TokenCreate }, ok: created(TokenCreated, "token"), errors: [409, 422] },
   { method: "DELETE", path: "/v1/tokens/:id", id: "tokens.delete", tag: "modelhub", extension: true, summary: "Revoke a token by id or name (admin)", ok: noContent, errors: [404] },
+  { method: "POST", path: "/v1/images/pull", id: "images.pull", tag: "modelhub", extension: true, summary: "Pull an image through the Docker engine and add it to the catalog", description: "NDJSON: the engine's progress lines, then `{status, model, version}` or `{error}` (a problem). A reference outside the Docker grammar is a 400.", body: { schema: ImagePull }, ok: { status: 200, description: "progress, one JSON object per line", type: "application/x-ndjson", schema: t.String() }, errors: [400, 404, 422, 503] },
+  { method: "GET", path: "/v1/models/:owner/:name/versions/:id/image", id: "models.versions.image", tag: "modelhub", extension: true, summary: "A version's image as docker save writes it (streamed)", ok: { status: 200, description: "a tar; x-image-size gives the image's size", type: "application/x-tar", schema: t.String({ format: "binary" }) }, errors: [404, 503] },
+  { method: "POST", path: "/v1/images/loads", id: "images.loads.create", tag: "modelhub", extension: true, summary: "Start a docker load fed in parts", ok: created(ImageLoadStarted, "load") },
+  { method: "PUT", path: "/v1/images/loads/:id", id: "images.loads.append", tag: "modelhub", extension: true, summary: "The next part of the image tar (query `offset`: bytes sent so far)", query: [{ name: "offset", description: "bytes sent before this part" }], body: { schema: t.String({ format: "binary" }), type: "application/octet-stream" }, ok: { status: 200, description: "bytes received so far", schema: ImageLoadProgress }, errors: [400, 404, 409, 413] },
+  { method: "POST", path: "/v1/images/loads/:id/finish", id: "images.loads.finish", tag: "modelhub", extension: true, summary: "End the tar and wait for the engine to load it", ok: { status: 200, description: "the images loaded", schema: ImageLoadResult }, errors: [400, 404, 409, 503] },
+  { method: "DELETE", path: "/v1/images/loads/:id", id: "images.loads.delete", tag: "modelhub", extension: true, summary: "Abandon a load", ok: noContent },
   { method: "GET", path: "/health", id: "health", tag: "modelhub", extension: true, summary: "Is the server up, and can it reach the Docker engine?", ok: { status: 200, description: "healthy (503 with the same body when Docker is unreachable)", schema: Health } },
   { method: "GET", path: "/metrics", id: "metrics", tag: "modelhub", extension: true, summary: "Prometheus metrics: predictions, queue waits, boots, instances, webhooks, HTTP requests", ok: { status: 200, description: "text exposition format 0.0.4", type: "text/plain", schema: t.String() } },
   { method: "GET", path: "/openapi.json", id: "openapi", tag: "modelhub", extension: true, summary: "This document", ok: { status: 200, description: "OpenAPI 3.1", schema: t.Record(t.String(), t.Unknown()) } },

@@ -96,7 +96,7 @@ export class DockerRuntime implements ContainerRuntime {
   async inspectImage(ref: string): Promise<ImageInfo> {
     try {
       const parsed = parseImageReference(ref);
-      if ("error" in parsed) throw new InvalidImageReferenceError(`image "${ref}" ${parsed.error}`);
+      if ("error" in parsed) throw new InvalidImageReferenceError(parsed.error);
       const info = await this.docker.getImage(escapeImageReference(ref)).inspect();
       return {
         digest: info.Id.replace(/^sha256:/, ""),

@@ -1,43 +1,75 @@
-// Docker image references, checked against the grammar Docker itself uses (distribution/reference):
+// Docker image references parsed by the distribution grammar before they reach the Engine API:
 //   reference := name [ ":" tag ] [ "@" digest ]
 //   name      := [domain "/"] path-component ["/" path-component]*
-//   domain    := domain-component ["." domain-component]* [":" port]   (or [IPv6])
-//   path-component := [a-z0-9]+ (separator [a-z0-9]+)*, separator := [_.] | __ | -+
-//   tag       := [\w][\w.-]{0,127}
-//   digest    := algorithm ":" hex{32,}
-// Only a reference that parses reaches the Engine API, and then escaped: "../x" or "a/b?c" never
-// become part of a request path.
+// Anything else (spaces, "..", query characters, upper case in the path) is refused with a reason.
 
-const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
-const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-const TAG = "[\\w][\\w.-]{0,127}";
-const DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
-const REFERENCE = new RegExp(`^(?:(${DOMAIN})/)?(${PATH_COMPONENT}(?:/${PATH_COMPONENT})*)(?::(${TAG}))?(?:@(${DIGEST}))?$`);
-/** Docker's limit on a repository name. */
-const NAME_MAX = 255;
-
-export interface ImageReference {
-  domain: string | null;
+export interface ImageRef {
+  /** registry host[:port], or "" for Docker Hub */
+  domain: string;
+  /** repository path without the domain ("library/ubuntu" stays "ubuntu" as typed) */
   path: string;
   tag: string | null;
   digest: string | null;
+  /** the repository: domain/path, as the engine's `fromImage` takes it */
+  repository: string;
+  /** the whole reference, normalised (a missing tag and digest means :latest) */
+  full: string;
 }
 
-/** The parsed reference, or the reason it is not one. */
-export function parseImageReference(ref: string): ImageReference | { error: string } {
-  if (typeof ref !== "string" || !ref) return { error: "is empty" };
-  // An image id ("sha256:<64 hex>") names an image as well as a reference does.
-  if (/^sha256:[0-9a-f]{64}$/.test(ref)) return { domain: null, path: ref, tag: null, digest: null };
-  const m = REFERENCE.exec(ref);
-  if (!m) {
-    if (/[A-Z]/.test(ref.split(/[:@]/)[0].split("/").slice(-1)[0] ?? "")) return { error: "has upper-case letters in its repository name (Docker allows only lower case)" };
-    return { error: "is not a Docker image reference (like acme/hello:latest, registry.local:5000/acme/hello@sha256:…)" };
+const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]{1,5})?$`);
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
+
+export class ImageRefError extends Error {}
+
+export function parseImageRef(input: string): ImageRef {
+  const s = input.trim();
+  const bad = (why: string) => new ImageRefError(`"${input}" is not an image reference (${why}); use e.g. registry.example.com/acme/model:tag`);
+  if (!s) throw bad("it is empty");
+  if (s.length > 512) throw bad("it is too long");
+  let rest = s;
+  let digest: string | null = null;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) throw bad(`"${digest}" is not a digest like sha256:<hex>`);
   }
-  const name = (m[1] ? m[1] + "/" : "") + m[2];
-  if (name.length > NAME_MAX) return { error: `has a repository name over ${NAME_MAX} characters` };
-  return { domain: m[1] ?? null, path: m[2], tag: m[3] ?? null, digest: m[4] ?? null };
+  let tag: string | null = null;
+  const colon = rest.lastIndexOf(":");
+  if (colon > rest.lastIndexOf("/")) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag)) throw bad(`"${tag}" is not a valid tag`);
+  }
+  const parts = rest.split("/");
+  let domain = "";
+  if (parts.length > 1 && (/[.:]/.test(parts[0]) || parts[0] === "localhost" || /[A-Z]/.test(parts[0]))) {
+    domain = parts.shift()!;
+    if (!DOMAIN.test(domain)) throw bad(`"${domain}" is not a registry host`);
+  }
+  for (const p of parts) if (!PATH_COMPONENT.test(p)) throw bad(`"${p}" is not a valid path component (lower-case letters, digits, and . _ - between them)`);
+  const path = parts.join("/");
+  if ((domain ? domain.length + 1 : 0) + path.length > 255) throw bad("the name is longer than 255 characters");
+  const repository = domain ? `${domain}/${path}` : path;
+  const full = `${repository}${tag || !digest ? `:${tag ?? "latest"}` : ""}${digest ? `@${digest}` : ""}`;
+  return { domain, path, tag, digest, repository, full };
 }
 
-/** The reference as one Engine API path segment. */
+/**
+ * For the Engine API's image routes: the parsed reference, or why it is not one. An image id
+ * ("sha256:<64 hex>") names an image as well as a reference does.
+ */
+export function parseImageReference(ref: string): ImageRef | { error: string } {
+  if (/^sha256:[0-9a-f]{64}$/.test(ref)) return { domain: "", path: ref, tag: null, digest: null, repository: ref, full: ref };
+  try {
+    return parseImageRef(ref);
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/** A reference that parsed, as one Engine API path segment ("/" and ":" escaped). */
 export const escapeImageReference = (ref: string) => encodeURIComponent(ref);

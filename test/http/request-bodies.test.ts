@@ -26,6 +26,7 @@ const cases: Case[] = [
   ["a token without a name", "POST", "/v1/tokens", { role: "user" }, "name", "required"],
   ["a token with an unknown role", "POST", "/v1/tokens", { name: "ci", role: "root" }, "role", "enum"],
   ["a search over 1000 characters", "QUERY", "/v1/models", "x".repeat(1001), "query", "maxLength"],
+  ["a pull without an image", "POST", "/v1/images/pull", { name: "acme/x" }, "image", "required"],
 ];
 
 describe("request bodies are checked by their wire schema", () => {
@@ -72,6 +73,8 @@ describe("request bodies are checked by their wire schema", () => {
     tested.add("POST /v1/files");
     // Tested elsewhere with the same helper: model update and version import (test/http/models.test.ts).
     for (const r of ["PATCH /v1/models/{owner}/{name}", "POST /v1/models/{owner}/{name}/versions"]) tested.add(r);
+    // Raw bytes, not JSON: image load parts are tested in test/server/image-loads.test.ts and test/docker/cli-bundle.test.ts.
+    tested.add("PUT /v1/images/loads/{id}");
     expect(documented.filter((r) => !tested.has(r))).toEqual([]);
   });
 });

@@ -76,6 +76,8 @@ export function ModelPage({ owner, name }: { owner: string; name: string }) {
       <h2>{owner}/{name}</h2>
       {model.description && <p class="muted">{model.description}</p>}
       <p class="muted">version <code>{version.id.slice(0, 12)}</code> · cog {version.cog_version} · {model.run_count} runs</p>
+      {version.import?.status === "importing" && <p class="muted">Importing the pushed image into Docker{version.import.progress ? ` (${version.import.progress})` : ""}; predictions wait in the queue until it is there.</p>}
+      {version.import?.status === "failed" && <p role="alert">The pushed image could not be imported into Docker: {version.import.error}</p>}
       <form onSubmit={submit}>
         {fields.map((f) => <Field key={f.name} f={f} onInput={(v) => setRaw((r) => ({ ...r, [f.name]: v }))} />)}
         {error && <p role="alert">{error}</p>}

@@ -85,7 +85,8 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
   const get = (r: Request, owner: string, name: string) => modelJson(d, s, visibleModel(d, r, owner, name), origin(r));
   const versionOf = (r: Request, owner: string, name: string, id: string) => {
     const m = visibleModel(d, r, owner, name);
-    const v = d.catalog.findVersion(id);
+    // The digest `docker push` printed names the version too (for an index, the platform manifest is the id).
+    const v = d.catalog.findVersion(id) ?? d.catalog.findVersion(d.pushedVersions?.byPushedDigest(id) ?? "");
     if (!v || v.modelId !== m.id) throw notFound(`Version ${id} not found for model ${owner}/${name}`);
     return v;
   };
@@ -156,7 +157,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         const rows = d.catalog.listVersionsPage(m.id, PAGE + 1, after && { createdAt: String(after.c), rowid: Number(after.r) });
         const last = rows.length > PAGE ? rows[PAGE - 1] : undefined;
         const next = last ? `${origin(request)}/v1/models/${m.owner}/${m.name}/versions?cursor=${encodeCursor({ c: last.createdAt, r: last.rowid })}` : null;
-        return json({ next, previous: null, results: rows.slice(0, PAGE).map(presentVersion) });
+        return json({ next, previous: null, results: rows.slice(0, PAGE).map((v) => presentVersion(v, d.pushedVersions)) });
       })
       // modelhub extension: import a local Cog image as a new version of this model.
       .post("/v1/models/:owner/:name/versions", async ({ request, params }) => {
@@ -164,7 +165,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         const { version, created } = await importImage(d.runtime, d.catalog, b.image, `${params.owner}/${params.name}`);
         return json(presentVersion(version), created ? 201 : 200);
       })
-      .get("/v1/models/:owner/:name/versions/:id", ({ request, params }) => json(presentVersion(versionOf(request, params.owner, params.name, params.id))))
+      .get("/v1/models/:owner/:name/versions/:id", ({ request, params }) => json(presentVersion(versionOf(request, params.owner, params.name, params.id), d.pushedVersions)))
       .delete("/v1/models/:owner/:name/versions/:id", ({ request, params }) => {
         const v = versionOf(request, params.owner, params.name, params.id);
         d.catalog.deleteVersion(v.id);
