@@ -5,8 +5,10 @@ import { MULTIPART_OVERHEAD, rejectOversized } from "./http/transport/body-limit
 import type { HttpDeps } from "./http/http-context.ts";
 import { toProblemResponse } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
+import { accessGuard } from "./http/access-guard.ts";
 import { metricsRoutes } from "./http/metrics.ts";
 import { hostGuard } from "./http/host-guard.ts";
+import { originGuard } from "./http/origin-guard.ts";
 import { rejectMalformed } from "./http/request-shape.ts";
 import { instanceRoutes } from "./http/v1/instances.ts";
 import { openApiRoutes } from "./http/openapi.ts";
@@ -23,6 +25,7 @@ import { modelRoutes } from "./http/v1/models.ts";
 import { policyRoutes } from "./http/v1/policy.ts";
 import { predictionRoutes } from "./http/v1/predictions.ts";
 import { streamRoutes } from "./http/v1/streams.ts";
+import { tokenRoutes } from "./http/v1/tokens.ts";
 import { webhookRoutes } from "./http/v1/webhooks.ts";
 import { isRegistryPath, registryHandler, type RegistryHttpDeps } from "./http/v2/registry-routes.ts";
 
@@ -34,21 +37,30 @@ import { isRegistryPath, registryHandler, type RegistryHttpDeps } from "./http/v
 export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps, registry?: RegistryHttpDeps) {
   const handleRegistry = registry ? registryHandler(registry) : null;
   const guardHost = hostGuard(deps.config.host, deps.config.publicUrl);
+  const guardOrigin = originGuard(deps.config.publicUrl, deps.config.corsOrigins);
+  const guardAccess = accessGuard({ auth: deps.config.auth === "on", username: deps.config.username, tokens: deps.tokens });
   const limits = { json: deps.maxJsonBytes, multipart: deps.config.maxFileSize + MULTIPART_OVERHEAD };
   // strictPath: /v1/models/ is a 404 that names /v1/models, never a silent alias or a redirect
   // (httpx does not follow redirects).
   // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.
   const routes = (): MountedRoute[] => [...app.routes, ...uiRoutes];
   const app = new Elysia({ strictPath: true })
+    // In this order: a malformed request, a rebound Host, the registry (/v2/, its own auth), a
+    // cross-site write, a missing token, then an oversized body.
     .onRequest(({ request }) => {
       const refused = rejectMalformed(request) ?? guardHost(request);
       if (refused) return refused;
       if (handleRegistry && isRegistryPath(new URL(request.url).pathname)) return handleRegistry(request);
-      return rejectOversized(request, limits);
+      return guardOrigin.check(request) ?? guardAccess(request) ?? rejectOversized(request, limits);
     })
-    .onError(({ error, code, request, path }) =>
-      code === "NOT_FOUND" ? noRouteResponse(request.method, path, routes()) : toProblemResponse(error, code, deps.logger),
-    )
+    .onAfterHandle({ as: "global" }, ({ request, response }) => {
+      if (response instanceof Response) guardOrigin.decorate(request, response);
+    })
+    .onError(({ error, code, request, path }) => {
+      const res = code === "NOT_FOUND" ? noRouteResponse(request.method, path, routes()) : toProblemResponse(error, code, deps.logger);
+      guardOrigin.decorate(request, res);
+      return res;
+    })
     // Counted once answered: the route template (not the raw path) keeps the label set small.
     .onAfterResponse({ as: "global" }, ({ request, route, set, responseValue }) => {
       const status = responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
@@ -63,7 +75,8 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps, registry?
     .use(predictionRoutes(deps))
     .use(streamRoutes(deps))
     .use(fileRoutes(deps))
-    .use(webhookRoutes(deps));
+    .use(webhookRoutes(deps))
+    .use(tokenRoutes(deps));
   if (deps.images) app.use(imageRoutes(deps, deps.images));
   if (scheduling)
     app.use(policyRoutes(deps, scheduling)).use(deploymentRoutes(deps, scheduling)).use(hardwareRoutes(scheduling)).use(instanceRoutes(deps, scheduling));

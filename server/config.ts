@@ -43,6 +43,17 @@ export interface Config {
   /** bytes */
   maxBodySize: number;
   username: string;
+  auth: string;
+  allowOpenNetwork: boolean;
+  corsOrigins: string;
+  webhookAllow: string;
+  rateLimit: number;
+  requestTimeout: number;
+  /** bytes */
+  containerMemory: number;
+  containerCpus: number;
+  containerPids: number;
+  containerNetwork: string;
   token: string;
 }
 
@@ -85,6 +96,26 @@ export const SETTINGS: readonly Setting[] = [
     description: "largest JSON request body (inputs with inline data URLs included); larger ones get 413 (uploads: --max-file-size)" },
   { key: "username", flag: "--username", env: "MODELHUB_USERNAME", type: "string", default: "", scope: "serve",
     description: "account name GET /v1/account reports (default: the user running modelhub)" },
+  { key: "auth", flag: "--auth", env: "MODELHUB_AUTH", type: "string", default: "on", scope: "serve",
+    description: "on: every API call needs a token (the first start writes an admin token to <data-dir>/admin-token); off: no tokens, loopback only" },
+  { key: "allowOpenNetwork", flag: "--allow-open-network", env: "MODELHUB_ALLOW_OPEN_NETWORK", type: "bool", default: false, scope: "serve",
+    description: "let --auth off listen on a non-loopback address (anyone who can reach it can use it)" },
+  { key: "corsOrigins", flag: "--cors-origins", env: "MODELHUB_CORS_ORIGINS", type: "string", default: "", scope: "serve",
+    description: "comma-separated web origins allowed to call the API from a browser (CORS); empty = none" },
+  { key: "webhookAllow", flag: "--webhook-allow", env: "MODELHUB_WEBHOOK_ALLOW", type: "string", default: "", scope: "serve",
+    description: "comma-separated hosts, IPs or CIDRs webhooks and URL inputs may target although refused by default (link-local, metadata)" },
+  { key: "rateLimit", flag: "--rate-limit", env: "MODELHUB_RATE_LIMIT", type: "int", default: 120, scope: "serve",
+    description: "predictions a user token may create per minute (429 with Retry-After beyond it; admin tokens are not limited); 0 = no limit" },
+  { key: "requestTimeout", flag: "--request-timeout", env: "MODELHUB_REQUEST_TIMEOUT", type: "int", default: 30, scope: "serve",
+    description: "seconds a connection may stay idle (headers or body not arriving) before it is closed (1-255)" },
+  { key: "containerMemory", flag: "--container-memory", env: "MODELHUB_CONTAINER_MEMORY", type: "bytes", default: "0", scope: "serve",
+    description: "memory limit per model container (e.g. 16g; 0 = none); going over it kills the prediction's container (out of memory)" },
+  { key: "containerCpus", flag: "--container-cpus", env: "MODELHUB_CONTAINER_CPUS", type: "number", default: 0, scope: "serve",
+    description: "CPUs a model container may use (e.g. 4 or 2.5; 0 = no limit)" },
+  { key: "containerNetwork", flag: "--container-network", env: "MODELHUB_CONTAINER_NETWORK", type: "string", default: "modelhub", scope: "serve",
+    description: "Docker network model containers run on, made with inter-container traffic off; \"\" = the default bridge (containers can reach each other)" },
+  { key: "containerPids", flag: "--container-pids", env: "MODELHUB_CONTAINER_PIDS", type: "int", default: 4096, scope: "serve",
+    description: "processes a model container may run (0 = no limit)" },
   { key: "logLevel", flag: "--log-level", env: "MODELHUB_LOG_LEVEL", type: "string", default: "info", scope: "serve",
     description: "debug, info, warn or error" },
   { key: "logFormat", flag: "--log-format", env: "MODELHUB_LOG_FORMAT", type: "string", default: "text", scope: "serve",
@@ -145,6 +176,8 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Recor
   if (cfg.port < 0 || cfg.port > 65535) throw new ConfigError(`--port must be between 0 and 65535, got ${cfg.port}`);
   cfg.publicUrl = cfg.publicUrl.replace(/\/+$/, "");
   cfg.url = cfg.url.replace(/\/+$/, "");
+  if (cfg.auth !== "on" && cfg.auth !== "off") throw new ConfigError(`--auth must be on or off, got "${cfg.auth}"`);
+  if (cfg.requestTimeout < 1 || cfg.requestTimeout > 255) throw new ConfigError(`--request-timeout must be 1 to 255 seconds, got ${cfg.requestTimeout}`);
   if (cfg.retentionDays < 0) throw new ConfigError(`--retention-days must be 0 (keep forever) or more, got ${cfg.retentionDays}`);
   if (cfg.logFormat !== "text" && cfg.logFormat !== "json") throw new ConfigError(`--log-format must be text or json, got "${cfg.logFormat}"`);
   // The one local account: named after the user running modelhub, shaped like a model owner.

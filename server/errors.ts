@@ -25,6 +25,7 @@ export const unauthorized = (detail = "You did not pass a valid authentication t
   new AppError(401, "Unauthenticated", detail);
 export const forbidden = (detail: string) => new AppError(403, "Forbidden", detail);
 export const tooLarge = (detail: string) => new AppError(413, "Payload too large", detail);
+export const unsupportedMediaType = (detail: string) => new AppError(415, "Unsupported media type", detail);
 export const invalidInput = (detail: string, fields: FieldError[] = []) =>
   new AppError(422, "Invalid input", detail, { fields });
 export const queueFull = (detail: string, retryAfter: number) =>

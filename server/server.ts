@@ -1,7 +1,11 @@
 // startServer(config): the composition root. Opens the database, builds the runtime and the services
 // (services.ts), mounts the app, listens, reconciles work left from a previous run, and shuts down cleanly.
+import { networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
+import { ensureAdminToken } from "./auth/admin-token.ts";
+import { isLoopbackHost } from "./http/host-guard.ts";
+import { defaultPublicUrl } from "./http/public-origin.ts";
 import { uiPages } from "./http/ui.ts";
 import type { Config } from "./config.ts";
 import { lockDataFolder } from "./db/data-lock.ts";
@@ -19,7 +23,6 @@ import { discoverGpus, parseGpusFlag } from "./runtime/gpus.ts";
 import { OWNER_LABEL } from "./runtime/runtime.ts";
 import { systemClock } from "./scheduler/clock.ts";
 import { buildServices } from "./services.ts";
-import { isLoopbackHost } from "./http/host-guard.ts";
 import { registryDir } from "./registry/registry.ts";
 import type { RegistryAccessPolicy } from "./registry/access.ts";
 import { EnginePuller } from "./runtime/image-pull.ts";
@@ -31,24 +34,50 @@ export interface RunningServer {
   stop(): Promise<void>;
   /** prediction events, for in-process tests and benchmarks */
   events: PredictionEvents;
+  /** the admin token this start created (first start with auth on), else null */
+  adminToken: string | null;
+}
+
+/** The machine's first non-internal IPv4 address (what a wildcard bind is reached at), else loopback. */
+function lanAddress(): string {
+  return Object.values(networkInterfaces()).flat().find((i) => i && i.family === "IPv4" && !i.internal)?.address ?? "127.0.0.1";
+}
+
+/** Safe by default: without tokens, only loopback, unless the owner says otherwise in so many words. */
+export function checkExposure(config: Readonly<Config>): void {
+  if (config.auth === "off" && !isLoopbackHost(config.host) && !config.allowOpenNetwork)
+    throw new Error(
+      `refusing to listen on ${config.host} with --auth off: anyone who can reach it could run models, read every prediction and change the catalog. ` +
+        "Turn auth on (the default; an admin token is written to <data-dir>/admin-token), or pass --allow-open-network if this network is yours alone.",
+    );
 }
 
 export async function startServer(
-  config: Readonly<Config>,
+  given: Readonly<Config>,
   opts: { logger?: Logger; version?: string; registryPolicy?: RegistryAccessPolicy } = {},
 ): Promise<RunningServer> {
-  const logger = opts.logger ?? createLogger(config.logLevel, undefined, config.logFormat === "json" ? "json" : "text");
+  const logger = opts.logger ?? createLogger(given.logLevel, undefined, given.logFormat === "json" ? "json" : "text");
+  checkExposure(given);
+  // Bound to the network without --public-url, URLs are made on the bound address, never on a Host
+  // header nobody checked.
+  const config: Readonly<Config> = Object.freeze({ ...given, publicUrl: defaultPublicUrl(given.host, given.port, given.publicUrl, lanAddress) });
+  if (!given.publicUrl && config.publicUrl)
+    logger.warn(`no --public-url: absolute URLs use ${config.publicUrl}; set --public-url to the address people use (behind a reverse proxy, its https:// URL)`);
   const dataDir = resolve(config.dataDir);
   // Before anything else touches the folder or a container: one server per data folder.
   const lock = lockDataFolder(dataDir);
   const db = openDatabase(join(dataDir, "modelhub.db"));
-  const runtime = new DockerRuntime(config.dockerHost);
+  const runtime = new DockerRuntime(
+    config.dockerHost,
+    { network: config.containerNetwork, memoryBytes: config.containerMemory, cpus: config.containerCpus, pids: config.containerPids },
+    (message) => logger.warn(message),
+  );
   const gpus = await discoverGpus(parseGpusFlag(config.gpus));
   logger.info("gpu inventory", { source: gpus.source, count: gpus.gpus.length, note: gpus.note });
 
   // Containers are labelled with a hash of the data folder: this server's, no one else's.
   const owner = new Bun.CryptoHasher("sha256").update(dataDir).digest("hex").slice(0, 16);
-  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, registry, http, scheduling, metrics } =
+  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, tokens, targets, registry, http, scheduling, metrics } =
     buildServices({
       config,
       db,
@@ -62,8 +91,20 @@ export async function startServer(
       version: opts.version ?? "dev",
       labels: { [OWNER_LABEL]: owner },
     });
+  const first = config.auth === "on" ? ensureAdminToken(dataDir, tokens) : null;
+  if (first)
+    logger.warn(`created the first admin token: ${first.token} (saved in ${first.path}, mode 0600; it is not shown again). Send it as Authorization: Bearer <token>; make user tokens with modelhub tokens create`);
+  if (config.auth === "off") logger.warn("auth is off: anyone who can reach this address can use every API route (--auth on to require tokens)");
   const statsTimer = setInterval(flushStats, 2_000);
   statsTimer.unref();
+  // Files a container uploaded that no prediction claimed within an hour go (output ingestion links
+  // a prediction's files within seconds of its end).
+  const sweep = () => {
+    const n = files.sweepUnlinkedOutputs(60 * 60_000);
+    if (n) logger.info("deleted uploaded files no prediction claimed", { count: n });
+  };
+  const sweepTimer = setInterval(sweep, 10 * 60_000);
+  sweepTimer.unref();
   // Before any container starts: their command carries the listener's port. The same port as last
   // time, when free: containers that outlived the previous run still post their answers to it.
   const callbackStore = new CallbackStore(db);
@@ -75,6 +116,7 @@ export async function startServer(
     previousPort,
   );
   if (callbackListener) {
+    targets.addOwnListener(callbackListener.hostname, callbackListener.port);
     callbacks.listening(callbackListener.port);
     callbackStore.setListenerPort(callbackListener.port);
     logger.info("listening for container callbacks", { address: `${callbackListener.hostname}:${callbackListener.port}` });
@@ -84,6 +126,7 @@ export async function startServer(
     present: (p) => presentPrediction(p, p.origin || defaultOrigin()),
     logger,
     userAgent: `modelhub/${opts.version ?? "dev"}`,
+    refusal: (url) => targets.refusal(url),
     onDelivery: (ok) => metrics.webhookDelivered(ok),
   });
   webhooks.attach(events);
@@ -109,6 +152,7 @@ export async function startServer(
     await callbackListener?.stop();
     predictions.close();
     clearInterval(statsTimer);
+    clearInterval(sweepTimer);
     flushStats();
     db.close();
     lock.release();
@@ -118,7 +162,9 @@ export async function startServer(
     server = Bun.serve({
       hostname: config.host,
       port: config.port,
-      idleTimeout: 0,
+      // Seconds a connection may sit without a byte moving: a half-sent request is dropped after it.
+      // Streams (SSE) send a keep-alive comment well within it.
+      idleTimeout: config.requestTimeout,
       development: false,
       // A second modelhub on the same port must fail loudly, not share it with the first.
       reusePort: false,
@@ -126,7 +172,14 @@ export async function startServer(
       // route refuses an oversized Content-Length itself (body-limit.ts) and caps what it reads.
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       routes: uiPages, // the UI pages; everything else goes to the Elysia app
-      fetch: app.fetch,
+      fetch: (request, srv) => {
+        // Requests that may rightly wait longer than the idle timeout without a byte moving:
+        // Prefer: wait (up to 60 s) and stopping containers (their grace period).
+        // (request.url may be a bare path here: HTTP/1.0 without Host, which the app answers 400)
+        const long = request.headers.has("prefer") ? 90 : /\/stop(?:\?|$)/.test(request.url) ? 255 : 0;
+        if (long > config.requestTimeout) srv.timeout(request, long);
+        return app.fetch(request);
+      },
     });
   } catch (err) {
     await closeServices();
@@ -136,6 +189,8 @@ export async function startServer(
   logger.info("modelhub listening", { url, dataDir });
   lock.setUrl(url);
   origins.push(url, ...(["127.0.0.1", "0.0.0.0", "localhost"].includes(config.host) ? [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`] : []));
+  targets.addOwnListener(config.host, server.port!);
+  for (const o of origins) targets.addOwnOrigin(o);
 
   // Pushed images reach the engine by a pull from this listener on loopback (Docker treats
   // 127.0.0.0/8 as an insecure registry, so plain HTTP works); imports cut short by a restart resume.
@@ -156,5 +211,5 @@ export async function startServer(
       await server.stop(true);
       await closeServices();
     })());
-  return { url, port: server.port!, stop, events };
+  return { url, port: server.port!, stop, events, adminToken: first?.token ?? null };
 }

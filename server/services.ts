@@ -3,6 +3,7 @@
 // stats, the scheduler, files, the prediction service, and the HttpDeps the app takes. What differs
 // between the server and tests (runtime, database, GPUs, logger, files folder, labels) is a parameter;
 // listening, the callback listener, reconcile, adoption, timers and shutdown stay in server.ts.
+import { TokenStore } from "./auth/tokens.ts";
 import { Catalog, type Version } from "./catalog/catalog.ts";
 import { Deployments } from "./catalog/deployments.ts";
 import { Policies } from "./catalog/policy.ts";
@@ -37,6 +38,8 @@ import { importAwareRuntime } from "./registry/engine-import.ts";
 import { openRegistry, type Registry } from "./registry/registry.ts";
 import { StatsBook, type VersionStats } from "./scheduler/stats.ts";
 import { WebhookSecrets } from "./webhooks/secret.ts";
+import { TargetPolicy } from "./webhooks/target-policy.ts";
+import { RateLimiter } from "./http/rate-limit.ts";
 
 export interface ServiceOptions {
   config: Readonly<Config>;
@@ -80,6 +83,9 @@ export interface Services {
   defaultOrigin(): string;
   predictions: PredictionService;
   webhookSecrets: WebhookSecrets;
+  tokens: TokenStore;
+  /** where webhooks and URL inputs may point; the caller adds its listeners once they are open */
+  targets: TargetPolicy;
   /** the distribution API's services (null when no registryDir was given) */
   registry: Registry | null;
   http: HttpDeps;
@@ -183,6 +189,9 @@ export function buildServices(o: ServiceOptions): Services {
     cog,
   });
   const webhookSecrets = new WebhookSecrets(db);
+  const tokens = new TokenStore(db);
+  const targets = new TargetPolicy(config.webhookAllow);
+  targets.addOwnOrigin(config.publicUrl);
   const imageTransfer = o.images ?? new DockerImageTransfer(config.dockerHost);
   const images = { transfer: imageTransfer, loads: new ImageLoads(imageTransfer) };
   const http: HttpDeps = {
@@ -197,6 +206,9 @@ export function buildServices(o: ServiceOptions): Services {
     version: o.version,
     files,
     webhookSecrets,
+    tokens,
+    targets,
+    predictionLimit: new RateLimiter(config.rateLimit, () => clock.now()),
     registryDisk: registry ? () => registry.diskUsage() : undefined,
     pushedVersions: registry?.service,
     maxJsonBytes: config.maxBodySize,
@@ -217,6 +229,8 @@ export function buildServices(o: ServiceOptions): Services {
     defaultOrigin,
     predictions,
     webhookSecrets,
+    tokens,
+    targets,
     registry,
     http,
     scheduling: { policies, deployments, inventory, changes: new PolicyChanges(catalog, policies, scheduler) },

@@ -35,17 +35,26 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 
+# Auth is on: the first start wrote an admin token (mode 0600) that this script and the CLI use.
+token_file="$MODELHUB_DATA_DIR/admin-token"
+if [ ! -r "$token_file" ]; then
+  echo "no admin token in $token_file (deleted?): make one with an admin token you kept, or start over with an empty data folder" >&2
+  kill -TERM $server; wait $server; exit 1
+fi
+export MODELHUB_TOKEN="$(cat "$token_file")"
 for m in hello image stream; do
   ./dist/modelhub models add "modelhub-test/$m:latest" --name "demo/$m" >/dev/null
-  curl -fsS -X PATCH "$MODELHUB_URL/v1/models/demo/$m" -H 'content-type: application/json' \
+  curl -fsS -X PATCH "$MODELHUB_URL/v1/models/demo/$m" -H 'content-type: application/json' -H "authorization: Bearer $MODELHUB_TOKEN" \
     -d "{\"description\":\"DEMO: a tiny stand-in built locally by npm start (not a real ML model): $m\"}" >/dev/null
 done
 ./dist/modelhub models >&2
 cat >&2 <<MSG
 
-modelhub is running at $MODELHUB_URL (data in $MODELHUB_DATA_DIR). Try:
-  curl -s -X POST -H 'Prefer: wait' -H 'content-type: application/json' \\
+modelhub is running at $MODELHUB_URL (data in $MODELHUB_DATA_DIR).
+Your admin token is in $token_file: every API call sends it. Try:
+  curl -s -X POST -H "Authorization: Bearer \$(cat $token_file)" -H 'Prefer: wait' -H 'content-type: application/json' \\
     -d '{"version":"demo/hello","input":{"text":"world"}}' $MODELHUB_URL/v1/predictions
+In the browser, $MODELHUB_URL/ asks for a token once: paste the file's content.
 Ctrl-C stops it.
 MSG
 wait $server

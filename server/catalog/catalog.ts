@@ -88,6 +88,9 @@ export function parseModelName(full: string): { owner: string; name: string } {
   return { owner: m[1], name: m[2] };
 }
 
+/** The models a non-admin account (the bound parameter: its name) may see: public ones and its own. */
+const VISIBLE_TO = "(m.visibility = 'public' OR m.owner = ?)";
+
 /** Freezes a parsed JSON value all the way down: cached values are shared, so nobody may edit one. */
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === "object" && !Object.isFrozen(v)) {
@@ -162,7 +165,7 @@ export class Catalog {
    */
   listModels(
     limit: number,
-    opts: { after?: ModelCursor; search?: string; owner?: string; sort?: ModelSort; direction?: "asc" | "desc" } = {},
+    opts: { after?: ModelCursor; search?: string; owner?: string; sort?: ModelSort; direction?: "asc" | "desc"; viewer?: string } = {},
   ): (ModelRow & { sort_key: string })[] {
     const key = SORT_KEY[opts.sort ?? "model_created_at"];
     const dir = opts.direction === "asc" ? "ASC" : "DESC";
@@ -182,19 +185,28 @@ export class Catalog {
       where.push("m.owner = ?");
       args.push(opts.owner);
     }
+    if (opts.viewer !== undefined) {
+      where.push(VISIBLE_TO);
+      args.push(opts.viewer);
+    }
     const sql = `SELECT m.*, ${key} AS sort_key FROM models m ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY sort_key ${dir}, m.id ${dir} LIMIT ?`;
     return this.db.query(sql).all(...args, limit) as (ModelRow & { sort_key: string })[];
   }
 
   /** Owners with their model counts, alphabetically, after `after` (exclusive). */
-  listOwners(limit: number, after?: string): { owner: string; models: number }[] {
+  listOwners(limit: number, after?: string, viewer?: string): { owner: string; models: number }[] {
+    const where = [...(after !== undefined ? ["owner > ?"] : []), ...(viewer !== undefined ? [VISIBLE_TO.replaceAll("m.", "")] : [])];
+    const args = [...(after !== undefined ? [after] : []), ...(viewer !== undefined ? [viewer] : [])];
     return this.db
-      .query(`SELECT owner, COUNT(*) AS models FROM models ${after !== undefined ? "WHERE owner > ?" : ""} GROUP BY owner ORDER BY owner LIMIT ?`)
-      .all(...(after !== undefined ? [after, limit] : [limit])) as { owner: string; models: number }[];
+      .query(`SELECT owner, COUNT(*) AS models FROM models ${where.length ? "WHERE " + where.join(" AND ") : ""} GROUP BY owner ORDER BY owner LIMIT ?`)
+      .all(...args, limit) as { owner: string; models: number }[];
   }
 
-  countModels(owner?: string): number {
-    const r = (owner === undefined ? this.db.query("SELECT COUNT(*) AS n FROM models").get() : this.db.query("SELECT COUNT(*) AS n FROM models WHERE owner = ?").get(owner)) as { n: number };
+  /** `viewer`: count only the models that account may see (public ones and its own). */
+  countModels(owner?: string, viewer?: string): number {
+    const where = [...(owner !== undefined ? ["owner = ?"] : []), ...(viewer !== undefined ? [VISIBLE_TO.replaceAll("m.", "")] : [])];
+    const args = [...(owner !== undefined ? [owner] : []), ...(viewer !== undefined ? [viewer] : [])];
+    const r = this.db.query(`SELECT COUNT(*) AS n FROM models ${where.length ? "WHERE " + where.join(" AND ") : ""}`).get(...args) as { n: number };
     return r.n;
   }
 

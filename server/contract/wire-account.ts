@@ -10,6 +10,8 @@ export const Account = t.Object({
   name: t.String(),
   github_url: t.Optional(t.String()),
   avatar_url: t.Optional(t.String()),
+  role: t.Optional(t.Union([t.Literal("admin"), t.Literal("user")], { description: "modelhub: the token's role" })),
+  auth: t.Optional(t.Union([t.Literal("on"), t.Literal("off")], { description: "modelhub: whether this server requires tokens" })),
 });
 
 /** Python 1.x requires a non-null description. */

@@ -245,6 +245,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX registry_versions_pushed ON registry_versions(pushed_digest);
     `,
   },
+  {
+    version: 8,
+    name: "API tokens, and who created each prediction and upload",
+    sql: `
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,               -- tok_…, safe to show and log
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('admin','user')),
+        hash TEXT NOT NULL UNIQUE,         -- SHA-256 of the token, hex: the token itself is never stored
+        created_at TEXT NOT NULL,
+        last_used_at TEXT
+      );
+      -- The token that created it (tokens.id; 'local' when auth is off); NULL for rows made before tokens.
+      ALTER TABLE predictions ADD COLUMN created_by TEXT;
+      CREATE INDEX predictions_created_by ON predictions(created_by, created_at DESC);
+      ALTER TABLE files ADD COLUMN created_by TEXT;
+    `,
+  },
 ];
 
 export function migrate(db: Database): number {

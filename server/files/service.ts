@@ -21,6 +21,8 @@ export interface NewFile {
   body: Uint8Array | ReadableStream<Uint8Array>;
   metadata?: Record<string, unknown>;
   predictionId?: string | null;
+  /** uploads: the token making it */
+  createdBy?: string | null;
 }
 
 /** Names end up in URLs and Content-Disposition: keep a plain basename. */
@@ -54,6 +56,7 @@ export class FileService {
       createdAt: new Date().toISOString(),
       // modelhub keeps files until they are deleted (or retention removes their prediction).
       expiresAt: null,
+      createdBy: f.createdBy ?? null,
     };
     try {
       this.store.insert(rec);
@@ -71,8 +74,8 @@ export class FileService {
     return f;
   }
 
-  listUploads(limit: number, after?: { createdAt: string; id: string }): FileRecord[] {
-    return this.store.list("upload", limit, after);
+  listUploads(limit: number, after?: { createdAt: string; id: string }, createdBy?: string): FileRecord[] {
+    return this.store.list("upload", limit, after, createdBy);
   }
 
   deleteUpload(id: string): void {
@@ -94,6 +97,20 @@ export class FileService {
   }
 
   /** For retention: a prediction's output files go with it. */
+  /**
+   * Deletes output files that no prediction claimed within `graceMs` of their upload: a container
+   * that stores files with its upload URL outside any prediction cannot fill the disk with them
+   * (retention only ever deletes files with their prediction).
+   */
+  sweepUnlinkedOutputs(graceMs: number, now = Date.now()): number {
+    const files = this.store.unlinkedOutputs(new Date(now - graceMs).toISOString());
+    for (const f of files) {
+      this.store.delete(f.id);
+      this.blobs.remove(f.id);
+    }
+    return files.length;
+  }
+
   deleteForPrediction(predictionId: string): number {
     const files = this.store.byPrediction(predictionId);
     for (const f of files) {

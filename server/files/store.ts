@@ -18,6 +18,8 @@ export interface FileRecord {
   predictionId: string | null;
   createdAt: string;
   expiresAt: string | null;
+  /** uploads: the token that made it (tokens.id, "local" with auth off) */
+  createdBy?: string | null;
 }
 
 interface Row {
@@ -33,6 +35,7 @@ interface Row {
   prediction_id: string | null;
   created_at: string;
   expires_at: string | null;
+  created_by: string | null;
 }
 
 const toRecord = (r: Row): FileRecord => ({
@@ -48,6 +51,7 @@ const toRecord = (r: Row): FileRecord => ({
   predictionId: r.prediction_id,
   createdAt: r.created_at,
   expiresAt: r.expires_at,
+  createdBy: r.created_by,
 });
 
 export class FileStore {
@@ -56,10 +60,10 @@ export class FileStore {
   insert(f: FileRecord): void {
     this.db
       .query(
-        `INSERT INTO files (id, token, kind, name, content_type, size, sha256, md5, metadata, prediction_id, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO files (id, token, kind, name, content_type, size, sha256, md5, metadata, prediction_id, created_at, expires_at, created_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(f.id, f.token, f.kind, f.name, f.contentType, f.size, f.sha256, f.md5, JSON.stringify(f.metadata), f.predictionId, f.createdAt, f.expiresAt);
+      .run(f.id, f.token, f.kind, f.name, f.contentType, f.size, f.sha256, f.md5, JSON.stringify(f.metadata), f.predictionId, f.createdAt, f.expiresAt, f.createdBy ?? null);
   }
 
   get(id: string): FileRecord | null {
@@ -73,13 +77,20 @@ export class FileStore {
   }
 
   /** Newest first; `after` is the (created_at, id) of the last row of the previous page. */
-  list(kind: FileKind, limit: number, after?: { createdAt: string; id: string }): FileRecord[] {
+  list(kind: FileKind, limit: number, after?: { createdAt: string; id: string }, createdBy?: string): FileRecord[] {
+    const mine = createdBy === undefined ? "" : " AND created_by = ?";
+    const who = createdBy === undefined ? [] : [createdBy];
     const rows = after
       ? this.db
-          .query("SELECT * FROM files WHERE kind = ? AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?")
-          .all(kind, after.createdAt, after.createdAt, after.id, limit)
-      : this.db.query("SELECT * FROM files WHERE kind = ? ORDER BY created_at DESC, id DESC LIMIT ?").all(kind, limit);
+          .query(`SELECT * FROM files WHERE kind = ?${mine} AND (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?`)
+          .all(kind, ...who, after.createdAt, after.createdAt, after.id, limit)
+      : this.db.query(`SELECT * FROM files WHERE kind = ?${mine} ORDER BY created_at DESC, id DESC LIMIT ?`).all(kind, ...who, limit);
     return (rows as Row[]).map(toRecord);
+  }
+
+  /** Output files no prediction ever claimed, made before `before` (ISO time). */
+  unlinkedOutputs(before: string): FileRecord[] {
+    return (this.db.query("SELECT * FROM files WHERE kind = 'output' AND prediction_id IS NULL AND created_at < ?").all(before) as Row[]).map(toRecord);
   }
 
   byPrediction(predictionId: string): FileRecord[] {

@@ -1,4 +1,5 @@
 // What the HTTP layer is given by the composition root: services and settings, nothing else.
+import type { TokenStore } from "../auth/tokens.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { Config } from "../config.ts";
 import type { FileService } from "../files/service.ts";
@@ -9,6 +10,8 @@ import type { PredictionStore } from "../predictions/store.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { WebhookSecrets } from "../webhooks/secret.ts";
+import type { TargetPolicy } from "../webhooks/target-policy.ts";
+import type { RateLimiter } from "./rate-limit.ts";
 import type { ImageServices } from "./v1/images.ts";
 
 export interface HttpDeps {
@@ -22,6 +25,10 @@ export interface HttpDeps {
   version: string;
   files: FileService;
   webhookSecrets: WebhookSecrets;
+  tokens: TokenStore;
+  targets: TargetPolicy;
+  /** --rate-limit: predictions a user token may create per minute */
+  predictionLimit: RateLimiter;
   /** pushed versions (/v2/): their import into the engine, and the digest the client printed; absent without a registry */
   pushedVersions?: PushedVersions;
   /** disk used by the registry (/v2/), shown by /health; absent without a registry */

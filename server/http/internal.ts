@@ -71,11 +71,14 @@ export function startCallbackListener(d: InternalDeps, hostname: string, port: n
   return listenOn(d, hostname, 0);
 }
 
+/** Containers' calls send bytes as they go; a silent connection this long is a dead one. */
+const CALLBACK_IDLE_S = 120;
+
 function listenOn(d: InternalDeps, hostname: string, port: number): CallbackListener {
   const app = internalRoutes(d);
   // reusePort off (Elysia turns it on): a port another modelhub holds must fail here and fall back,
   // or the kernel would split container callbacks between the two processes.
-  app.listen({ hostname, port, idleTimeout: 0, reusePort: false, maxRequestBodySize: d.files.maxBytes + 1024 * 1024 });
+  app.listen({ hostname, port, idleTimeout: CALLBACK_IDLE_S, reusePort: false, maxRequestBodySize: d.files.maxBytes + 1024 * 1024 });
   const server = app.server!;
   return { hostname, port: server.port!, stop: async () => void (await app.stop(true).catch(() => {})) };
 }

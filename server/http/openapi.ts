@@ -21,6 +21,7 @@ import { FileObject, FileUpload, WebhookSecret } from "../contract/wire-files.ts
 import { ImageLoadProgress, ImageLoadResult, ImageLoadStarted, ImagePull } from "../contract/wire-image.ts";
 import { Model, ModelCreate, ModelSearch, ModelUpdate, Version, VersionImport } from "../contract/wire-model.ts";
 import { Prediction, PredictionCreate, PredictionCreateByName } from "../contract/wire-prediction.ts";
+import { TokenCreate, TokenCreated, TokenInfo } from "../contract/wire-tokens.ts";
 import type { HttpDeps } from "./http-context.ts";
 import { json, originOf } from "./respond.ts";
 import { type MountedRoute, openApiPath, pathShape } from "./route-table.ts";
@@ -65,6 +66,10 @@ export const COMPONENTS: Record<string, TSchema> = {
   InstanceStop,
   StopResult,
   QueueView,
+  TokenCreate,
+  TokenCreated,
+  Token: TokenInfo,
+  TokenPage: Page(TokenInfo),
 };
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "QUERY";
@@ -156,6 +161,9 @@ export const OPERATIONS: readonly OperationSpec[] = [
   { method: "GET", path: "/v1/instances", id: "instances.list", tag: "modelhub", extension: true, summary: "Running containers, queues, GPUs and measured boot/predict times", ok: { status: 200, description: "what runs where", schema: InstancesView } },
   { method: "POST", path: "/v1/instances/stop", id: "instances.stop", tag: "modelhub", extension: true, summary: "Stop the containers of a model, a deployment, or all", body: { schema: InstancesStop }, ok: { status: 200, description: "what was stopped", schema: StopResult }, errors: [404, 422] },
   { method: "POST", path: "/v1/instances/:id/stop", id: "instances.stop.one", tag: "modelhub", extension: true, summary: "Stop one container", body: { schema: InstanceStop, required: false }, ok: { status: 200, description: "what was stopped", schema: StopResult }, errors: [404, 422] },
+  { method: "GET", path: "/v1/tokens", id: "tokens.list", tag: "modelhub", extension: true, summary: "API tokens (admin; the tokens themselves are never shown again)", ok: pageOf(COMPONENTS.TokenPage, "tokens") },
+  { method: "POST", path: "/v1/tokens", id: "tokens.create", tag: "modelhub", extension: true, summary: "Make an API token (admin); the answer is the only time it is shown", body: { schema: TokenCreate }, ok: created(TokenCreated, "token"), errors: [409, 422] },
+  { method: "DELETE", path: "/v1/tokens/:id", id: "tokens.delete", tag: "modelhub", extension: true, summary: "Revoke a token by id or name (admin)", ok: noContent, errors: [404] },
   { method: "POST", path: "/v1/images/pull", id: "images.pull", tag: "modelhub", extension: true, summary: "Pull an image through the Docker engine and add it to the catalog", description: "NDJSON: the engine's progress lines, then `{status, model, version}` or `{error}` (a problem). A reference outside the Docker grammar is a 400.", body: { schema: ImagePull }, ok: { status: 200, description: "progress, one JSON object per line", type: "application/x-ndjson", schema: t.String() }, errors: [400, 404, 422, 503] },
   { method: "GET", path: "/v1/models/:owner/:name/versions/:id/image", id: "models.versions.image", tag: "modelhub", extension: true, summary: "A version's image as docker save writes it (streamed)", ok: { status: 200, description: "a tar; x-image-size gives the image's size", type: "application/x-tar", schema: t.String({ format: "binary" }) }, errors: [404, 503] },
   { method: "POST", path: "/v1/images/loads", id: "images.loads.create", tag: "modelhub", extension: true, summary: "Start a docker load fed in parts", ok: created(ImageLoadStarted, "load") },
@@ -172,6 +180,8 @@ export const OPERATIONS: readonly OperationSpec[] = [
 
 const ERROR_TEXT: Record<number, string> = {
   400: "malformed request (e.g. invalid JSON)",
+  401: "no valid token (see WWW-Authenticate)",
+  403: "the token may not do this (admin only), or a cross-site request",
   404: "no such resource",
   405: "the path exists but not with this method (see Allow)",
   409: "conflicts with what exists",

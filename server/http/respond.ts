@@ -1,5 +1,5 @@
 // Response helpers shared by the route modules: JSON, problem bodies, body parsing with limits.
-import { AppError, badRequest, problemBody, tooLarge } from "../errors.ts";
+import { AppError, badRequest, problemBody, tooLarge, unsupportedMediaType } from "../errors.ts";
 
 export const JSON_HEADERS = { "content-type": "application/json" };
 
@@ -25,6 +25,11 @@ export async function readJsonObject(request: Request, maxBytes: number): Promis
   const text = await request.text();
   if (text.length > maxBytes) throw tooLarge(`Request body is over the ${maxBytes}-byte limit`);
   if (!text.trim()) return {};
+  // A JSON route takes JSON only: text/plain and form bodies are what a cross-site page can send
+  // without asking first, so they are refused rather than parsed.
+  const type = request.headers.get("content-type") ?? "";
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type))
+    throw unsupportedMediaType(`This route takes a JSON body: send Content-Type: application/json (got ${type ? `"${type}"` : "none"})`);
   let v: unknown;
   try {
     v = JSON.parse(text);

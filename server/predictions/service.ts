@@ -34,6 +34,8 @@ export interface CreatePrediction {
   clientWaits?: boolean;
   /** Cancel-After: cancel the prediction this long after creation, wherever it is by then */
   cancelAfterMs?: number | null;
+  /** the token creating it (tokens.id; "local" with auth off) */
+  createdBy?: string | null;
 }
 
 /** How long a canceled prediction's model gets to stop before its container is restarted. */
@@ -123,6 +125,7 @@ export class PredictionService {
       streamToken: newToken(),
       origin: origin || null,
       fileOutput: outputInfo(version).fileOutput,
+      createdBy: req.createdBy ?? null,
     };
     if (version.setupError) {
       // Fail fast with the remembered reason instead of booting a container that will fail the same way.
@@ -212,6 +215,8 @@ export class PredictionService {
   async containerUpload(u: { token: string; name: string; contentType: string | null; body: ReadableStream<Uint8Array> | Uint8Array; predictionId: string | null }): Promise<string> {
     const versionId = this.deps.callbacks?.versionForUploadToken(u.token);
     if (!versionId || !this.deps.files) throw notFound("Unknown upload URL");
+    // A version's upload URL is good only while one of that version's predictions runs.
+    if (![...this.registry.running.values()].some((x) => x.rec.versionId === versionId)) throw notFound("No prediction of this version is running");
     const r = u.predictionId ? this.registry.running.get(u.predictionId) : undefined;
     return this.deps.files.storeUpload({
       uploadKey: u.token,

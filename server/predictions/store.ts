@@ -28,6 +28,8 @@ export interface PredictionRecord {
   origin: string | null;
   /** the version's outputs are files: the stream URL goes under /v1/files/ */
   fileOutput: boolean;
+  /** the token that created it (tokens.id, or "local" with auth off); null before tokens existed */
+  createdBy?: string | null;
 }
 
 interface Row {
@@ -52,6 +54,7 @@ interface Row {
   stream_token: string;
   origin: string | null;
   file_output: number;
+  created_by: string | null;
 }
 
 const COLUMNS: Record<keyof PredictionRecord, keyof Row> = {
@@ -76,6 +79,7 @@ const COLUMNS: Record<keyof PredictionRecord, keyof Row> = {
   streamToken: "stream_token",
   origin: "origin",
   fileOutput: "file_output",
+  createdBy: "created_by",
 };
 const JSON_FIELDS = new Set<keyof PredictionRecord>(["input", "output", "metrics", "webhookEventsFilter"]);
 const KEYS = Object.keys(COLUMNS) as (keyof PredictionRecord)[];
@@ -104,6 +108,7 @@ function toRecord(r: Row): PredictionRecord {
     streamToken: r.stream_token,
     origin: r.origin,
     fileOutput: r.file_output === 1,
+    createdBy: r.created_by,
   };
 }
 
@@ -143,18 +148,21 @@ export class PredictionStore {
    * Newest first. `from` is a page edge: with `before` unset, the rows older than it (the next
    * page); with `before`, the `limit` rows just newer than it (the previous page), still newest first.
    */
-  list(limit: number, from?: { createdAt: string; id: string; before?: boolean }): PredictionRecord[] {
+  list(limit: number, from?: { createdAt: string; id: string; before?: boolean }, createdBy?: string): PredictionRecord[] {
+    // `createdBy` keeps one token's predictions (a user's own list).
+    const mine = createdBy === undefined ? "" : " AND created_by = ?";
+    const who = createdBy === undefined ? [] : [createdBy];
     if (from?.before) {
       const rows = this.db
-        .query("SELECT * FROM predictions WHERE (created_at > ? OR (created_at = ? AND id > ?)) ORDER BY created_at ASC, id ASC LIMIT ?")
-        .all(from.createdAt, from.createdAt, from.id, limit) as Row[];
+        .query(`SELECT * FROM predictions WHERE (created_at > ? OR (created_at = ? AND id > ?))${mine} ORDER BY created_at ASC, id ASC LIMIT ?`)
+        .all(from.createdAt, from.createdAt, from.id, ...who, limit) as Row[];
       return rows.reverse().map(toRecord);
     }
     const rows = from
       ? this.db
-          .query("SELECT * FROM predictions WHERE (created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?")
-          .all(from.createdAt, from.createdAt, from.id, limit)
-      : this.db.query("SELECT * FROM predictions ORDER BY created_at DESC, id DESC LIMIT ?").all(limit);
+          .query(`SELECT * FROM predictions WHERE (created_at < ? OR (created_at = ? AND id < ?))${mine} ORDER BY created_at DESC, id DESC LIMIT ?`)
+          .all(from.createdAt, from.createdAt, from.id, ...who, limit)
+      : this.db.query(`SELECT * FROM predictions WHERE 1 = 1${mine} ORDER BY created_at DESC, id DESC LIMIT ?`).all(...who, limit);
     return (rows as Row[]).map(toRecord);
   }
 

@@ -1,6 +1,9 @@
 // ContainerRuntime over dockerode: loopback-only port publishing, GPU device requests, managed labels.
 import Docker from "dockerode";
+import modemHttp from "docker-modem/lib/http.js";
 import { mapDockerError } from "./docker-errors.ts";
+import { escapeImageReference, parseImageReference } from "./image-ref.ts";
+import { type ContainerLane, ensureNetwork, laneHostConfig } from "./container-lane.ts";
 import {
   type ContainerEvent,
   type ContainerExit,
@@ -9,10 +12,15 @@ import {
   type ContainerState,
   type GpuRequest,
   type ImageInfo,
+  InvalidImageReferenceError,
   MANAGED_LABEL,
 } from "./runtime.ts";
 
 const COG_PORT = "5000/tcp";
+
+// docker-modem follows up to 5 redirects by default, to wherever a Location points. The engine has no
+// reason to redirect modelhub anywhere: a 3xx is an error, never a request to another host.
+(modemHttp as { maxRedirects: number }).maxRedirects = 0;
 
 export function dockerOptions(dockerHost: string): Docker.DockerOptions {
   if (dockerHost.startsWith("unix://")) return { socketPath: dockerHost.slice("unix://".length) };
@@ -47,10 +55,30 @@ function toState(info: Docker.ContainerInspectInfo): ContainerState {
   };
 }
 
+const NO_LANE: ContainerLane = { network: "", memoryBytes: 0, cpus: 0, pids: 0 };
+
 export class DockerRuntime implements ContainerRuntime {
   private docker: Docker;
-  constructor(private dockerHost: string) {
+  private network: Promise<void> | null = null;
+  constructor(
+    private dockerHost: string,
+    private lane: ContainerLane = NO_LANE,
+    private warn: (message: string) => void = () => {},
+  ) {
     this.docker = new Docker(dockerOptions(dockerHost));
+  }
+
+  /** The lane's network, made on the first container (again after a failure, e.g. the engine was down). */
+  private ensureLane(): Promise<void> {
+    if (!this.lane.network) return Promise.resolve();
+    this.network ??= ensureNetwork(this.docker, this.lane.network).then(
+      (warning) => void (warning && this.warn(warning)),
+      (err) => {
+        this.network = null;
+        throw err;
+      },
+    );
+    return this.network;
   }
 
   private fail(err: unknown, subject?: string): never {
@@ -67,7 +95,9 @@ export class DockerRuntime implements ContainerRuntime {
 
   async inspectImage(ref: string): Promise<ImageInfo> {
     try {
-      const info = await this.docker.getImage(ref).inspect();
+      const parsed = parseImageReference(ref);
+      if ("error" in parsed) throw new InvalidImageReferenceError(parsed.error);
+      const info = await this.docker.getImage(escapeImageReference(ref)).inspect();
       return {
         digest: info.Id.replace(/^sha256:/, ""),
         repoTags: info.RepoTags ?? [],
@@ -76,12 +106,14 @@ export class DockerRuntime implements ContainerRuntime {
         createdAt: info.Created,
       };
     } catch (err) {
+      if (err instanceof InvalidImageReferenceError) throw err;
       this.fail(err, ref);
     }
   }
 
   async create(spec: ContainerSpec): Promise<string> {
     try {
+      await this.ensureLane();
       const container = await this.docker.createContainer({
         name: spec.name,
         Image: spec.image,
@@ -95,6 +127,7 @@ export class DockerRuntime implements ContainerRuntime {
           ShmSize: spec.shmSizeBytes,
           DeviceRequests: deviceRequests(spec.gpus),
           ExtraHosts: spec.extraHosts,
+          ...laneHostConfig(this.lane),
         },
       });
       return container.id;

@@ -57,3 +57,19 @@ export function parseImageRef(input: string): ImageRef {
   const full = `${repository}${tag || !digest ? `:${tag ?? "latest"}` : ""}${digest ? `@${digest}` : ""}`;
   return { domain, path, tag, digest, repository, full };
 }
+
+/**
+ * For the Engine API's image routes: the parsed reference, or why it is not one. An image id
+ * ("sha256:<64 hex>") names an image as well as a reference does.
+ */
+export function parseImageReference(ref: string): ImageRef | { error: string } {
+  if (/^sha256:[0-9a-f]{64}$/.test(ref)) return { domain: "", path: ref, tag: null, digest: null, repository: ref, full: ref };
+  try {
+    return parseImageRef(ref);
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/** A reference that parsed, as one Engine API path segment ("/" and ":" escaped). */
+export const escapeImageReference = (ref: string) => encodeURIComponent(ref);

@@ -91,6 +91,8 @@ export class RuntimeError extends Error {
 }
 export class DockerUnavailableError extends RuntimeError {}
 export class ImageNotFoundError extends RuntimeError {}
+/** A string that is not a Docker image reference: never sent to the engine. */
+export class InvalidImageReferenceError extends RuntimeError {}
 export class ContainerNotFoundError extends RuntimeError {}
 export class GpuUnavailableError extends RuntimeError {}
 /** The engine refused what it was asked (its 400: a malformed image reference, a bad parameter). */

@@ -21,6 +21,8 @@ export interface WebhookDispatcherOptions {
   /** waits before each retry of a completed webhook; the last try lands ~1 min after completion */
   retryDelaysMs?: readonly number[];
   timeoutMs?: number;
+  /** why a URL may not be sent to (checked again at each delivery: a name may resolve elsewhere by then) */
+  refusal?(url: string): Promise<string | null>;
   /** told of every POST's outcome (metrics count deliveries and failures) */
   onDelivery?(ok: boolean): void;
 }
@@ -123,6 +125,11 @@ export class WebhookDispatcher {
 
   /** One POST; null on a 2xx, else why it failed. */
   private async deliver(url: string, id: string, body: string): Promise<string | null> {
+    const refused = await this.opts.refusal?.(url);
+    if (refused) {
+      this.opts.logger.warn("webhook not sent: its target is refused", { url, reason: refused });
+      return null; // not retried: it will not become allowed
+    }
     const timestamp = Math.floor(Date.now() / 1000);
     try {
       const res = await fetch(url, {

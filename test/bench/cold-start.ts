@@ -93,7 +93,7 @@ async function plainApi(): Promise<Sample> {
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), "modelhub-bench-cold-"));
-  const server = Bun.spawn([BUN, join(ROOT, "cli/main.ts"), "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], { stderr: "pipe", stdout: "ignore" });
+  const server = Bun.spawn([BUN, join(ROOT, "cli/main.ts"), "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", "--auth", "off"], { stderr: "pipe", stdout: "ignore" });
   const reader = server.stderr.getReader();
   let text = "";
   while (!/serving on (\S+)/.test(text)) {

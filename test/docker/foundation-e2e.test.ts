@@ -150,7 +150,7 @@ describe.skipIf(!dockerTests)("the compiled binary", () => {
 
     const dataDir = join(tmpdir(), `modelhub-bin-${process.pid}`);
     // cwd elsewhere: the compiled binary must not need the source tree for its UI
-    const proc = Bun.spawn([bin, "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn"], { cwd: tmpdir(), stderr: "pipe" });
+    const proc = Bun.spawn([bin, "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", "--auth", "off"], { cwd: tmpdir(), stderr: "pipe" });
     try {
       const reader = proc.stderr.getReader();
       let text = "";

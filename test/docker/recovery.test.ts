@@ -24,7 +24,7 @@ interface Child {
 
 /** Starts `modelhub serve` on a free port and resolves once it says where it listens. */
 async function serve(dataDir: string): Promise<Child> {
-  const proc = Bun.spawn([BUN, "cli/main.ts", "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", "--idle-timeout", "300"], {
+  const proc = Bun.spawn([BUN, "cli/main.ts", "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", "--idle-timeout", "300", "--auth", "off"], {
     cwd: ROOT,
     stdout: "ignore",
     stderr: "pipe",

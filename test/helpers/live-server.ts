@@ -23,7 +23,7 @@ export async function startLiveServer(
   opts: { keepDataDir?: string; registryPolicy?: RegistryAccessPolicy } = {},
 ): Promise<LiveServer> {
   const dataDir = opts.keepDataDir ?? mkdtempSync(join(tmpdir(), "modelhub-live-"));
-  const config = loadConfig({}, { port: "0", "data-dir": dataDir, "idle-timeout": "60", ...flags });
+  const config = loadConfig({}, { port: "0", "data-dir": dataDir, "idle-timeout": "60", auth: "off", ...flags });
   const server = await startServer(config, { logger: silentLogger, version: "test", registryPolicy: opts.registryPolicy });
   const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${server.url}${path}`, {

@@ -17,7 +17,7 @@ export interface ServeChild {
 }
 
 export async function serveChild(dataDir: string, args: string[] = []): Promise<ServeChild> {
-  const proc = Bun.spawn([process.execPath, "cli/main.ts", "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", ...args], {
+  const proc = Bun.spawn([process.execPath, "cli/main.ts", "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", "--auth", "off", ...args], {
     cwd: ROOT,
     stdout: "ignore",
     stderr: "pipe",

@@ -55,6 +55,8 @@ export function testApp(opts: { flags?: Record<string, string>; gpus?: number; s
     "setup-timeout": "60",
     "max-queue": "10",
     "predict-timeout": "60",
+    // Tests of other features run as the local admin; the access tests turn auth on.
+    auth: "off",
     ...opts.flags,
   });
   const db = openDatabase(":memory:");

@@ -19,7 +19,7 @@ describe("GET /v1/account", () => {
     expect(res.headers.get("content-type")).toBe("application/json");
     const a = await body(res);
     expect(pythonProblems("Account", a)).toEqual([]);
-    expect(a).toEqual({ type: "user", username: "tester", name: "tester" });
+    expect(a).toEqual({ type: "user", username: "tester", name: "tester", role: "admin", auth: "off" });
   });
 
   const names: [Record<string, string>, Record<string, string>, string][] = [

@@ -23,6 +23,8 @@ const cases: Case[] = [
   ["a stop of one instance with a grace in words", "POST", "/v1/instances/i1/stop", { grace: "soon" }, "grace", "type"],
   ["a stop naming a model without its owner", "POST", "/v1/instances/stop", { model: "hello" }, "model", "pattern"],
   ["a model with a number for its description", "POST", "/v1/models", { owner: "acme", name: "x", description: 5 }, "description", "type"],
+  ["a token without a name", "POST", "/v1/tokens", { role: "user" }, "name", "required"],
+  ["a token with an unknown role", "POST", "/v1/tokens", { name: "ci", role: "root" }, "role", "enum"],
   ["a search over 1000 characters", "QUERY", "/v1/models", "x".repeat(1001), "query", "maxLength"],
   ["a pull without an image", "POST", "/v1/images/pull", { name: "acme/x" }, "image", "required"],
 ];

@@ -73,7 +73,7 @@ describe("the official JS client against the catalog endpoints", () => {
     for await (const page of r.paginate(r.models.list)) names.push(...page.map((x) => x.name));
     expect(names.sort()).toEqual(["llama", "sdxl"]);
     expect((await r.models.versions.list("acme", "llama")).results).toEqual([]);
-    expect(await r.accounts.current()).toEqual({ type: "user", username: "tester", name: "tester" });
+    expect(await r.accounts.current()).toMatchObject({ type: "user", username: "tester", name: "tester", role: "admin", auth: "off" });
     const cols = await r.collections.list();
     expect(cols.results.map((c) => c.slug)).toEqual(["all", "by-acme"]);
     const all = await r.collections.get("all");

@@ -53,7 +53,7 @@ describe("data folder lock", () => {
   it("a second `modelhub serve` on the same folder (another port) exits 1 and leaves the first serving", async () => {
     const dir = tempDir();
     const serve = () =>
-      Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "serve", "--port", "0", "--data-dir", dir, "--log-level", "error", "--gpus", "none"], {
+      Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "serve", "--port", "0", "--data-dir", dir, "--log-level", "error", "--gpus", "none", "--auth", "off"], {
         stdout: "pipe",
         stderr: "pipe",
       });

@@ -1,12 +1,14 @@
-// GET /v1/account: the one local account modelhub has, named by --username (default: the user
-// running modelhub). Both official clients call it (accounts.current()).
+// GET /v1/account: who the token belongs to (both official clients call it: accounts.current()).
+// With auth off it is the one local account, named by --username (default: the user running modelhub).
+// `role` and `auth` are modelhub extensions: the web UI decides from them what to show.
 import { Elysia } from "elysia";
-import type { Static } from "elysia";
-import type { Account } from "../../contract/wire-account.ts";
 import type { HttpDeps } from "../http-context.ts";
+import { callerOf } from "../access-guard.ts";
 import { json } from "../respond.ts";
 
 export function accountRoutes(d: HttpDeps) {
-  const account: Static<typeof Account> = { type: "user", username: d.config.username, name: d.config.username };
-  return new Elysia({ name: "v1-account" }).get("/v1/account", () => json(account));
+  return new Elysia({ name: "v1-account" }).get("/v1/account", ({ request }) => {
+    const c = callerOf(request);
+    return json({ type: "user", username: c.name, name: c.name, role: c.role, auth: d.config.auth });
+  });
 }

@@ -7,6 +7,8 @@ import { type CollectionDetailJson, type CollectionJson, modelJson } from "../pr
 import { decodeCursor, encodeCursor, json, originOf } from "../respond.ts";
 import type { SchedulingDeps } from "../scheduling-context.ts";
 import { PAGE } from "./models.ts";
+import { callerOf } from "../access-guard.ts";
+import { viewerOf } from "../../auth/caller.ts";
 
 const ALL = "all";
 const OWNER_PREFIX = "by-";
@@ -27,9 +29,10 @@ export function collectionRoutes(d: HttpDeps, s?: SchedulingDeps) {
   return new Elysia({ name: "v1-collections" })
     .get("/v1/collections", ({ request }) => {
       // The cursor is the last owner listed; "all" opens the first page.
+      const viewer = viewerOf(callerOf(request));
       const after = decodeCursor<{ o: string }>(new URL(request.url).searchParams.get("cursor"), ["o"]);
-      const results: CollectionJson[] = after ? [] : [allCollection(d.catalog.countModels())];
-      const owners = d.catalog.listOwners(PAGE + 1 - results.length, after ? String(after.o) : undefined);
+      const results: CollectionJson[] = after ? [] : [allCollection(d.catalog.countModels(undefined, viewer))];
+      const owners = d.catalog.listOwners(PAGE + 1 - results.length, after ? String(after.o) : undefined, viewer);
       const room = PAGE - results.length;
       for (const o of owners.slice(0, room)) results.push(ownerCollection(o.owner, o.models));
       const next = owners.length > room ? `${origin(request)}/v1/collections?cursor=${encodeCursor({ o: owners[room - 1].owner })}` : null;
@@ -37,11 +40,12 @@ export function collectionRoutes(d: HttpDeps, s?: SchedulingDeps) {
     })
     .get("/v1/collections/:slug", ({ request, params }) => {
       const owner = params.slug === ALL ? undefined : params.slug.startsWith(OWNER_PREFIX) ? params.slug.slice(OWNER_PREFIX.length) : null;
-      const count = owner === null ? 0 : d.catalog.countModels(owner);
+      const viewer = viewerOf(callerOf(request));
+      const count = owner === null ? 0 : d.catalog.countModels(owner, viewer);
       if (owner === null || (owner !== undefined && count === 0))
         throw notFound(`Collection ${params.slug} not found; GET /v1/collections lists them ("all" and "by-<owner>")`);
       const head = owner === undefined ? allCollection(count) : ownerCollection(owner, count);
-      const models = d.catalog.listModels(Number.MAX_SAFE_INTEGER, { owner }).map((m) => modelJson(d, s, m, origin(request)));
+      const models = d.catalog.listModels(Number.MAX_SAFE_INTEGER, { owner, viewer }).map((m) => modelJson(d, s, m, origin(request)));
       const body: CollectionDetailJson = { ...head, full_description: null, models };
       return json(body);
     });

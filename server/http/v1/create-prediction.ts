@@ -11,6 +11,9 @@ import type { HttpDeps } from "../http-context.ts";
 import { presentPrediction } from "../present.ts";
 import { json, originOf } from "../respond.ts";
 import { readBody } from "../transport/body.ts";
+import { invalidInput } from "../../errors.ts";
+import { callerOf } from "../access-guard.ts";
+import { visibleVersion } from "../visibility.ts";
 
 /** `Prefer: wait` → 60, `wait=N` → N clamped to 1..60; null when the client did not ask to wait. */
 export function parsePreferWait(header: string | null): number | null {
@@ -30,6 +33,28 @@ function presentSync(p: PredictionRecord, origin: string) {
   return out;
 }
 
+/** A webhook target the policy allows (422 naming `webhook` otherwise). */
+async function checkWebhook(d: HttpDeps, url: string | null): Promise<string | null> {
+  if (url === null) return null;
+  const refused = await d.targets.refusal(url);
+  if (refused) throw invalidInput(`webhook ${refused}; an admin can allow a target with --webhook-allow`, [{ field: "webhook", rule: "target", message: refused }]);
+  return url;
+}
+
+/**
+ * URLs in the input are fetched by the model's container: the same policy as webhooks, except
+ * URLs on modelhub's own origins, which the file bridge checks and hands to the container itself.
+ */
+async function checkInputUrls(d: HttpDeps, input: unknown, origin: string): Promise<void> {
+  if (!input || typeof input !== "object" || Array.isArray(input)) return;
+  for (const [key, value] of Object.entries(input as Record<string, unknown>))
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v !== "string" || !/^https?:\/\//i.test(v) || v.startsWith(`${origin}/`) || d.targets.isOwnOrigin(v)) continue;
+      const refused = await d.targets.refusal(v);
+      if (refused) throw invalidInput(`${key} ${refused}; an admin can allow a target with --webhook-allow`, [{ field: key, rule: "target", message: refused }]);
+    }
+}
+
 /** Which version a request runs: the one its body names (POST /v1/predictions), or the route's. */
 export type VersionSource = "body" | (() => Version);
 
@@ -39,11 +64,12 @@ export type VersionSource = "body" | (() => Version);
  * (or the wait runs out) under `Prefer: wait`.
  */
 export async function createPredictionFromRequest(d: HttpDeps, request: Request, source: VersionSource, deployment?: string): Promise<Response> {
+  d.predictionLimit.take(callerOf(request));
   let body: Static<typeof PredictionCreateByName>;
   let version: Version;
   if (source === "body") {
     const b = await readBody(request, PredictionCreate, d.maxJsonBytes);
-    version = d.predictions.resolveVersion(b.version);
+    version = visibleVersion(d, request, d.predictions.resolveVersion(b.version), b.version);
     body = b;
   } else {
     body = await readBody(request, PredictionCreateByName, d.maxJsonBytes);
@@ -54,16 +80,19 @@ export async function createPredictionFromRequest(d: HttpDeps, request: Request,
   const cancelAfterMs = parseCancelAfter(request.headers.get("cancel-after"));
   const pending = d.predictions.preflight(version, deployment);
   if (pending) await pending; // nothing to await on the fast path: keep it synchronous
+  const webhook = await checkWebhook(d, body.webhook ?? body.webhook_completed ?? null);
+  await checkInputUrls(d, body.input, origin);
   const rec = d.predictions.create({
     version,
     input: body.input,
     source: request.headers.get("x-modelhub-source") === "web" ? "web" : "api",
-    webhook: body.webhook ?? body.webhook_completed ?? null,
+    webhook,
     webhookEventsFilter: body.webhook_events_filter ?? null,
     deployment,
     origin,
     clientWaits: wait !== null,
     cancelAfterMs,
+    createdBy: callerOf(request).id,
   });
   if (wait === null) return json(presentPrediction(rec, origin), 201);
   const done = await d.predictions.waitFor(rec.id, wait * 1000);

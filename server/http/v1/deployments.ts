@@ -9,6 +9,7 @@ import type { HttpDeps } from "../http-context.ts";
 import { json, noContent } from "../respond.ts";
 import { readBody } from "../transport/body.ts";
 import type { SchedulingDeps } from "../scheduling-context.ts";
+import { visibleVersion } from "../visibility.ts";
 
 export function presentDeployment(d: Deployment) {
   return {
@@ -52,6 +53,6 @@ export function deploymentRoutes(d: HttpDeps, s: SchedulingDeps) {
       const full = `${dep.owner}/${dep.name}`;
       const version = d.catalog.findVersion(dep.versionId);
       if (!version) throw notFound(`Deployment ${full} points at version ${dep.versionId}, which was deleted; PATCH it to another version`);
-      return createPredictionFromRequest(d, request, () => version, full);
+      return createPredictionFromRequest(d, request, () => visibleVersion(d, request, version, full), full);
     });
 }

@@ -10,6 +10,9 @@ import { decodeCursor, encodeCursor, json, noContent, originOf } from "../respon
 import { type Part, parseMultipart } from "../transport/multipart.ts";
 import { check } from "../transport/body.ts";
 import { serveFile } from "../transport/serve-file.ts";
+import { callerOf } from "../access-guard.ts";
+import { creatorFilterOf } from "../../auth/caller.ts";
+import { visibleUpload } from "../visibility.ts";
 
 const PAGE = 100;
 /** Room for the multipart framing and the metadata part around the file itself. */
@@ -61,20 +64,20 @@ export function fileRoutes(d: HttpDeps) {
       const declared = text(part("type")) || content.contentType || "";
       const guessed = contentTypeForName(name);
       const contentType = declared && declared !== "application/octet-stream" ? declared : guessed !== "application/octet-stream" ? guessed : declared || guessed;
-      const f = await d.files.create({ kind: "upload", name, contentType, body: content.body, metadata: readMetadata(part("metadata")) });
+      const f = await d.files.create({ kind: "upload", name, contentType, body: content.body, metadata: readMetadata(part("metadata")), createdBy: callerOf(request).id });
       return json(presentFile(f, origin(request)), 201);
     })
     .get("/v1/files", ({ request }) => {
       const url = new URL(request.url);
       const after = decodeCursor<{ c: string; i: string }>(url.searchParams.get("cursor"), ["c", "i"]);
-      const rows = d.files.listUploads(PAGE + 1, after && { createdAt: after.c, id: after.i });
+      const rows = d.files.listUploads(PAGE + 1, after && { createdAt: after.c, id: after.i }, creatorFilterOf(callerOf(request)));
       const last = rows[PAGE - 1];
       const next = rows.length > PAGE && last ? `${origin(request)}/v1/files?cursor=${encodeCursor({ c: last.createdAt, i: last.id })}` : null;
       return json({ next, previous: null, results: rows.slice(0, PAGE).map((f) => presentFile(f, origin(request))) });
     })
-    .get("/v1/files/:id", ({ request, params }) => json(presentFile(d.files.getUpload(params.id), origin(request))))
-    .delete("/v1/files/:id", ({ params }) => {
-      d.files.deleteUpload(params.id);
+    .get("/v1/files/:id", ({ request, params }) => json(presentFile(visibleUpload(request, d.files.getUpload(params.id)), origin(request))))
+    .delete("/v1/files/:id", ({ request, params }) => {
+      d.files.deleteUpload(visibleUpload(request, d.files.getUpload(params.id)).id);
       return noContent();
     })
     .get("/files/:token", download)

@@ -8,6 +8,7 @@ import type { HttpDeps } from "../http-context.ts";
 import { queueJson } from "./queue-info.ts";
 import { json } from "../respond.ts";
 import { readBody } from "../transport/body.ts";
+import { visiblePrediction } from "../visibility.ts";
 import type { SchedulingDeps } from "../scheduling-context.ts";
 
 const DEFAULT_GRACE_S = 30;
@@ -97,8 +98,8 @@ export function instanceRoutes(d: HttpDeps, s: SchedulingDeps) {
       const r = await d.scheduler.stopWhere((x) => x.instanceId === params.id, graceMs(b), `stopped by modelhub stop ${params.id}`);
       return json({ stopped: r.stopped, failed_queued: r.failedQueued });
     })
-    .get("/v1/predictions/:id/queue", ({ params }) => {
-      const p = d.predictions.get(params.id);
+    .get("/v1/predictions/:id/queue", ({ request, params }) => {
+      const p = visiblePrediction(d, request, d.predictions.get(params.id));
       return json({ id: p.id, status: p.status, queue: queueJson(d.scheduler, p.id) });
     });
 }

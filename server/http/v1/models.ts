@@ -12,6 +12,9 @@ import type { HttpDeps } from "../http-context.ts";
 import { modelJson, presentVersion } from "../present-catalog.ts";
 import { decodeCursor, encodeCursor, json, noContent, originOf } from "../respond.ts";
 import type { SchedulingDeps } from "../scheduling-context.ts";
+import { callerOf } from "../access-guard.ts";
+import { viewerOf } from "../../auth/caller.ts";
+import { visibleModel } from "../visibility.ts";
 
 /** Replicate's page size. */
 export const PAGE = 100;
@@ -79,9 +82,9 @@ function modelFields(b: Record<string, unknown>): ModelFields {
 
 export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
   const origin = (r: Request) => originOf(r, d.config.publicUrl);
-  const get = (r: Request, owner: string, name: string) => modelJson(d, s, d.catalog.getModel(owner, name), origin(r));
-  const versionOf = (owner: string, name: string, id: string) => {
-    const m = d.catalog.getModel(owner, name);
+  const get = (r: Request, owner: string, name: string) => modelJson(d, s, visibleModel(d, r, owner, name), origin(r));
+  const versionOf = (r: Request, owner: string, name: string, id: string) => {
+    const m = visibleModel(d, r, owner, name);
     // The digest `docker push` printed names the version too (for an index, the platform manifest is the id).
     const v = d.catalog.findVersion(id) ?? d.catalog.findVersion(d.pushedVersions?.byPushedDigest(id) ?? "");
     if (!v || v.modelId !== m.id) throw notFound(`Version ${id} not found for model ${owner}/${name}`);
@@ -96,7 +99,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
       throw badRequest("Invalid cursor: follow the `next` URL of a previous page as it is");
     const opts = cur ? { search: cur.q, sort: cur.s, direction: cur.d } : { search, ...listOptions(url) };
     const after: ModelCursor | undefined = cur && { key: String(cur.k), id: Number(cur.i) };
-    const rows = d.catalog.listModels(PAGE + 1, { ...opts, after });
+    const rows = d.catalog.listModels(PAGE + 1, { ...opts, after, viewer: viewerOf(callerOf(request)) });
     const last = rows.length > PAGE ? rows[PAGE - 1] : undefined;
     const next = last
       ? `${origin(request)}/v1/models?cursor=${encodeCursor({ k: last.sort_key, i: last.id, ...(opts.search ? { q: opts.search } : {}), ...(opts.sort ? { s: opts.sort } : {}), ...(opts.direction ? { d: opts.direction } : {}) })}`
@@ -144,12 +147,12 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         if (s) s.changes.warm();
         return noContent();
       })
-      .get("/v1/models/:owner/:name/readme", ({ params }) => {
-        const m = d.catalog.getModel(params.owner, params.name);
+      .get("/v1/models/:owner/:name/readme", ({ request, params }) => {
+        const m = visibleModel(d, request, params.owner, params.name);
         return new Response(m.readme ?? "", { headers: { "content-type": "text/markdown; charset=utf-8" } });
       })
       .get("/v1/models/:owner/:name/versions", ({ request, params }) => {
-        const m = d.catalog.getModel(params.owner, params.name);
+        const m = visibleModel(d, request, params.owner, params.name);
         const after = decodeCursor<{ c: string; r: number }>(new URL(request.url).searchParams.get("cursor"), ["c", "r"]);
         const rows = d.catalog.listVersionsPage(m.id, PAGE + 1, after && { createdAt: String(after.c), rowid: Number(after.r) });
         const last = rows.length > PAGE ? rows[PAGE - 1] : undefined;
@@ -162,9 +165,9 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         const { version, created } = await importImage(d.runtime, d.catalog, b.image, `${params.owner}/${params.name}`);
         return json(presentVersion(version), created ? 201 : 200);
       })
-      .get("/v1/models/:owner/:name/versions/:id", ({ params }) => json(presentVersion(versionOf(params.owner, params.name, params.id), d.pushedVersions)))
-      .delete("/v1/models/:owner/:name/versions/:id", ({ params }) => {
-        const v = versionOf(params.owner, params.name, params.id);
+      .get("/v1/models/:owner/:name/versions/:id", ({ request, params }) => json(presentVersion(versionOf(request, params.owner, params.name, params.id), d.pushedVersions)))
+      .delete("/v1/models/:owner/:name/versions/:id", ({ request, params }) => {
+        const v = versionOf(request, params.owner, params.name, params.id);
         d.catalog.deleteVersion(v.id);
         void d.scheduler.stopWhere((x) => x.versionId === v.id, DELETE_GRACE_MS, `version ${v.id.slice(0, 12)} of ${v.model} was deleted`);
         // A keep-warm pool follows the latest version, which may just have changed.

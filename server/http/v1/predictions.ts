@@ -5,6 +5,9 @@ import type { HttpDeps } from "../http-context.ts";
 import { presentPrediction } from "../present.ts";
 import { queueJson } from "./queue-info.ts";
 import { decodeCursor, encodeCursor, json, originOf } from "../respond.ts";
+import { callerOf } from "../access-guard.ts";
+import { creatorFilterOf } from "../../auth/caller.ts";
+import { modelVisible, visibleModel, visiblePrediction, visibleVersion } from "../visibility.ts";
 
 const PAGE = 100;
 
@@ -16,13 +19,16 @@ export function predictionRoutes(d: HttpDeps) {
       createPredictionFromRequest(d, request, "body"),
     )
     .post("/v1/models/:owner/:name/predictions", ({ request, params }) =>
-      createPredictionFromRequest(d, request, () => d.predictions.resolveVersion(`${params.owner}/${params.name}`)),
+      createPredictionFromRequest(d, request, () => {
+        visibleModel(d, request, params.owner, params.name);
+        return d.predictions.resolveVersion(`${params.owner}/${params.name}`);
+      }),
     )
     .get("/v1/predictions", ({ request }) => {
       const url = new URL(request.url);
       // A cursor is a page edge (created_at, id); `b` marks one that pages back to newer rows.
       const cur = decodeCursor<{ c: string; i: string; b?: 1 }>(url.searchParams.get("cursor"), ["c", "i"]);
-      const rows = d.predictionStore.list(PAGE + 1, cur && { createdAt: cur.c, id: cur.i, before: cur.b === 1 });
+      const rows = d.predictionStore.list(PAGE + 1, cur && { createdAt: cur.c, id: cur.i, before: cur.b === 1 }, creatorFilterOf(callerOf(request)));
       const more = rows.length > PAGE; // the extra row is the newest when paging back, else the oldest
       const page = cur?.b && more ? rows.slice(1) : rows.slice(0, PAGE);
       const hasOlder = cur?.b ? true : more;
@@ -34,11 +40,12 @@ export function predictionRoutes(d: HttpDeps) {
       return json({
         next: hasOlder && last ? link(last, false) : null,
         previous: hasNewer && first ? link(first, true) : null,
-        results: page.map((p) => presentPrediction(p, origin(request))),
+        // A user's own predictions of a model that has since become private to them stay hidden.
+        results: page.filter((p) => modelVisible(d, request, p.model)).map((p) => presentPrediction(p, origin(request))),
       });
     })
     .get("/v1/predictions/:id", ({ request, params }) => {
-      const p = d.predictions.get(params.id);
+      const p = visiblePrediction(d, request, d.predictions.get(params.id));
       const out = presentPrediction(p, origin(request));
       // A waiting prediction says where it is in line and when it should start (modelhub extension).
       if (p.status === "starting") {
@@ -47,7 +54,8 @@ export function predictionRoutes(d: HttpDeps) {
       }
       return json(out);
     })
-    .post("/v1/predictions/:id/cancel", async ({ request, params }) =>
-      json(presentPrediction(await d.predictions.cancel(params.id), origin(request))),
-    );
+    .post("/v1/predictions/:id/cancel", async ({ request, params }) => {
+      visiblePrediction(d, request, d.predictions.get(params.id));
+      return json(presentPrediction(await d.predictions.cancel(params.id), origin(request)));
+    });
 }
