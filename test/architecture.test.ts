@@ -20,7 +20,7 @@ const RULES: Record<string, string[]> = {
   "server/predictions": ["server/scheduler", "server/catalog", "server/runtime", "server/db", "server/contract", "server/errors", "server/log"],
   "server/files": ["server/db", "server/errors", "node:*"],
   "server/webhooks": ["server/db", "server/errors", "server/log", "node:*"],
-  "server/http": ["elysia", "server/catalog", "server/predictions", "server/scheduler", "server/runtime", "server/files", "server/webhooks", "server/contract", "server/errors", "server/log", "web/index.html"],
+  "server/http": ["elysia", "server/catalog", "server/predictions", "server/scheduler", "server/runtime", "server/files", "server/webhooks", "server/contract", "server/errors", "server/log", "web/index.html", "node:zlib"],
   "server/app": ["elysia", "server/*"],
   "server/server": ["server/*", "node:*"],
   "server/services": ["server/*"],
