@@ -20,7 +20,7 @@ export function Logs({ text, running, failed }: { text: string; running: boolean
     if (el && follow.current) el.scrollTop = el.scrollHeight;
   }, [text, open]);
   if (!text) return null;
-  const lines = text.split("\n").length;
+  const lines = text.replace(/\n$/, "").split("\n").length;
   return (
     <details class="logs" open={open || failed} onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
       <summary>
