@@ -1,15 +1,17 @@
 // createApp(deps): the Elysia app with every route mounted and one error handler. No side effects,
 // so tests can call app.handle() on it.
 import { Elysia } from "elysia";
-import { MULTIPART_OVERHEAD, rejectOversized } from "./http/body-limit.ts";
-import type { HttpDeps } from "./http/deps.ts";
+import { MULTIPART_OVERHEAD, rejectOversized } from "./http/transport/body-limit.ts";
+import type { HttpDeps } from "./http/http-context.ts";
 import { toProblemResponse } from "./http/errors.ts";
 import { healthRoutes } from "./http/health.ts";
+import { metricsRoutes } from "./http/metrics.ts";
 import { hostGuard } from "./http/host-guard.ts";
-import { instanceRoutes } from "./http/instances.ts";
+import { rejectMalformed } from "./http/request-shape.ts";
+import { instanceRoutes } from "./http/v1/instances.ts";
 import { openApiRoutes } from "./http/openapi.ts";
 import { type MountedRoute, noRouteResponse } from "./http/route-table.ts";
-import type { SchedulingDeps } from "./http/scheduling-deps.ts";
+import type { SchedulingDeps } from "./http/scheduling-context.ts";
 import { uiRoutes } from "./http/ui.ts";
 import { accountRoutes } from "./http/v1/account.ts";
 import { collectionRoutes } from "./http/v1/collections.ts";
@@ -32,11 +34,17 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
   // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.
   const routes = (): MountedRoute[] => [...app.routes, ...uiRoutes];
   const app = new Elysia({ strictPath: true })
-    .onRequest(({ request }) => guardHost(request) ?? rejectOversized(request, limits))
+    .onRequest(({ request }) => rejectMalformed(request) ?? guardHost(request) ?? rejectOversized(request, limits))
     .onError(({ error, code, request, path }) =>
       code === "NOT_FOUND" ? noRouteResponse(request.method, path, routes()) : toProblemResponse(error, code, deps.logger),
     )
+    // Counted once answered: the route template (not the raw path) keeps the label set small.
+    .onAfterResponse({ as: "global" }, ({ request, route, set, responseValue }) => {
+      const status = responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
+      deps.metrics.requestAnswered(request.method, route || "unmatched", status);
+    })
     .use(healthRoutes(deps))
+    .use(metricsRoutes(deps))
     .use(openApiRoutes(deps, routes))
     .use(accountRoutes(deps))
     .use(collectionRoutes(deps, scheduling))

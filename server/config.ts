@@ -29,6 +29,7 @@ export interface Config {
   maxInstances: number;
   predictTimeout: number;
   logLevel: string;
+  logFormat: string;
   callbackHost: string;
   maxFileSize: string;
   maxLogSize: string;
@@ -79,6 +80,8 @@ export const SETTINGS: readonly Setting[] = [
     description: "account name GET /v1/account reports (default: the user running modelhub)" },
   { key: "logLevel", flag: "--log-level", env: "MODELHUB_LOG_LEVEL", type: "string", default: "info", scope: "serve",
     description: "debug, info, warn or error" },
+  { key: "logFormat", flag: "--log-format", env: "MODELHUB_LOG_FORMAT", type: "string", default: "text", scope: "serve",
+    description: "log lines: text (time LEVEL message key=value) or json (one object a line)" },
   { key: "url", flag: "--url", env: "MODELHUB_URL", type: "string", default: "http://127.0.0.1:5100", scope: "client",
     description: "modelhub server the CLI talks to" },
 ] as const;
@@ -120,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Recor
   cfg.publicUrl = cfg.publicUrl.replace(/\/+$/, "");
   cfg.url = cfg.url.replace(/\/+$/, "");
   if (cfg.retentionDays < 0) throw new ConfigError(`--retention-days must be 0 (keep forever) or more, got ${cfg.retentionDays}`);
+  if (cfg.logFormat !== "text" && cfg.logFormat !== "json") throw new ConfigError(`--log-format must be text or json, got "${cfg.logFormat}"`);
   // The one local account: named after the user running modelhub, shaped like a model owner.
   const user = cfg.username || env.USER || env.USERNAME || env.LOGNAME || "local";
   cfg.username = user.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[-._]+|[-._]+$/g, "").slice(0, 100) || "local";

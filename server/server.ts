@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
 import { loadUi } from "./http/ui.ts";
 import type { Config } from "./config.ts";
+import { lockDataFolder } from "./db/data-lock.ts";
 import { openDatabase } from "./db/database.ts";
 import { openCallbackListener } from "./http/internal.ts";
 import { presentPrediction } from "./http/present.ts";
@@ -30,8 +31,10 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Readonly<Config>, opts: { logger?: Logger; version?: string } = {}): Promise<RunningServer> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
+  const logger = opts.logger ?? createLogger(config.logLevel, undefined, config.logFormat === "json" ? "json" : "text");
   const dataDir = resolve(config.dataDir);
+  // Before anything else touches the folder or a container: one server per data folder.
+  const lock = lockDataFolder(dataDir);
   const db = openDatabase(join(dataDir, "modelhub.db"));
   const runtime = new DockerRuntime(config.dockerHost);
   const gpus = await discoverGpus(parseGpusFlag(config.gpus));
@@ -39,7 +42,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
 
   // Containers are labelled with a hash of the data folder: this server's, no one else's.
   const owner = new Bun.CryptoHasher("sha256").update(dataDir).digest("hex").slice(0, 16);
-  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, http, scheduling } =
+  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, http, scheduling, metrics } =
     buildServices({
       config,
       db,
@@ -73,6 +76,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     present: (p) => presentPrediction(p, p.origin || defaultOrigin()),
     logger,
     userAgent: `modelhub/${opts.version ?? "dev"}`,
+    onDelivery: (ok) => metrics.webhookDelivered(ok),
   });
   webhooks.attach(events);
   // Finished predictions older than --retention-days go, with their output files.
@@ -123,6 +127,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     clearInterval(statsTimer);
     flushStats();
     db.close();
+    lock.release();
   };
   let server: ReturnType<typeof Bun.serve>;
   try {
@@ -144,6 +149,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   }
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${server.port}`;
   logger.info("modelhub listening", { url, dataDir });
+  lock.setUrl(url);
   origins.push(url, ...(["127.0.0.1", "0.0.0.0", "localhost"].includes(config.host) ? [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`] : []));
 
   // Keep-warm pools (min_instances) start now, after the listener, so a slow boot does not delay the API.

@@ -13,14 +13,15 @@ import { BlobDir } from "./files/blobs.ts";
 import { PredictionFileBridge } from "./files/prediction-files.ts";
 import { FileService } from "./files/service.ts";
 import { FileStore } from "./files/store.ts";
-import type { HttpDeps } from "./http/deps.ts";
-import type { SchedulingDeps } from "./http/scheduling-deps.ts";
+import type { HttpDeps } from "./http/http-context.ts";
+import type { SchedulingDeps } from "./http/scheduling-context.ts";
 import type { Logger } from "./log.ts";
 import { CallbackStore } from "./predictions/callback-store.ts";
 import { CallbackRegistry } from "./predictions/callbacks.ts";
 import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
+import { ModelhubMetrics } from "./metrics/modelhub-metrics.ts";
 import { parseByteSize } from "./runtime/docker.ts";
 import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
@@ -65,6 +66,7 @@ export interface Services {
   webhookSecrets: WebhookSecrets;
   http: HttpDeps;
   scheduling: SchedulingDeps;
+  metrics: ModelhubMetrics;
 }
 
 export function buildServices(o: ServiceOptions): Services {
@@ -94,7 +96,11 @@ export function buildServices(o: ServiceOptions): Services {
     }
     dirtyStats.clear();
   };
-  const stats = new StatsBook((s) => dirtyStats.set(s.versionId, s));
+  const stats = new StatsBook(
+    (s) => dirtyStats.set(s.versionId, s),
+    // `metrics` is made below, with the scheduler it reads; no boot is measured before then.
+    (versionId, ms) => metrics.bootObserved(catalog.findVersion(versionId)?.model ?? versionId, ms),
+  );
   stats.seed(statsStore.load());
   const scheduler = new Scheduler({
     runtime,
@@ -108,6 +114,13 @@ export function buildServices(o: ServiceOptions): Services {
     gpuMemory: inventory.source === "nvidia-smi" ? () => sampleGpuMemory() : undefined,
     onSetupFailure: (versionId, message, logs) => catalog.setSetupFailure(versionId, message, logs),
     healthIntervalMs: o.healthIntervalMs,
+  });
+  const metrics = new ModelhubMetrics({
+    events,
+    instances: () => scheduler.list(),
+    queues: () => scheduler.queues(),
+    // Simulated GPUs have no real memory figures: nothing is shown rather than a made-up number.
+    gpus: () => (inventory.source === "nvidia-smi" ? inventory.gpus : []),
   });
   // Files, container callbacks (webhooks, uploads) and user webhooks. `origins` is filled once the
   // API listens: URLs on it are recognised as modelhub's own in prediction inputs.
@@ -139,7 +152,7 @@ export function buildServices(o: ServiceOptions): Services {
     defaultOrigin,
   });
   const webhookSecrets = new WebhookSecrets(db);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: parseByteSize(config.maxBodySize) };
+  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: parseByteSize(config.maxBodySize), metrics };
   return {
     catalog,
     store,
@@ -157,5 +170,6 @@ export function buildServices(o: ServiceOptions): Services {
     webhookSecrets,
     http,
     scheduling: { policies, deployments, inventory },
+    metrics,
   };
 }

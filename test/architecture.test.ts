@@ -13,6 +13,7 @@ const RULES: Record<string, string[]> = {
   "server/config": ["server/contract"],
   "server/errors": ["server/contract"],
   "server/log": [],
+  "server/metrics": [],
   "server/db": ["bun:sqlite", "server/errors", "node:*"],
   "server/runtime": ["dockerode", "server/errors", "server/contract", "node:*"],
   "server/scheduler": ["server/runtime", "server/errors", "server/log"],

@@ -55,7 +55,11 @@ export function nameForContentType(contentType: string, index = 0): string {
 
 /** Content type from a file name's extension (Bun's table), octet-stream when unknown. */
 export function contentTypeForName(name: string): string {
-  const t = Bun.file(name).type;
+  // Only the extension matters, and a name a client sent may hold a NUL or be longer than any
+  // path may be: Bun.file() throws on both, so it is asked about a short stand-in name.
+  const ext = /\.([A-Za-z0-9]{1,16})$/.exec(name)?.[1];
+  if (!ext) return "application/octet-stream";
+  const t = Bun.file(`f.${ext}`).type;
   // Bun answers application/octet-stream for unknown extensions; text types carry a charset.
   return t || "application/octet-stream";
 }

@@ -2,8 +2,8 @@
 // instances follow the new settings without a restart.
 import type { Deployment } from "../catalog/deployments.ts";
 import type { RunSpec } from "../scheduler/scheduler.ts";
-import type { HttpDeps } from "./deps.ts";
-import type { SchedulingDeps } from "./scheduling-deps.ts";
+import type { HttpDeps } from "./http-context.ts";
+import type { SchedulingDeps } from "./scheduling-context.ts";
 
 /** A release replaced or a deployment deleted: its instances finish their work, then stop. */
 const RETIRE_GRACE_MS = 10 * 60_000;

@@ -1,12 +1,14 @@
 // Maps every thrown error to the one problem body; unknown errors become a generic 500 and a log line.
 import { AppError, unavailable } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { DockerUnavailableError } from "../runtime/runtime.ts";
+import { DockerUnavailableError, EngineRefusedError } from "../runtime/runtime.ts";
 import { problem } from "./respond.ts";
 
 export function toProblemResponse(err: unknown, code: string | number, logger: Logger): Response {
   if (err instanceof AppError) return problem(err);
   if (err instanceof DockerUnavailableError) return problem(unavailable(err.message, "docker_unavailable"));
+  // What the engine refuses as malformed came from the request (an image reference): the caller's 400.
+  if (err instanceof EngineRefusedError) return problem(new AppError(400, "Bad request", err.message));
   if (code === "NOT_FOUND") return problem(new AppError(404, "Not found", "No such route"));
   if (code === "PARSE") return problem(new AppError(400, "Bad request", "Request body could not be parsed"));
   if (code === "VALIDATION") return problem(new AppError(422, "Invalid input", String((err as Error).message)));

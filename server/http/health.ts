@@ -1,6 +1,6 @@
 // GET /health (modelhub extension): is the server up, and can it reach the Docker engine?
 import { Elysia } from "elysia";
-import type { HttpDeps } from "./deps.ts";
+import type { HttpDeps } from "./http-context.ts";
 import { json } from "./respond.ts";
 
 export function healthRoutes(d: HttpDeps) {

@@ -10,7 +10,7 @@ import type { PredictionService } from "../predictions/service.ts";
 import type { CogPrediction } from "../runtime/cog-client.ts";
 import { toProblemResponse } from "./errors.ts";
 import { json, readJsonObject } from "./respond.ts";
-import { serveFile } from "./serve-file.ts";
+import { serveFile } from "./transport/serve-file.ts";
 
 export interface InternalDeps {
   predictions: PredictionService;

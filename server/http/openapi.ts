@@ -20,7 +20,7 @@ import {
 import { FileObject, WebhookSecret } from "../contract/wire-files.ts";
 import { Model, ModelCreate, ModelUpdate, Version, VersionImport } from "../contract/wire-model.ts";
 import { Prediction, PredictionCreate, PredictionCreateByName } from "../contract/wire-prediction.ts";
-import type { HttpDeps } from "./deps.ts";
+import type { HttpDeps } from "./http-context.ts";
 import { json, originOf } from "./respond.ts";
 import { type MountedRoute, openApiPath, pathShape } from "./route-table.ts";
 
@@ -156,6 +156,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
   { method: "POST", path: "/v1/instances/stop", id: "instances.stop", tag: "modelhub", extension: true, summary: "Stop the containers of a model, a deployment, or all", body: { schema: InstancesStop }, ok: { status: 200, description: "what was stopped", schema: StopResult }, errors: [404, 422] },
   { method: "POST", path: "/v1/instances/:id/stop", id: "instances.stop.one", tag: "modelhub", extension: true, summary: "Stop one container", body: { schema: InstanceStop, required: false }, ok: { status: 200, description: "what was stopped", schema: StopResult }, errors: [404, 422] },
   { method: "GET", path: "/health", id: "health", tag: "modelhub", extension: true, summary: "Is the server up, and can it reach the Docker engine?", ok: { status: 200, description: "healthy (503 with the same body when Docker is unreachable)", schema: Health } },
+  { method: "GET", path: "/metrics", id: "metrics", tag: "modelhub", extension: true, summary: "Prometheus metrics: predictions, queue waits, boots, instances, webhooks, HTTP requests", ok: { status: 200, description: "text exposition format 0.0.4", type: "text/plain", schema: t.String() } },
   { method: "GET", path: "/openapi.json", id: "openapi", tag: "modelhub", extension: true, summary: "This document", ok: { status: 200, description: "OpenAPI 3.1", schema: t.Record(t.String(), t.Unknown()) } },
   { method: "GET", path: "/", id: "web", tag: "modelhub", extension: true, summary: "The web UI", ok: { status: 200, description: "the app", type: "text/html", schema: t.String() } },
   { method: "GET", path: "/models/:owner/:name", id: "webModel", tag: "modelhub", extension: true, summary: "A model's page in the web UI (its `url`)", ok: { status: 200, description: "the app", type: "text/html", schema: t.String() } },

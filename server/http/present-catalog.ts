@@ -5,8 +5,8 @@ import type { ModelRow, Version } from "../catalog/catalog.ts";
 import type { Collection, CollectionDetail } from "../contract/wire-account.ts";
 import type { Model, Version as VersionWire } from "../contract/wire-model.ts";
 import { hardwareSku } from "../runtime/hardware.ts";
-import type { HttpDeps } from "./deps.ts";
-import type { SchedulingDeps } from "./scheduling-deps.ts";
+import type { HttpDeps } from "./http-context.ts";
+import type { SchedulingDeps } from "./scheduling-context.ts";
 
 export type ModelJson = Static<typeof Model>;
 export type VersionJson = Static<typeof VersionWire>;

@@ -1,7 +1,7 @@
 // Turns domain records into Replicate-shaped JSON with absolute URLs on the public origin.
 import type { FileRecord } from "../files/store.ts";
 import type { PredictionRecord } from "../predictions/store.ts";
-import type { QueueJson } from "./queue-info.ts";
+import type { QueueJson } from "./v1/queue-info.ts";
 
 export interface PredictionJson {
   id: string;

@@ -46,11 +46,25 @@ export function originOf(request: Request, publicUrl: string): string {
 export function encodeCursor(v: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(v)).toString("base64url");
 }
-export function decodeCursor<T>(s: string | null): T | undefined {
+/**
+ * A cursor from a `next`/`previous` URL. Anything else a client made up is a 400: the object must
+ * carry every `required` key, and every value must be a string or a number (SQL binds nothing else).
+ */
+export function decodeCursor<T extends object>(s: string | null, required: readonly (keyof T & string)[]): T | undefined {
   if (!s) return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(Buffer.from(s, "base64url").toString("utf8")) as T;
+    value = JSON.parse(Buffer.from(s, "base64url").toString("utf8"));
   } catch {
-    throw badRequest("Invalid cursor");
+    value = null;
   }
+  const scalar = (v: unknown) => typeof v === "string" || (typeof v === "number" && Number.isFinite(v));
+  const ok =
+    !!value &&
+    typeof value === "object" &&
+    !Array.isArray(value) &&
+    Object.values(value).every(scalar) &&
+    required.every((k) => k in (value as object));
+  if (!ok) throw badRequest("Invalid cursor: follow the `next` URL of a previous page as it is");
+  return value as T;
 }

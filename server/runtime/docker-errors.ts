@@ -2,6 +2,7 @@
 import {
   ContainerNotFoundError,
   DockerUnavailableError,
+  EngineRefusedError,
   GpuUnavailableError,
   ImageNotFoundError,
   RuntimeError,
@@ -44,6 +45,7 @@ export function mapDockerError(err: unknown, dockerHost: string, subject = ""): 
       `Docker could not give the container a GPU (${text.trim()}). Install the NVIDIA Container Toolkit, or run this model without a GPU.`,
       err,
     );
+  if (e.statusCode === 400) return new EngineRefusedError(`Docker refused${subject ? ` ${subject}` : ""}: ${text.trim()}`, err);
   if (e.statusCode === 409) return new RuntimeError(`Docker refused: ${text.trim()}`, err);
   return new RuntimeError(`Docker error${e.statusCode ? ` ${e.statusCode}` : ""}: ${text.trim()}`, err);
 }

@@ -93,3 +93,5 @@ export class DockerUnavailableError extends RuntimeError {}
 export class ImageNotFoundError extends RuntimeError {}
 export class ContainerNotFoundError extends RuntimeError {}
 export class GpuUnavailableError extends RuntimeError {}
+/** The engine refused what it was asked (its 400: a malformed image reference, a bad parameter). */
+export class EngineRefusedError extends RuntimeError {}

@@ -19,7 +19,11 @@ export const GUESS_PREDICT_MS = 10_000;
 export class StatsBook {
   private byVersion = new Map<string, VersionStats>();
 
-  constructor(private onChange: (s: VersionStats) => void = () => {}) {}
+  constructor(
+    private onChange: (s: VersionStats) => void = () => {},
+    /** told of each boot as it is measured (metrics keep a histogram of them) */
+    private onBoot: (versionId: string, ms: number) => void = () => {},
+  ) {}
 
   seed(list: readonly VersionStats[]): void {
     for (const s of list) this.byVersion.set(s.versionId, { ...s });
@@ -44,6 +48,7 @@ export class StatsBook {
   }
 
   recordBoot(versionId: string, ms: number): void {
+    this.onBoot(versionId, ms);
     this.update(versionId, (s) => {
       s.boots++;
       s.bootMsTotal += ms;

@@ -21,6 +21,8 @@ export interface WebhookDispatcherOptions {
   /** waits before each retry of a completed webhook; the last try lands ~1 min after completion */
   retryDelaysMs?: readonly number[];
   timeoutMs?: number;
+  /** told of every POST's outcome (metrics count deliveries and failures) */
+  onDelivery?(ok: boolean): void;
 }
 
 interface PerPrediction {
@@ -137,8 +139,11 @@ export class WebhookDispatcher {
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
       });
       await res.arrayBuffer().catch(() => {});
-      return res.status >= 200 && res.status < 300 ? null : `HTTP ${res.status}`;
+      const ok = res.status >= 200 && res.status < 300;
+      this.opts.onDelivery?.(ok);
+      return ok ? null : `HTTP ${res.status}`;
     } catch (err) {
+      this.opts.onDelivery?.(false);
       return (err as Error).message;
     }
   }

@@ -5,7 +5,7 @@ import type { Policies } from "../../server/catalog/policy.ts";
 import { createApp } from "../../server/app.ts";
 import { type Config, loadConfig } from "../../server/config.ts";
 import { type Db, openDatabase } from "../../server/db/database.ts";
-import type { HttpDeps } from "../../server/http/deps.ts";
+import type { HttpDeps } from "../../server/http/http-context.ts";
 import { silentLogger } from "../../server/log.ts";
 import type { PredictionRecord, PredictionStore } from "../../server/predictions/store.ts";
 import type { GpuInventory } from "../../server/runtime/gpus.ts";

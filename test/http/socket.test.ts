@@ -2,7 +2,7 @@
 // the official `replicate` npm client; no redirects; the body guard before Bun's own limit.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import Replicate from "replicate";
-import { MULTIPART_OVERHEAD } from "../../server/http/body-limit.ts";
+import { MULTIPART_OVERHEAD } from "../../server/http/transport/body-limit.ts";
 import { parseByteSize } from "../../server/runtime/docker.ts";
 import { expectProblem } from "../helpers/http-expect.ts";
 import { testApp } from "../helpers/test-app.ts";

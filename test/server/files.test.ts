@@ -10,9 +10,9 @@ import { nameForContentType, parseDataUrl, toDataUrl } from "../../server/files/
 import { PredictionFileBridge } from "../../server/files/prediction-files.ts";
 import { FileService, safeName } from "../../server/files/service.ts";
 import { FileStore } from "../../server/files/store.ts";
-import { parseMultipart } from "../../server/http/multipart.ts";
-import { parseRange } from "../../server/http/range.ts";
-import { serveFile } from "../../server/http/serve-file.ts";
+import { parseMultipart } from "../../server/http/transport/multipart.ts";
+import { parseRange } from "../../server/http/transport/range.ts";
+import { serveFile } from "../../server/http/transport/serve-file.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
 function files(dir: string, max = 1024 * 1024) {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "bun:test";
 // @ts-expect-error the JS client's internal module has no types
 import { createReadableStream } from "replicate/lib/stream.js";
-import { formatEvent, sseResponse } from "../../server/http/sse.ts";
+import { formatEvent, sseResponse } from "../../server/http/transport/sse.ts";
 import type { StreamHandle } from "../../server/predictions/service.ts";
 import { type StreamEvent, StreamCursor } from "../../server/predictions/stream.ts";
 import type { PredictionRecord } from "../../server/predictions/store.ts";

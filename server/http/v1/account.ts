@@ -3,7 +3,7 @@
 import { Elysia } from "elysia";
 import type { Static } from "elysia";
 import type { Account } from "../../contract/wire-account.ts";
-import type { HttpDeps } from "../deps.ts";
+import type { HttpDeps } from "../http-context.ts";
 import { json } from "../respond.ts";
 
 export function accountRoutes(d: HttpDeps) {

@@ -2,10 +2,10 @@
 // the ones it can keep true by itself: "all" (every model here) and one per owner ("by-<owner>").
 import { Elysia } from "elysia";
 import { notFound } from "../../errors.ts";
-import type { HttpDeps } from "../deps.ts";
+import type { HttpDeps } from "../http-context.ts";
 import { type CollectionDetailJson, type CollectionJson, modelJson } from "../present-catalog.ts";
 import { decodeCursor, encodeCursor, json, originOf } from "../respond.ts";
-import type { SchedulingDeps } from "../scheduling-deps.ts";
+import type { SchedulingDeps } from "../scheduling-context.ts";
 import { PAGE } from "./models.ts";
 
 const ALL = "all";
@@ -27,7 +27,7 @@ export function collectionRoutes(d: HttpDeps, s?: SchedulingDeps) {
   return new Elysia({ name: "v1-collections" })
     .get("/v1/collections", ({ request }) => {
       // The cursor is the last owner listed; "all" opens the first page.
-      const after = decodeCursor<{ o: string }>(new URL(request.url).searchParams.get("cursor"));
+      const after = decodeCursor<{ o: string }>(new URL(request.url).searchParams.get("cursor"), ["o"]);
       const results: CollectionJson[] = after ? [] : [allCollection(d.catalog.countModels())];
       const owners = d.catalog.listOwners(PAGE + 1 - results.length, after ? String(after.o) : undefined);
       const room = PAGE - results.length;

@@ -4,10 +4,10 @@ import { Elysia } from "elysia";
 import type { Deployment } from "../../catalog/deployments.ts";
 import { notFound } from "../../errors.ts";
 import { applyDeployment } from "../apply-policy.ts";
-import { createPredictionFromRequest } from "../create-prediction.ts";
-import type { HttpDeps } from "../deps.ts";
+import { createPredictionFromRequest } from "./create-prediction.ts";
+import type { HttpDeps } from "../http-context.ts";
 import { json, noContent, readJsonObject } from "../respond.ts";
-import type { SchedulingDeps } from "../scheduling-deps.ts";
+import type { SchedulingDeps } from "../scheduling-context.ts";
 
 export function presentDeployment(d: Deployment) {
   return {

@@ -3,11 +3,11 @@
 import { Elysia } from "elysia";
 import { badRequest, invalidInput, tooLarge } from "../../errors.ts";
 import { contentTypeForName } from "../../files/data-url.ts";
-import type { HttpDeps } from "../deps.ts";
+import type { HttpDeps } from "../http-context.ts";
 import { presentFile } from "../present.ts";
 import { decodeCursor, encodeCursor, json, noContent, originOf } from "../respond.ts";
-import { type Part, parseMultipart } from "../multipart.ts";
-import { serveFile } from "../serve-file.ts";
+import { type Part, parseMultipart } from "../transport/multipart.ts";
+import { serveFile } from "../transport/serve-file.ts";
 
 const PAGE = 100;
 /** Room for the multipart framing and the metadata part around the file itself. */
@@ -66,7 +66,7 @@ export function fileRoutes(d: HttpDeps) {
     })
     .get("/v1/files", ({ request }) => {
       const url = new URL(request.url);
-      const after = decodeCursor<{ c: string; i: string }>(url.searchParams.get("cursor"));
+      const after = decodeCursor<{ c: string; i: string }>(url.searchParams.get("cursor"), ["c", "i"]);
       const rows = d.files.listUploads(PAGE + 1, after && { createdAt: after.c, id: after.i });
       const last = rows[PAGE - 1];
       const next = rows.length > PAGE && last ? `${origin(request)}/v1/files?cursor=${encodeCursor({ c: last.createdAt, i: last.id })}` : null;

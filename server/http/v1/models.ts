@@ -8,11 +8,11 @@ import { ModelCreate, ModelUpdate, VersionImport } from "../../contract/wire-mod
 import { badRequest, invalidInput, notFound } from "../../errors.ts";
 import { parseHardware } from "../../runtime/hardware.ts";
 import { applyModelPolicy, applyWarm } from "../apply-policy.ts";
-import { readBody } from "../body.ts";
-import type { HttpDeps } from "../deps.ts";
+import { readBody } from "../transport/body.ts";
+import type { HttpDeps } from "../http-context.ts";
 import { modelJson, presentVersion } from "../present-catalog.ts";
 import { decodeCursor, encodeCursor, json, noContent, originOf } from "../respond.ts";
-import type { SchedulingDeps } from "../scheduling-deps.ts";
+import type { SchedulingDeps } from "../scheduling-context.ts";
 
 /** Replicate's page size. */
 export const PAGE = 100;
@@ -93,7 +93,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
   /** One page of models; the cursor, when given, carries the search and sort of the first request. */
   const page = (request: Request, search?: string) => {
     const url = new URL(request.url);
-    const cur = decodeCursor<ListCursor>(url.searchParams.get("cursor"));
+    const cur = decodeCursor<ListCursor>(url.searchParams.get("cursor"), ["k", "i"]);
     if (cur && ((cur.s !== undefined && !SORTS.includes(cur.s)) || (cur.d !== undefined && cur.d !== "asc" && cur.d !== "desc") || typeof cur.k !== "string"))
       throw badRequest("Invalid cursor: follow the `next` URL of a previous page as it is");
     const opts = cur ? { search: cur.q, sort: cur.s, direction: cur.d } : { search, ...listOptions(url) };
@@ -156,7 +156,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
       })
       .get("/v1/models/:owner/:name/versions", ({ request, params }) => {
         const m = d.catalog.getModel(params.owner, params.name);
-        const after = decodeCursor<{ c: string; r: number }>(new URL(request.url).searchParams.get("cursor"));
+        const after = decodeCursor<{ c: string; r: number }>(new URL(request.url).searchParams.get("cursor"), ["c", "r"]);
         const rows = d.catalog.listVersionsPage(m.id, PAGE + 1, after && { createdAt: String(after.c), rowid: Number(after.r) });
         const last = rows.length > PAGE ? rows[PAGE - 1] : undefined;
         const next = last ? `${origin(request)}/v1/models/${m.owner}/${m.name}/versions?cursor=${encodeCursor({ c: last.createdAt, r: last.rowid })}` : null;

@@ -5,9 +5,9 @@ import type { EffectivePolicy, ModelPolicy } from "../../catalog/policy.ts";
 import { parsePolicyPatch, POLICY_KEYS, WIRE_NAME } from "../../catalog/policy.ts";
 import { notFound } from "../../errors.ts";
 import { applyModelPolicy, applyWarm } from "../apply-policy.ts";
-import type { HttpDeps } from "../deps.ts";
+import type { HttpDeps } from "../http-context.ts";
 import { json, readJsonObject } from "../respond.ts";
-import type { SchedulingDeps } from "../scheduling-deps.ts";
+import type { SchedulingDeps } from "../scheduling-context.ts";
 
 // -1 reads better as "never" on the wire; both forms are accepted on input.
 const wireValue = (key: string, v: unknown) => (key === "idleTimeout" && v === -1 ? "never" : v);

@@ -1,10 +1,10 @@
 // /v1/predictions: create (by version, by model; Prefer: wait, Cancel-After), get, list, cancel.
 import { Elysia } from "elysia";
 import { invalidInput } from "../../errors.ts";
-import { createPredictionFromRequest } from "../create-prediction.ts";
-import type { HttpDeps } from "../deps.ts";
+import { createPredictionFromRequest } from "./create-prediction.ts";
+import type { HttpDeps } from "../http-context.ts";
 import { presentPrediction } from "../present.ts";
-import { queueJson } from "../queue-info.ts";
+import { queueJson } from "./queue-info.ts";
 import { decodeCursor, encodeCursor, json, originOf } from "../respond.ts";
 
 const PAGE = 100;
@@ -28,7 +28,7 @@ export function predictionRoutes(d: HttpDeps) {
     .get("/v1/predictions", ({ request }) => {
       const url = new URL(request.url);
       // A cursor is a page edge (created_at, id); `b` marks one that pages back to newer rows.
-      const cur = decodeCursor<{ c: string; i: string; b?: 1 }>(url.searchParams.get("cursor"));
+      const cur = decodeCursor<{ c: string; i: string; b?: 1 }>(url.searchParams.get("cursor"), ["c", "i"]);
       const rows = d.predictionStore.list(PAGE + 1, cur && { createdAt: cur.c, id: cur.i, before: cur.b === 1 });
       const more = rows.length > PAGE; // the extra row is the newest when paging back, else the oldest
       const page = cur?.b && more ? rows.slice(1) : rows.slice(0, PAGE);

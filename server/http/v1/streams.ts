@@ -3,8 +3,8 @@
 // client turns each output chunk into a FileOutput.
 import { Elysia } from "elysia";
 import { notFound } from "../../errors.ts";
-import type { HttpDeps } from "../deps.ts";
-import { sseResponse } from "../sse.ts";
+import type { HttpDeps } from "../http-context.ts";
+import { sseResponse } from "../transport/sse.ts";
 
 export function streamRoutes(d: HttpDeps) {
   const open = (token: string) => {

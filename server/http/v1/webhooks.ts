@@ -1,6 +1,6 @@
 // GET /v1/webhooks/default/secret: the key receivers verify modelhub's webhook signatures with.
 import { Elysia } from "elysia";
-import type { HttpDeps } from "../deps.ts";
+import type { HttpDeps } from "../http-context.ts";
 import { json } from "../respond.ts";
 
 export function webhookRoutes(d: HttpDeps) {

@@ -2,8 +2,8 @@
 // the route in /openapi.json and validates it here, so the two cannot drift apart.
 import type { Static, TSchema } from "elysia";
 import { TypeCompiler, type TypeCheck } from "elysia/type-system";
-import { type FieldError, invalidInput } from "../errors.ts";
-import { readJsonObject } from "./respond.ts";
+import { type FieldError, invalidInput } from "../../errors.ts";
+import { readJsonObject } from "../respond.ts";
 
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
 

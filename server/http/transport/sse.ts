@@ -1,8 +1,8 @@
 // Server-Sent Events on the wire, as Replicate's clients parse them (replicate-api.md §5.2):
 // `: hi` first, then `event:` + `id:` + one `data:` line per line of data, keep-alive comments,
 // and the connection closed after `done`.
-import type { StreamHandle } from "../predictions/service.ts";
-import type { StreamEvent } from "../predictions/stream.ts";
+import type { StreamHandle } from "../../predictions/service.ts";
+import type { StreamEvent } from "../../predictions/stream.ts";
 
 export const KEEPALIVE_MS = 15_000;
 

@@ -1,7 +1,7 @@
 // The request-size guard that runs before routing: a body declared larger than modelhub accepts is
 // answered 413 with a problem body saying the limit, before a byte of it is read.
-import { tooLarge } from "../errors.ts";
-import { problem } from "./respond.ts";
+import { tooLarge } from "../../errors.ts";
+import { problem } from "../respond.ts";
 
 export interface BodyLimits {
   /** JSON and text bodies (--max-body-size) */

@@ -1,6 +1,6 @@
 // The modelhub extension a queued prediction carries: its place in line and when it should start.
 // presentPrediction can add it as `queue` while status is "starting"; GET /v1/predictions/{id}/queue serves it.
-import type { Scheduler } from "../scheduler/scheduler.ts";
+import type { Scheduler } from "../../scheduler/scheduler.ts";
 
 export interface QueueJson {
   /** 1 = next to start */

@@ -2,11 +2,11 @@
 // POST /v1/instances/{id}/stop, POST /v1/instances/stop ({model} | {deployment} | {all: true}),
 // and GET /v1/predictions/{id}/queue (a queued prediction's position and estimated start).
 import { Elysia } from "elysia";
-import { invalidInput, notFound } from "../errors.ts";
-import type { HttpDeps } from "./deps.ts";
+import { invalidInput, notFound } from "../../errors.ts";
+import type { HttpDeps } from "../http-context.ts";
 import { queueJson } from "./queue-info.ts";
-import { json, readJsonObject } from "./respond.ts";
-import type { SchedulingDeps } from "./scheduling-deps.ts";
+import { json, readJsonObject } from "../respond.ts";
+import type { SchedulingDeps } from "../scheduling-context.ts";
 
 const DEFAULT_GRACE_S = 30;
 const MAX_GRACE_S = 3600;

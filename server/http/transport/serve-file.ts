@@ -1,7 +1,7 @@
 // Answers a GET/HEAD for a stored file's bytes: 200 (never a redirect: Python's client does not
 // follow them), the stored Content-Type, and single Range requests (206/416).
-import type { FileRecord } from "../files/store.ts";
-import { notFound } from "../errors.ts";
+import type { FileRecord } from "../../files/store.ts";
+import { notFound } from "../../errors.ts";
 import { parseRange } from "./range.ts";
 
 export async function serveFile(f: FileRecord | null, path: string | null, request: Request): Promise<Response> {

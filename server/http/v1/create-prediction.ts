@@ -1,13 +1,13 @@
 // The one way an HTTP request becomes a prediction (by version, by model, by deployment): body and
 // header parsing (Prefer: wait, Cancel-After, webhook fields), preflight, create, and the sync answer.
-import type { Version } from "../catalog/catalog.ts";
-import { invalidInput } from "../errors.ts";
-import { parseCancelAfter } from "../predictions/cancel-after.ts";
-import type { PredictionRecord } from "../predictions/store.ts";
-import { TERMINAL } from "../predictions/store.ts";
-import type { HttpDeps } from "./deps.ts";
-import { presentPrediction } from "./present.ts";
-import { json, originOf, readJsonObject } from "./respond.ts";
+import type { Version } from "../../catalog/catalog.ts";
+import { invalidInput } from "../../errors.ts";
+import { parseCancelAfter } from "../../predictions/cancel-after.ts";
+import type { PredictionRecord } from "../../predictions/store.ts";
+import { TERMINAL } from "../../predictions/store.ts";
+import type { HttpDeps } from "../http-context.ts";
+import { presentPrediction } from "../present.ts";
+import { json, originOf, readJsonObject } from "../respond.ts";
 
 /** `Prefer: wait` → 60, `wait=N` → N clamped to 1..60; null when the client did not ask to wait. */
 export function parsePreferWait(header: string | null): number | null {

@@ -3,6 +3,7 @@ import type { Catalog } from "../catalog/catalog.ts";
 import type { Config } from "../config.ts";
 import type { FileService } from "../files/service.ts";
 import type { Logger } from "../log.ts";
+import type { ModelhubMetrics } from "../metrics/modelhub-metrics.ts";
 import type { PredictionService } from "../predictions/service.ts";
 import type { PredictionStore } from "../predictions/store.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
@@ -22,4 +23,5 @@ export interface HttpDeps {
   webhookSecrets: WebhookSecrets;
   /** --max-body-size in bytes: the one limit on JSON bodies, declared (Content-Length) or read */
   maxJsonBytes: number;
+  metrics: ModelhubMetrics;
 }

@@ -1,7 +1,7 @@
 // multipart/form-data parsing for POST /v1/files. Bun's request.formData() drops each part's
 // Content-Type, which is how clients say what a file is, so the parts are read here. Pure; parts
 // are views into the body buffer (no copies).
-import { badRequest } from "../errors.ts";
+import { badRequest } from "../../errors.ts";
 
 export interface Part {
   name: string;
