@@ -26,7 +26,7 @@ export const CLIENT_ROUTES = [
 export const uiRoutes: MountedRoute[] = CLIENT_ROUTES.map((path) => ({ method: "GET", path }));
 
 /** Paths that belong to the API and other machine clients: a 404 there stays a problem body. */
-const NOT_UI = /^\/(v1|v2|files|health|internal|openapi|_bun)(\/|$|\.)/;
+const NOT_UI = /^\/(v1|v2|files|health|metrics|internal|openapi|_bun)(\/|$|\.)/;
 
 interface Asset {
   type: string;

@@ -48,8 +48,12 @@ export function checkValues(doc: OpenApiDocument, values: Values): CheckResult {
   const raw: Values = {};
   for (const [k, v] of Object.entries(values)) raw[k] = Array.isArray(v) ? v.filter((x) => x !== "") : v;
   const r = validateInput(doc, coerceFormValues(doc, raw));
-  if (r.ok) return { ok: true, input: r.value };
-  return { ok: false, errors: errorsByField(r.errors) };
+  // Cog accepts "" for a required str, but an untouched empty box is a forgotten input, not a choice.
+  const blank = orderedProperties(doc)
+    .filter((f) => f.required && !f.hasDefault && raw[f.name] === "")
+    .map((f) => ({ field: f.name, message: "is required" }));
+  if (r.ok && blank.length === 0) return { ok: true, input: r.value };
+  return { ok: false, errors: errorsByField([...(r.ok ? [] : r.errors.filter((e) => !blank.some((b) => b.field === e.field))), ...blank]) };
 }
 
 export function errorsByField(list: readonly { field: string; message: string }[]): Record<string, string> {
