@@ -209,7 +209,8 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
       for (const [variant, opts] of [["light", {}], ["dark", { dark: true }], ["phone", { width: 360 }]] as const) {
         const page = await open(path, opts);
         await page.waitForSelector("main h1, main .tabs");
-        await page.waitForLoadState("networkidle");
+        // Loaded: no "Loading…" left and every image decoded.
+        await page.waitForFunction(() => !document.querySelector(".loading") && [...document.images].every((i) => i.complete));
         await page.screenshot({ path: join(SHOTS, `${name}-${variant}.png`), fullPage: true });
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         expect(`${name}-${variant} overflow ${overflow}`).toBe(`${name}-${variant} overflow 0`);
