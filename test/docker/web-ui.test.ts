@@ -35,6 +35,9 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
     await s.addModel("modelhub-test/image:latest", "ui/image");
     await s.addModel("modelhub-test/stream:latest", "ui/stream");
     await s.addModel("modelhub-test/slow:latest", "ui/slow");
+    // One finished run from the API, so each test below can also run alone.
+    const first = await s.api("POST", "/v1/predictions", { version: "ui/image", input: { color: "blue", height: 48 } }, { prefer: "wait" });
+    if (first.body.status !== "succeeded") throw new Error(`the first prediction did not succeed: ${JSON.stringify(first.body)}`);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -45,7 +48,7 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     await s?.[Symbol.asyncDispose]();
-  });
+  }, 30_000);
 
   it("runs the image model beside its form, uploads a file, keeps the inputs over a reload", async () => {
     const page = await open("/");
@@ -205,9 +208,14 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
       ["tokens", "/settings/tokens"],
       ["not-found", "/no/such/page"],
     ];
-    for (const [name, path] of pages)
-      for (const [variant, opts] of [["light", {}], ["dark", { dark: true }], ["phone", { width: 360 }]] as const) {
-        const page = await open(path, opts);
+    // One tab per variant, moving between pages by the UI's own client-side routing (cheap under load).
+    for (const [variant, opts] of [["light", {}], ["dark", { dark: true }], ["phone", { width: 360 }]] as const) {
+      const page = await open("/", opts);
+      for (const [name, path] of pages) {
+        await page.evaluate((to) => {
+          history.pushState(null, "", to);
+          dispatchEvent(new PopStateEvent("popstate"));
+        }, path);
         await page.waitForSelector("main h1, main .tabs");
         // Loaded: no "Loading…" left and every image decoded.
         await page.waitForFunction(() => !document.querySelector(".loading") && [...document.images].every((i) => i.complete));
@@ -219,9 +227,18 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
           const [r, g, b] = bg.match(/\d+/g)!.map(Number);
           expect(r + g + b).toBeLessThan(120);
         }
-        if (name === "not-found" && variant === "light") expect(await page.textContent("main h1")).toContain("does not exist");
-        await page.close();
+        if (name === "not-found") expect(await page.textContent("main h1")).toContain("does not exist");
       }
+      await page.close();
+    }
+    // A phone's touch targets: the nav links, tabs and buttons are at least 44 px tall.
+    const phone = await open("/models/ui/image", { width: 360 });
+    await phone.waitForSelector("button.btn-run");
+    const small = await phone.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>(".nav-link, .tab, .btn, .seg button")].filter((e) => e.offsetParent && e.getBoundingClientRect().height < 44).map((e) => e.textContent),
+    );
+    expect(small).toEqual([]);
+    await phone.close();
     // The theme override wins over the system setting.
     const page = await open("/", { dark: true });
     await page.click("[data-theme-toggle]"); // system → light
