@@ -2,7 +2,7 @@
 // in the URL (?tab=) so it survives a reload.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { orderedProperties, type OpenApiDocument } from "../../server/contract/openapi-input.ts";
-import { api, type ModelJson, type PageJson, type VersionJson } from "../lib/api.ts";
+import { api, authHeaders, type ModelJson, type PageJson, type VersionJson } from "../lib/api.ts";
 import { formFor } from "../lib/form-store.ts";
 import { account, isAdmin } from "../lib/session.ts";
 import { useStore } from "../lib/store.ts";
@@ -58,7 +58,7 @@ function Versions({ model }: { model: ModelJson }) {
 function Readme({ model }: { model: ModelJson }) {
   const [text, setText] = useState<string | null>(null);
   useEffect(() => {
-    fetch(`/v1/models/${model.owner}/${model.name}/readme`).then((r) => (r.ok ? r.text() : "")).then(setText, () => setText(""));
+    fetch(`/v1/models/${model.owner}/${model.name}/readme`, { headers: authHeaders() }).then((r) => (r.ok ? r.text() : "")).then(setText, () => setText(""));
   }, [model.owner, model.name]);
   if (text === null) return <Loading />;
   // Shown as text: a README is the model author's, and nothing in it should run in this page.

@@ -17,7 +17,9 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
     setToken(t);
     needsSignIn.set(false);
     onSignedIn();
+    // Elsewhere, the page's data failed to load without the token: load it again.
     if (location.pathname === "/sign-in") navigate("/");
+    else location.reload();
   };
   return (
     <div class="sign-in">
