@@ -2,7 +2,7 @@
 // (services.ts), mounts the app, listens, reconciles work left from a previous run, and shuts down cleanly.
 import { join, resolve } from "node:path";
 import { createApp } from "./app.ts";
-import { loadUi } from "./http/ui.ts";
+import { withUi } from "./http/ui.ts";
 import type { Config } from "./config.ts";
 import { lockDataFolder } from "./db/data-lock.ts";
 import { openDatabase } from "./db/database.ts";
@@ -116,7 +116,6 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   retention.start();
 
   const app = createApp(http, scheduling);
-  const ui = await loadUi();
   // Everything started above, stopped in order; used at shutdown and when the port cannot be had.
   const closeServices = async () => {
     webhooks.close();
@@ -140,8 +139,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
       reusePort: false,
       // Bun's own cap (128 MB) would answer larger uploads with a bare 413 before our clear one.
       maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2, parseByteSize(config.maxBodySize) + 1024 ** 2),
-      routes: ui.routes, // the UI page and its assets; everything else goes to the Elysia app
-      fetch: ui.withNotFoundPage(app.fetch),
+      fetch: withUi(app.fetch), // the web UI's page and assets; everything else goes to the Elysia app
     });
   } catch (err) {
     await closeServices();

@@ -5,7 +5,7 @@
 //
 // Bun turns an HTML import into a page (bundling and hash-naming its assets; `bun build --compile`
 // embeds them) only when it is served as a Bun.serve route. So the page is served once on a private
-// loopback port at startup, read back with its assets, compressed once, and the listener closed.
+// loopback port, read back with its assets, compressed once, and that listener closed.
 import { brotliCompressSync, constants } from "node:zlib";
 import index from "../../web/index.html";
 import type { MountedRoute } from "./route-table.ts";
@@ -36,14 +36,36 @@ interface Asset {
   etag: string;
 }
 
-type Handler = (req: Request) => Response;
 export interface UiServer {
-  /** Bun.serve `routes`: the client routes and every asset. */
-  routes: Record<string, Handler>;
-  /** Wraps the API's fetch handler: a browser's 404 outside the API becomes the UI's not-found page. */
-  withNotFoundPage<A extends unknown[]>(fetch: (req: Request, ...rest: A) => Response | Promise<Response>): (req: Request, ...rest: A) => Promise<Response>;
+  /** The page for a client route, or a hashed asset; null for any other path. */
+  handle(req: Request, path: string): Response | null;
+  /** The not-found page (status 404). */
+  notFound(req: Request): Response;
   /** Compressed bytes of the JavaScript (brotli, gzip), for the size budget. */
   scriptBytes(): { raw: number; gzip: number; br: number };
+}
+
+const ROUTE_PATTERNS = CLIENT_ROUTES.map((r) => new RegExp(`^${r.replace(/:[a-z]+/g, "[^/]+")}$`));
+
+/**
+ * The server's fetch handler: a GET of a client route or an asset gets the UI, anything else goes
+ * to the API, and a browser's 404 outside the API becomes the UI's not-found page. The UI is
+ * prepared in the background from here on, so it never delays the API's start.
+ */
+export function withUi<A extends unknown[]>(fetchApi: (req: Request, ...rest: A) => Response | Promise<Response>): (req: Request, ...rest: A) => Promise<Response> {
+  const ready = loadUi();
+  ready.catch(() => {}); // a failure is reported to the first request that needs the UI
+  return async (req, ...rest) => {
+    const get = req.method === "GET" || req.method === "HEAD";
+    const path = get ? new URL(req.url).pathname : "";
+    if (get && !NOT_UI.test(path)) {
+      const page = (await ready).handle(req, path);
+      if (page) return page;
+    }
+    const res = await fetchApi(req, ...rest);
+    if (res.status !== 404 || !get || NOT_UI.test(path) || !(req.headers.get("accept") ?? "").includes("text/html")) return res;
+    return (await ready).notFound(req);
+  };
 }
 
 function compress(type: string, body: Uint8Array<ArrayBuffer>): Asset {
@@ -87,23 +109,15 @@ async function load(): Promise<UiServer> {
   } finally {
     tmp.stop(true);
   }
-  const pageHandler: Handler = (req) => respond(req, page, 200, "no-cache");
-  const routes: Record<string, Handler> = {};
-  for (const path of CLIENT_ROUTES) routes[path] = pageHandler;
-  // Asset names carry a content hash: a changed file gets a new name, so they never need revalidating.
-  for (const [path, a] of assets) routes[path] = (req) => respond(req, a, 200, "public, max-age=31536000, immutable");
-
+  const immutable = "public, max-age=31536000, immutable";
   return {
-    routes,
-    withNotFoundPage(fetchApi) {
-      return async (req, ...rest) => {
-        const res = await fetchApi(req, ...rest);
-        if (res.status !== 404 || (req.method !== "GET" && req.method !== "HEAD")) return res;
-        const path = new URL(req.url).pathname;
-        if (NOT_UI.test(path) || !(req.headers.get("accept") ?? "").includes("text/html")) return res;
-        return respond(req, page, 404, "no-cache");
-      };
+    handle(req, path) {
+      if (ROUTE_PATTERNS.some((r) => r.test(path))) return respond(req, page, 200, "no-cache");
+      // Asset names carry a content hash: a changed file gets a new name, so they never need revalidating.
+      const a = assets.get(path);
+      return a ? respond(req, a, 200, immutable) : null;
     },
+    notFound: (req) => respond(req, page, 404, "no-cache"),
     scriptBytes() {
       const js = [...assets.values()].filter((a) => a.type.includes("javascript"));
       const sum = (k: "identity" | "gzip" | "br") => js.reduce((n, a) => n + a[k].byteLength, 0);
