@@ -108,7 +108,7 @@ export function ModelPage({ owner, name, tab }: { owner: string; name: string; t
             <p class="muted">This model has no version yet. Add one from a Cog image on the Add a model page.</p>
           )
         ) : current === "playground" ? (
-          <Playground model={model} form={form} doc={doc} />
+          <Playground model={model} form={form} doc={doc} onRunEnded={() => void reload()} />
         ) : current === "api" ? (
           <ApiTab model={model} form={form} />
         ) : current === "runs" ? (

@@ -6,6 +6,7 @@ import { api, HttpError, type ModelJson, type PredictionJson } from "../lib/api.
 import { errorsByField } from "../lib/form-state.ts";
 import type { FormStore } from "../lib/form-store.ts";
 import { here, setQuery } from "../lib/router.ts";
+import { isDone } from "../lib/run-state.ts";
 import { watchRun } from "../lib/run-store.ts";
 import { useStore } from "../lib/store.ts";
 import { Notice } from "./common.tsx";
@@ -21,7 +22,7 @@ export function focusFirstError(fields: readonly InputField[], errors: Record<st
   el?.scrollIntoView({ block: "center" });
 }
 
-export function Playground({ model, form, doc }: { model: ModelJson; form: FormStore; doc: OpenApiDocument }) {
+export function Playground({ model, form, doc, onRunEnded }: { model: ModelJson; form: FormStore; doc: OpenApiDocument; onRunEnded?: () => void }) {
   const s = useStore(form.state);
   const loc = useStore(here);
   const predictionId = loc.query.get("prediction");
@@ -46,6 +47,15 @@ export function Playground({ model, form, doc }: { model: ModelJson; form: FormS
   useEffect(() => {
     if (!predictionId) document.title = title;
   }, [predictionId]);
+  // The header's run count and the like change when a run ends.
+  useEffect(() => {
+    if (!watch || !onRunEnded) return;
+    let ended = isDone(watch.state.get());
+    return watch.state.subscribe((st) => {
+      if (!ended && isDone(st)) onRunEnded();
+      ended = isDone(st);
+    });
+  }, [watch?.id]);
 
   async function run(e?: Event) {
     e?.preventDefault();
