@@ -100,3 +100,12 @@ describe("form values", () => {
     expect(loadValues("other/model", sf)).toBeNull();
   });
 });
+
+test("the server's 422 invalid_fields land at their inputs (list items at the list)", async () => {
+  const { errorsByField } = await import("../../web/lib/form-state.ts");
+  expect(errorsByField([{ field: "height", message: "must be ≤ 1024" }, { field: "images[2]", message: "is not a URL" }, { field: "", message: "input must be an object" }])).toEqual({
+    height: "must be ≤ 1024",
+    images: "is not a URL",
+    _: "input must be an object",
+  });
+});
