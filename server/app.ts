@@ -23,12 +23,11 @@ import { policyRoutes } from "./http/v1/policy.ts";
 import { predictionRoutes } from "./http/v1/predictions.ts";
 import { streamRoutes } from "./http/v1/streams.ts";
 import { webhookRoutes } from "./http/v1/webhooks.ts";
-import { parseByteSize } from "./runtime/docker.ts";
 
 /** `scheduling` mounts policy, deployments, hardware and instances; tests of other routes may leave it out. */
 export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
   const guardHost = hostGuard(deps.config.host, deps.config.publicUrl);
-  const limits = { json: deps.maxJsonBytes, multipart: parseByteSize(deps.config.maxFileSize) + MULTIPART_OVERHEAD };
+  const limits = { json: deps.maxJsonBytes, multipart: deps.config.maxFileSize + MULTIPART_OVERHEAD };
   // strictPath: /v1/models/ is a 404 that names /v1/models, never a silent alias or a redirect
   // (httpx does not follow redirects).
   // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.

@@ -1,7 +1,8 @@
 // The one settings registry: every flag and MODELHUB_* variable, its default and meaning.
 // loadConfig() reads it once; everything else receives the frozen Config it returns.
 
-export type SettingType = "string" | "int" | "number" | "bool";
+/** "bytes": a size like 6g, 512m, 32k or 1024, parsed to a number of bytes when the config is loaded. */
+export type SettingType = "string" | "int" | "number" | "bool" | "bytes";
 
 export interface Setting {
   key: keyof Config;
@@ -22,7 +23,8 @@ export interface Config {
   dockerHost: string;
   url: string;
   gpus: string;
-  shmSize: string;
+  /** bytes */
+  shmSize: number;
   setupTimeout: number;
   idleTimeout: number;
   maxQueue: number;
@@ -31,11 +33,15 @@ export interface Config {
   logLevel: string;
   logFormat: string;
   callbackHost: string;
-  maxFileSize: string;
-  maxLogSize: string;
-  inlineInputSize: string;
+  /** bytes */
+  maxFileSize: number;
+  /** bytes */
+  maxLogSize: number;
+  /** bytes */
+  inlineInputSize: number;
   retentionDays: number;
-  maxBodySize: string;
+  /** bytes */
+  maxBodySize: number;
   username: string;
 }
 
@@ -52,7 +58,7 @@ export const SETTINGS: readonly Setting[] = [
     description: "Docker engine socket (unix:///path or tcp://host:port)" },
   { key: "gpus", flag: "--gpus", env: "MODELHUB_GPUS", type: "string", default: "all", scope: "serve",
     description: "GPUs to use: all, none, indices like 0,1, or fake:N (simulated, for tests)" },
-  { key: "shmSize", flag: "--shm-size", env: "MODELHUB_SHM_SIZE", type: "string", default: "6g", scope: "serve",
+  { key: "shmSize", flag: "--shm-size", env: "MODELHUB_SHM_SIZE", type: "bytes", default: "6g", scope: "serve",
     description: "shared memory per container, like cog predict (PyTorch data loaders need it)" },
   { key: "setupTimeout", flag: "--setup-timeout", env: "MODELHUB_SETUP_TIMEOUT", type: "number", default: 300, scope: "serve",
     description: "seconds a container may take from start to READY before it counts as failed" },
@@ -66,15 +72,15 @@ export const SETTINGS: readonly Setting[] = [
     description: "seconds a single prediction may run before it is canceled" },
   { key: "callbackHost", flag: "--callback-host", env: "MODELHUB_CALLBACK_HOST", type: "string", default: "auto", scope: "serve",
     description: "address containers call back on (webhooks, file uploads): auto = the Docker bridge gateway, off = none (no live logs or streaming)" },
-  { key: "maxFileSize", flag: "--max-file-size", env: "MODELHUB_MAX_FILE_SIZE", type: "string", default: "100m", scope: "serve",
+  { key: "maxFileSize", flag: "--max-file-size", env: "MODELHUB_MAX_FILE_SIZE", type: "bytes", default: "100m", scope: "serve",
     description: "largest file accepted by POST /v1/files or from a model's output (e.g. 100m, 2g)" },
-  { key: "maxLogSize", flag: "--max-log-size", env: "MODELHUB_MAX_LOG_SIZE", type: "string", default: "1m", scope: "serve",
+  { key: "maxLogSize", flag: "--max-log-size", env: "MODELHUB_MAX_LOG_SIZE", type: "bytes", default: "1m", scope: "serve",
     description: "logs kept per prediction; beyond it the head and the last lines are kept (e.g. 1m)" },
-  { key: "inlineInputSize", flag: "--inline-input-size", env: "MODELHUB_INLINE_INPUT_SIZE", type: "string", default: "32k", scope: "serve",
+  { key: "inlineInputSize", flag: "--inline-input-size", env: "MODELHUB_INLINE_INPUT_SIZE", type: "bytes", default: "32k", scope: "serve",
     description: "uploaded files up to this size reach the container inline as data URLs; larger ones by URL" },
   { key: "retentionDays", flag: "--retention-days", env: "MODELHUB_RETENTION_DAYS", type: "number", default: 30, scope: "serve",
     description: "days finished predictions (with their logs and output files) are kept before they are deleted; 0 = keep forever" },
-  { key: "maxBodySize", flag: "--max-body-size", env: "MODELHUB_MAX_BODY_SIZE", type: "string", default: "100m", scope: "serve",
+  { key: "maxBodySize", flag: "--max-body-size", env: "MODELHUB_MAX_BODY_SIZE", type: "bytes", default: "100m", scope: "serve",
     description: "largest JSON request body (inputs with inline data URLs included); larger ones get 413 (uploads: --max-file-size)" },
   { key: "username", flag: "--username", env: "MODELHUB_USERNAME", type: "string", default: "", scope: "serve",
     description: "account name GET /v1/account reports (default: the user running modelhub)" },
@@ -88,10 +94,24 @@ export const SETTINGS: readonly Setting[] = [
 
 export class ConfigError extends Error {}
 
+/** "6g" / "512m" / "1024" → bytes, like docker's --shm-size. */
+export function parseByteSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i.exec(s.trim());
+  if (!m) throw new ConfigError(`invalid size "${s}" (use e.g. 6g, 512m)`);
+  const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2].toLowerCase() as "" | "k" | "m" | "g" | "t"];
+  return Math.round(Number(m[1]) * mult);
+}
+
 function parseValue(s: Setting, raw: string, origin: string): string | number | boolean {
   switch (s.type) {
     case "string":
       return raw;
+    case "bytes":
+      try {
+        return parseByteSize(raw);
+      } catch {
+        throw new ConfigError(`${origin} must be a size like 100m, 2g or 32k, got "${raw}"`);
+      }
     case "bool":
       if (/^(1|true|yes|on)$/i.test(raw)) return true;
       if (/^(0|false|no|off)$/i.test(raw)) return false;
@@ -111,14 +131,14 @@ function parseValue(s: Setting, raw: string, origin: string): string | number | 
  * `flags` maps a flag name without dashes ("data-dir") to its raw string.
  */
 export function loadConfig(env: Record<string, string | undefined>, flags: Record<string, string> = {}): Readonly<Config> {
-  const out: Record<string, unknown> = {};
+  const out = {} as Record<keyof Config, unknown>;
   for (const s of SETTINGS) {
     const flagName = s.flag.slice(2);
     if (flags[flagName] !== undefined) out[s.key] = parseValue(s, flags[flagName], s.flag);
     else if (env[s.env] !== undefined && env[s.env] !== "") out[s.key] = parseValue(s, env[s.env]!, s.env);
-    else out[s.key] = s.default;
+    else out[s.key] = s.type === "bytes" ? parseByteSize(String(s.default)) : s.default;
   }
-  const cfg = out as unknown as Config;
+  const cfg = out as Config;
   if (cfg.port < 0 || cfg.port > 65535) throw new ConfigError(`--port must be between 0 and 65535, got ${cfg.port}`);
   cfg.publicUrl = cfg.publicUrl.replace(/\/+$/, "");
   cfg.url = cfg.url.replace(/\/+$/, "");
@@ -137,7 +157,7 @@ export function knownFlags(): Set<string> {
 
 /** One line per setting for `modelhub --help`. */
 export function settingsHelp(): string {
-  const rows = SETTINGS.map((s) => [`${s.flag} <${s.type === "bool" ? "true|false" : s.type === "string" ? "value" : s.type}>`, s.env, String(s.default === "" ? '""' : s.default), s.description]);
+  const rows = SETTINGS.map((s) => [`${s.flag} <${s.type === "bool" ? "true|false" : s.type === "string" ? "value" : s.type === "bytes" ? "size" : s.type}>`, s.env, String(s.default === "" ? '""' : s.default), s.description]);
   const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => `  ${r[0].padEnd(w[0])}  ${r[1].padEnd(w[1])}  default ${r[2].padEnd(w[2])}  ${r[3]}`).join("\n");
 }

@@ -14,7 +14,7 @@ import { Retention } from "./predictions/retention.ts";
 import { CallbackStore } from "./predictions/callback-store.ts";
 import type { PredictionRecord, PredictionStore } from "./predictions/store.ts";
 import { bridgeGateway } from "./runtime/bridge-gateway.ts";
-import { DockerRuntime, parseByteSize } from "./runtime/docker.ts";
+import { DockerRuntime } from "./runtime/docker.ts";
 import { discoverGpus, parseGpusFlag } from "./runtime/gpus.ts";
 import { OWNER_LABEL, POOL_LABEL, VERSION_LABEL } from "./runtime/runtime.ts";
 import { systemClock } from "./scheduler/clock.ts";
@@ -61,7 +61,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   const callbackStore = new CallbackStore(db);
   const previousPort = callbackStore.listenerPort();
   const callbackListener = await openCallbackListener(
-    { predictions, files, logger, maxWebhookBytes: 2 * parseByteSize(config.maxLogSize) + 64 * 1024 * 1024 },
+    { predictions, files, logger, maxWebhookBytes: 2 * config.maxLogSize + 64 * 1024 * 1024 },
     config.callbackHost,
     () => bridgeGateway(config.dockerHost),
     previousPort,
@@ -138,7 +138,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
       // A second modelhub on the same port must fail loudly, not share it with the first.
       reusePort: false,
       // Bun's own cap (128 MB) would answer larger uploads with a bare 413 before our clear one.
-      maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2, parseByteSize(config.maxBodySize) + 1024 ** 2),
+      maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2, config.maxBodySize + 1024 ** 2),
       fetch: withUi(app.fetch), // the web UI's page and assets; everything else goes to the Elysia app
     });
   } catch (err) {

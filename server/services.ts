@@ -6,6 +6,7 @@
 import { Catalog } from "./catalog/catalog.ts";
 import { Deployments } from "./catalog/deployments.ts";
 import { Policies } from "./catalog/policy.ts";
+import { PolicyChanges } from "./catalog/policy-changes.ts";
 import { VersionStatsStore } from "./catalog/version-stats.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
@@ -22,7 +23,6 @@ import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
 import { ModelhubMetrics } from "./metrics/modelhub-metrics.ts";
-import { parseByteSize } from "./runtime/docker.ts";
 import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
 import type { Clock } from "./scheduler/clock.ts";
@@ -106,7 +106,7 @@ export function buildServices(o: ServiceOptions): Services {
     runtime,
     clock,
     logger,
-    shmSizeBytes: parseByteSize(config.shmSize),
+    shmSizeBytes: config.shmSize,
     extraHosts: ["host.docker.internal:host-gateway"],
     labels: o.labels ?? {},
     inventory,
@@ -124,7 +124,7 @@ export function buildServices(o: ServiceOptions): Services {
   });
   // Files, container callbacks (webhooks, uploads) and user webhooks. `origins` is filled once the
   // API listens: URLs on it are recognised as modelhub's own in prediction inputs.
-  const files = new FileService(new FileStore(db), new BlobDir(o.filesDir), parseByteSize(config.maxFileSize));
+  const files = new FileService(new FileStore(db), new BlobDir(o.filesDir), config.maxFileSize);
   const callbacks = new CallbackRegistry(new CallbackStore(db));
   const origins: string[] = config.publicUrl ? [config.publicUrl] : [];
   const defaultOrigin = () => config.publicUrl || origins[0] || "";
@@ -141,18 +141,18 @@ export function buildServices(o: ServiceOptions): Services {
       setupTimeoutMs: config.setupTimeout * 1000,
       maxQueue: config.maxQueue,
       predictTimeoutMs: config.predictTimeout * 1000,
-      maxLogChars: parseByteSize(config.maxLogSize),
+      maxLogChars: config.maxLogSize,
     },
     files: new PredictionFileBridge(files, {
       ownOrigins: () => origins,
       callbackBase: () => callbacks.base,
-      inlineMaxBytes: parseByteSize(config.inlineInputSize),
+      inlineMaxBytes: config.inlineInputSize,
     }),
     callbacks,
     defaultOrigin,
   });
   const webhookSecrets = new WebhookSecrets(db);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: parseByteSize(config.maxBodySize), metrics };
+  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: config.maxBodySize, metrics };
   return {
     catalog,
     store,
@@ -169,7 +169,7 @@ export function buildServices(o: ServiceOptions): Services {
     predictions,
     webhookSecrets,
     http,
-    scheduling: { policies, deployments, inventory },
+    scheduling: { policies, deployments, inventory, changes: new PolicyChanges(catalog, policies, scheduler, (spec) => predictions.withContainerCmd(spec)) },
     metrics,
   };
 }

@@ -3,7 +3,9 @@
 // prediction, waited for; the output goes to stdout, status and logs to stderr.
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
-import { coerceFormValues, validateInput, type FormValue, type OpenApiDocument } from "../../server/contract/openapi-input.ts";
+import type { OpenApiDocument } from "../../server/contract/cog-schema.ts";
+import { coerceFormValues, type FormValue } from "../../server/contract/form-values.ts";
+import { validateInput } from "../../server/contract/input-validation.ts";
 import type { Client } from "../client.ts";
 
 const MIME: Record<string, string> = {

@@ -1,4 +1,5 @@
 // Reads the labels `cog build` writes into an image and says what modelhub needs from them.
+import { inputSchema, isOpenApiDocument } from "../contract/cog-schema.ts";
 import { invalidInput } from "../errors.ts";
 export { defaultModelName, MODEL_PART } from "../contract/model-name.ts";
 
@@ -42,8 +43,7 @@ export function readCogLabels(labels: Record<string, string>, image: string): Co
       `Image ${image} has no run.cog.openapi_schema label, so modelhub cannot tell its inputs and outputs. Rebuild it with \`cog build\` (cog 0.7 or newer).`,
     );
   const openapiSchema = parseJsonLabel(labels, schemaKey, image);
-  const components = (openapiSchema.components as { schemas?: Record<string, unknown> } | undefined)?.schemas;
-  if (!components || typeof components.Input !== "object")
+  if (!isOpenApiDocument(openapiSchema) || !inputSchema(openapiSchema))
     throw invalidInput(`Image ${image} has an OpenAPI schema without components.schemas.Input; rebuild it with a current cog.`);
   const cogVersion = labels["run.cog.version"] ?? labels["org.cogmodel.cog_version"] ?? "unknown";
   return { cogVersion, openapiSchema, config: parseJsonLabel(labels, configKey, image) as CogConfig };

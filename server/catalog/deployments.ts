@@ -1,11 +1,11 @@
 // Deployments (Replicate's /v1/deployments): a name bound to a model version with its own instances —
 // hardware (a GPU selection), min_instances (keep warm) and max_instances (scale-out). All their SQL.
+import type { DeploymentCreateBody, DeploymentUpdateBody } from "../contract/wire-deployment.ts";
 import type { Db } from "../db/database.ts";
 import { conflict, type FieldError, invalidInput, notFound } from "../errors.ts";
 import type { GpuInventory } from "../runtime/gpus.ts";
 import { hardwareList } from "../runtime/hardware.ts";
 import { type Catalog, parseModelName } from "./catalog.ts";
-import { MODEL_PART } from "./cog-labels.ts";
 
 export interface Deployment {
   id: number;
@@ -37,16 +37,6 @@ interface Row {
   model_owner: string;
   model_name: string;
 }
-
-export interface DeploymentFields {
-  model?: unknown;
-  version?: unknown;
-  hardware?: unknown;
-  min_instances?: unknown;
-  max_instances?: unknown;
-}
-
-const MAX_INSTANCES_CAP = 64;
 
 const SELECT = "SELECT d.*, m.owner AS model_owner, m.name AS model_name FROM deployments d JOIN models m ON m.id = d.model_id";
 
@@ -89,29 +79,25 @@ export class Deployments {
     return d;
   }
 
-  /** Body as Replicate's clients send it: {name, model, version, hardware, min_instances, max_instances}. */
-  create(owner: string | undefined, name: unknown, f: DeploymentFields): Deployment {
-    if (typeof name !== "string" || !MODEL_PART.test(name))
-      throw invalidInput("name is required: lowercase letters, digits, '.', '_' or '-'", [{ field: "name", rule: "pattern", message: "must be a valid name" }]);
-    if (typeof f.model !== "string") throw invalidInput("model is required (owner/name)", [{ field: "model", rule: "required", message: "is required" }]);
-    const { owner: mOwner, name: mName } = parseModelName(f.model);
+  /** Body as Replicate's clients send it, checked against DeploymentCreate (names, counts). */
+  create(b: DeploymentCreateBody): Deployment {
+    const { owner: mOwner, name: mName } = parseModelName(b.model);
     const model = this.catalog.getModel(mOwner, mName);
     // Replicate puts deployments under the caller's account; modelhub has none, so the model's owner is the default.
-    const dOwner = owner ?? mOwner;
-    if (!MODEL_PART.test(dOwner)) throw invalidInput("owner must be a valid name", [{ field: "owner", rule: "pattern", message: "must be a valid name" }]);
-    if (this.find(dOwner, name)) throw conflict(`Deployment ${dOwner}/${name} already exists`);
-    const c = this.checkFields({ ...f, model: undefined }, { versionId: null, modelId: model.id, hardware: "cpu", min: 0, max: 1 }, true);
+    const dOwner = b.owner ?? mOwner;
+    if (this.find(dOwner, b.name)) throw conflict(`Deployment ${dOwner}/${b.name} already exists`);
+    const c = this.checkFields(b, { versionId: null, modelId: model.id, hardware: "cpu", min: 0, max: 1 }, true);
     const now = new Date().toISOString();
     this.db
       .query(
         "INSERT INTO deployments (owner, name, model_id, version_id, hardware, min_instances, max_instances, release_number, created_at, release_created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
       )
-      .run(dOwner, name, model.id, c.versionId!, c.hardware, c.min, c.max, now, now);
-    return this.get(dOwner, name);
+      .run(dOwner, b.name, model.id, c.versionId!, c.hardware, c.min, c.max, now, now);
+    return this.get(dOwner, b.name);
   }
 
-  /** Any of {version, hardware, min_instances, max_instances}; each change is a new release. */
-  update(owner: string, name: string, f: DeploymentFields): Deployment {
+  /** Any of {version, hardware, min_instances, max_instances} (checked against DeploymentUpdate); each change is a new release. */
+  update(owner: string, name: string, f: DeploymentUpdateBody): Deployment {
     const d = this.get(owner, name);
     if (f.model !== undefined && f.model !== d.model)
       throw invalidInput("a deployment's model cannot change; create a new deployment", [{ field: "model", rule: "immutable", message: "cannot change" }]);
@@ -127,22 +113,20 @@ export class Deployments {
     this.db.query("DELETE FROM deployments WHERE id = ?").run(d.id);
   }
 
+  /** What the wire schema cannot know: the version belongs to the model, the SKU fits this machine, min ≤ max. */
   private checkFields(
-    f: DeploymentFields,
+    f: DeploymentUpdateBody,
     cur: { versionId: string | null; modelId: number; hardware: string; min: number; max: number },
     creating: boolean,
   ): { versionId: string | null; hardware: string; min: number; max: number } {
     const errors: FieldError[] = [];
     let versionId = cur.versionId;
     if (f.version !== undefined) {
-      if (typeof f.version !== "string" || !f.version) errors.push({ field: "version", rule: "type", message: "must be a version id" });
-      else {
-        // Accept "id" or "owner/name:id" like POST /v1/predictions does.
-        const id = f.version.includes(":") ? f.version.slice(f.version.lastIndexOf(":") + 1) : f.version;
-        const v = this.catalog.findVersion(id);
-        if (!v || v.modelId !== cur.modelId) errors.push({ field: "version", rule: "exists", message: `version ${id} is not a version of this model` });
-        else versionId = v.id;
-      }
+      // Accept "id" or "owner/name:id" like POST /v1/predictions does.
+      const id = f.version.includes(":") ? f.version.slice(f.version.lastIndexOf(":") + 1) : f.version;
+      const v = this.catalog.findVersion(id);
+      if (!v || v.modelId !== cur.modelId) errors.push({ field: "version", rule: "exists", message: `version ${id} is not a version of this model` });
+      else versionId = v.id;
     } else if (creating) {
       const latest = this.catalog.latestVersion(cur.modelId);
       if (!latest) errors.push({ field: "version", rule: "required", message: "is required (the model has no versions yet)" });
@@ -151,21 +135,11 @@ export class Deployments {
     let hardware = cur.hardware;
     if (f.hardware !== undefined) {
       const skus = hardwareList(this.inventory).map((h) => h.sku);
-      if (typeof f.hardware !== "string" || !skus.includes(f.hardware))
-        errors.push({ field: "hardware", rule: "enum", message: `must be one of ${skus.join(", ")} (GET /v1/hardware)` });
+      if (!skus.includes(f.hardware)) errors.push({ field: "hardware", rule: "enum", message: `must be one of ${skus.join(", ")} (GET /v1/hardware)` });
       else hardware = f.hardware;
     }
-    const count = (field: "min_instances" | "max_instances", min: number, fallback: number): number => {
-      const v = f[field];
-      if (v === undefined) return fallback;
-      if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > MAX_INSTANCES_CAP) {
-        errors.push({ field, rule: "range", message: `must be a whole number from ${min} to ${MAX_INSTANCES_CAP}` });
-        return fallback;
-      }
-      return v;
-    };
-    const min = count("min_instances", 0, cur.min);
-    const max = count("max_instances", 1, f.max_instances === undefined && f.min_instances !== undefined ? Math.max(cur.max, min) : cur.max);
+    const min = f.min_instances ?? cur.min;
+    const max = f.max_instances ?? (f.min_instances !== undefined ? Math.max(cur.max, min) : cur.max);
     if (min > max) errors.push({ field: "min_instances", rule: "range", message: `is ${min} but max_instances is ${max}` });
     if (errors.length) throw invalidInput(`Invalid deployment: ${errors.map((e) => `${e.field} ${e.message}`).join("; ")}`, errors);
     return { versionId, hardware, min, max };

@@ -1,5 +1,6 @@
 // Per-model run policy: the stored overrides (SQL), their defaults (the image's run.cog.config, then
 // config), validation of changes, and the RunSpec the scheduler gets for a version or a deployment.
+import type { ModelPolicyPatchBody } from "../contract/wire-extensions.ts";
 import type { Db } from "../db/database.ts";
 import { type FieldError, invalidInput } from "../errors.ts";
 import type { GpuInventory } from "../runtime/gpus.ts";
@@ -67,9 +68,7 @@ const EMPTY: ModelPolicy = {
   setupTimeout: null,
 };
 
-const MAX_INSTANCES_CAP = 64;
-
-/** The image's own say: build.gpu → 1 GPU, concurrency.max → slots per instance (cog-protocol §2.11). */
+/** The image's own say: build.gpu → 1 GPU, concurrency.max → slots per instance (docs/cog-schemas.md, Image labels). */
 function fromImage(v: Version): { gpus: number; concurrency: number | null } {
   const max = Number(v.config.concurrency?.max);
   return { gpus: v.config.build?.gpu ? 1 : 0, concurrency: Number.isInteger(max) && max >= 1 ? max : null };
@@ -130,59 +129,30 @@ export function toRunSpec(v: Version, p: EffectivePolicy, deployment?: Deploymen
 }
 
 /**
- * Reads a PATCH body (snake_case, any subset; null resets a field to its default). "never" is accepted
- * for idle_timeout. Every bad field is reported at once.
+ * A PATCH body, already checked against its wire schema (ModelPolicyPatch: types, ranges, unknown
+ * fields), as stored overrides: null resets a field, "never" is an idle_timeout of -1, an empty
+ * pinned_gpus unpins. Only what the schema cannot know is checked here: that pinned GPUs exist.
  */
-export function parsePolicyPatch(body: Record<string, unknown>, inv: GpuInventory): Partial<ModelPolicy> {
-  const errors: FieldError[] = [];
+export function policyChange(body: ModelPolicyPatchBody, inv: GpuInventory): Partial<ModelPolicy> {
   const out: Partial<ModelPolicy> = {};
-  const known = new Set(Object.values(WIRE_NAME));
-  for (const k of Object.keys(body)) if (!known.has(k)) errors.push({ field: k, rule: "unknown", message: `is not a policy field (use ${[...known].join(", ")})` });
-  const int = (key: PolicyKey, min: number, max: number) => {
-    const wire = WIRE_NAME[key];
-    if (!(wire in body)) return;
-    const v = body[wire];
-    if (v === null) return void (out[key] = null as never);
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
-      errors.push({ field: wire, rule: "range", message: `must be a whole number from ${min} to ${max}, or null for the default` });
-    else out[key] = v as never;
-  };
-  const seconds = (key: PolicyKey, min: number, allowNever: boolean) => {
-    const wire = WIRE_NAME[key];
-    if (!(wire in body)) return;
-    const v = body[wire];
-    if (v === null) return void (out[key] = null as never);
-    if (allowNever && (v === "never" || v === -1)) return void (out[key] = -1 as never);
-    if (typeof v !== "number" || !Number.isFinite(v) || v < min)
-      errors.push({ field: wire, rule: "range", message: `must be a number of seconds ≥ ${min}${allowNever ? ', or "never"' : ""}, or null for the default` });
-    else out[key] = v as never;
-  };
-  int("gpus", 0, 64);
-  int("minInstances", 0, MAX_INSTANCES_CAP);
-  int("maxInstances", 1, MAX_INSTANCES_CAP);
-  int("concurrency", 1, 1000);
-  // A cold start needs somewhere to wait, so the queue holds at least one.
-  int("maxQueue", 1, 1_000_000);
-  seconds("idleTimeout", 0, true);
-  seconds("setupTimeout", 1, false);
-  if ("pinned_gpus" in body) {
-    const v = body.pinned_gpus;
-    if (v === null || (Array.isArray(v) && v.length === 0)) out.pinnedGpus = null;
-    else if (!Array.isArray(v) || v.some((x) => typeof x !== "number" || !Number.isInteger(x) || x < 0) || new Set(v).size !== v.length)
-      errors.push({ field: "pinned_gpus", rule: "type", message: "must be a list of distinct GPU indices, e.g. [0] or [0, 1]" });
-    else {
-      const have = inv.gpus.map((g) => g.index);
-      const missing = (v as number[]).filter((i) => !have.includes(i));
-      if (missing.length)
-        errors.push({
-          field: "pinned_gpus",
-          rule: "exists",
-          message: `GPU ${missing.join(", ")} not on this machine (${have.length ? `it has ${have.join(", ")}` : "it has no GPUs"})`,
-        });
-      else out.pinnedGpus = [...(v as number[])].sort((a, b) => a - b);
+  if (body.gpus !== undefined) out.gpus = body.gpus;
+  if (body.idle_timeout !== undefined) out.idleTimeout = body.idle_timeout === "never" ? -1 : body.idle_timeout;
+  if (body.min_instances !== undefined) out.minInstances = body.min_instances;
+  if (body.max_instances !== undefined) out.maxInstances = body.max_instances;
+  if (body.concurrency !== undefined) out.concurrency = body.concurrency;
+  if (body.max_queue !== undefined) out.maxQueue = body.max_queue;
+  if (body.setup_timeout !== undefined) out.setupTimeout = body.setup_timeout;
+  const pinned = body.pinned_gpus;
+  if (pinned === null || pinned?.length === 0) out.pinnedGpus = null;
+  else if (pinned) {
+    const have = inv.gpus.map((g) => g.index);
+    const missing = pinned.filter((i) => !have.includes(i));
+    if (missing.length) {
+      const message = `GPU ${missing.join(", ")} not on this machine (${have.length ? `it has ${have.join(", ")}` : "it has no GPUs"})`;
+      throw invalidInput(`Invalid policy: pinned_gpus ${message}`, [{ field: "pinned_gpus", rule: "exists", message }]);
     }
+    out.pinnedGpus = [...pinned].sort((a, b) => a - b);
   }
-  if (errors.length) throw invalidInput(`Invalid policy: ${errors.map((e) => `${e.field} ${e.message}`).join("; ")}`, errors);
   return out;
 }
 

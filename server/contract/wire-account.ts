@@ -1,4 +1,4 @@
-// Wire shapes of the account and of collections (replicate-api §2.6).
+// Wire shapes of the account and of collections (docs/replicate-api.md, Objects).
 import { t } from "elysia";
 import { orNull } from "./wire-common.ts";
 import { Model } from "./wire-model.ts";

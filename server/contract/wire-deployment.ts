@@ -1,7 +1,9 @@
-// Wire shapes of hardware SKUs and deployments (replicate-api §2.6, §4).
-import { t } from "elysia";
+// Wire shapes of hardware SKUs and deployments (docs/replicate-api.md, Objects).
+import { type Static, t } from "elysia";
 import { Int, Timestamp } from "./wire-common.ts";
 import { Account } from "./wire-account.ts";
+import { MODEL_PART } from "./model-name.ts";
+import { MAX_INSTANCES } from "./wire-extensions.ts";
 
 export const Hardware = t.Object({
   sku: t.String({ description: "cpu, gpu-Nx (any N GPUs) or gpu-I[-J…] (pinned GPUs)" }),
@@ -31,14 +33,21 @@ export const Deployment = t.Object({
   ),
 });
 
+const Name = t.String({ pattern: MODEL_PART.source, description: "lowercase letters, digits, '.', '_' or '-'" });
+
 export const DeploymentCreate = t.Object({
-  name: t.String(),
-  model: t.String({ description: "owner/name" }),
-  version: t.Optional(t.String({ description: "defaults to the model's latest version" })),
+  name: Name,
+  model: t.String({ pattern: "^[^/]+/[^/]+$", description: "owner/name" }),
+  version: t.Optional(t.String({ minLength: 1, description: "defaults to the model's latest version" })),
   hardware: t.Optional(t.String({ description: "a SKU from GET /v1/hardware; defaults to cpu" })),
-  min_instances: t.Optional(Int({ minimum: 0, description: "containers kept warm" })),
-  max_instances: t.Optional(Int({ minimum: 1, description: "containers a growing queue may scale out to" })),
-  owner: t.Optional(t.String({ description: "modelhub: defaults to the model's owner" })),
+  min_instances: t.Optional(Int({ minimum: 0, maximum: MAX_INSTANCES, description: "containers kept warm" })),
+  max_instances: t.Optional(Int({ minimum: 1, maximum: MAX_INSTANCES, description: "containers a growing queue may scale out to" })),
+  owner: t.Optional({ ...Name, description: "modelhub: defaults to the model's owner" }),
 });
 
-export const DeploymentUpdate = t.Partial(t.Omit(DeploymentCreate, ["name", "model", "owner"]));
+/** Any of version, hardware and instance counts (each change is a new release); `model` may be
+ *  repeated but not changed. */
+export const DeploymentUpdate = t.Partial(t.Omit(DeploymentCreate, ["name", "owner"]));
+
+export type DeploymentCreateBody = Static<typeof DeploymentCreate>;
+export type DeploymentUpdateBody = Static<typeof DeploymentUpdate>;

@@ -1,6 +1,6 @@
 // Wire shapes of modelhub's own endpoints (health, run policy, instances, queue): not part of
 // Replicate's API, documented with `x-modelhub-extension: true`.
-import { t } from "elysia";
+import { type Static, t, type TSchema } from "elysia";
 import { Int, orNull, QueuePosition, Timestamp } from "./wire-common.ts";
 
 export const Health = t.Object({
@@ -20,8 +20,29 @@ export const ModelPolicyView = t.Object({
   setup_error: orNull(t.String()),
 });
 
+/** The most instances one pool may scale to: policies and deployments are checked against it. */
+export const MAX_INSTANCES = 64;
+
+/** A policy field of a PATCH: absent = unchanged, null = back to the default. */
+const reset = <T extends TSchema>(schema: T) => t.Optional(orNull(schema));
+
 /** PATCH body: any subset of the policy fields; null resets one to its default. */
-export const ModelPolicyPatch = PolicyValues;
+export const ModelPolicyPatch = t.Object(
+  {
+    gpus: reset(Int({ minimum: 0, maximum: 64, description: "GPUs per instance" })),
+    pinned_gpus: reset(t.Array(Int({ minimum: 0 }), { uniqueItems: true, description: "GPU indices the instances run on; [] unpins" })),
+    idle_timeout: reset(t.Union([t.Number({ minimum: 0 }), t.Literal("never"), t.Literal(-1)], { description: "seconds an idle instance keeps running; \"never\" (or -1) keeps it" })),
+    min_instances: reset(Int({ minimum: 0, maximum: MAX_INSTANCES, description: "instances kept warm" })),
+    max_instances: reset(Int({ minimum: 1, maximum: MAX_INSTANCES })),
+    concurrency: reset(Int({ minimum: 1, maximum: 1000, description: "predictions one instance runs at once" })),
+    // A cold start needs somewhere to wait, so the queue holds at least one.
+    max_queue: reset(Int({ minimum: 1, maximum: 1_000_000 })),
+    setup_timeout: reset(t.Number({ minimum: 1, description: "seconds from start to READY" })),
+  },
+  { additionalProperties: false },
+);
+
+export type ModelPolicyPatchBody = Static<typeof ModelPolicyPatch>;
 
 export const VersionRetry = t.Object({
   model: t.String(),
@@ -37,14 +58,18 @@ export const InstancesView = t.Object({
   versions: t.Array(t.Record(t.String(), t.Unknown())),
 });
 
+const OwnerName = t.String({ pattern: "^[^/]+/[^/]+$", description: "owner/name" });
+const Grace = t.Number({ minimum: 0, maximum: 3600, description: "seconds running predictions get to finish (default 30)" });
+
+/** Exactly one of model, deployment or all (the route checks the "one"). */
 export const InstancesStop = t.Object({
-  model: t.Optional(t.String()),
-  deployment: t.Optional(t.String()),
+  model: t.Optional(OwnerName),
+  deployment: t.Optional(OwnerName),
   all: t.Optional(t.Literal(true)),
-  grace: t.Optional(t.Number({ minimum: 0, maximum: 3600, description: "seconds running predictions get to finish" })),
+  grace: t.Optional(Grace),
 });
 
-export const InstanceStop = t.Object({ grace: t.Optional(t.Number({ minimum: 0, maximum: 3600 })) });
+export const InstanceStop = t.Object({ grace: t.Optional(Grace) });
 
 export const StopResult = t.Object({ stopped: t.Array(t.String()), failed_queued: Int({ minimum: 0 }) });
 

@@ -1,4 +1,4 @@
-// Wire shapes of the Files API object and the webhook signing secret (replicate-api §2.4, §7.3).
+// Wire shapes of the Files API object and the webhook signing secret (docs/replicate-api.md, Objects and Webhooks).
 import { t } from "elysia";
 import { Int, orNull, Timestamp } from "./wire-common.ts";
 
@@ -14,6 +14,17 @@ export const FileObject = t.Object({
   created_at: Timestamp,
   expires_at: t.Optional(orNull(Timestamp)),
   urls: t.Object({ get: t.String() }, { additionalProperties: t.String() }),
+});
+
+/** The `metadata` part of an upload, once parsed as JSON. */
+export const FileMetadata = t.Record(t.String(), t.Unknown(), { description: "a JSON object" });
+
+/** POST /v1/files, multipart/form-data: the file in `content` (its name and type from the part's headers). */
+export const FileUpload = t.Object({
+  content: t.String({ format: "binary" }),
+  metadata: t.Optional(t.String({ description: "a JSON object (a JSON file part or a text field)" })),
+  filename: t.Optional(t.String()),
+  type: t.Optional(t.String()),
 });
 
 export const WebhookSecret = t.Object({

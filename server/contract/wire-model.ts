@@ -1,4 +1,4 @@
-// Wire shapes of models and versions, and the bodies that create, change or import them (replicate-api §2.2, §2.3, §4).
+// Wire shapes of models and versions, and the bodies that create, change or import them (docs/replicate-api.md, Objects).
 import { t } from "elysia";
 import { HttpUrl, Int, orNull, Timestamp } from "./wire-common.ts";
 import { Prediction } from "./wire-prediction.ts";
@@ -57,3 +57,7 @@ export const ModelUpdate = t.Omit(ModelCreate, ["owner", "name"]);
 export const VersionImport = t.Object({
   image: t.String({ minLength: 1, maxLength: 512, description: "a local Docker image reference, e.g. acme/hello:latest" }),
 });
+
+/** QUERY /v1/models: the search text (text/plain). A search is a few words typed by a person; a
+ *  longer body is a mistake, not a query. */
+export const ModelSearch = t.String({ maxLength: 1000 });

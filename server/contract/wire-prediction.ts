@@ -1,6 +1,6 @@
-// Wire shape of a prediction and the body that creates one (replicate-api §2.1, §3.1).
+// Wire shape of a prediction and the body that creates one (docs/replicate-api.md, Objects and Creating a prediction).
 import { t } from "elysia";
-import { orNull, QueuePosition, Timestamp } from "./wire-common.ts";
+import { HttpUrl, orNull, QueuePosition, Timestamp } from "./wire-common.ts";
 
 export const PredictionStatus = t.Union(
   [t.Literal("starting"), t.Literal("processing"), t.Literal("succeeded"), t.Literal("failed"), t.Literal("canceled")],
@@ -41,13 +41,14 @@ export const Prediction = t.Object({
   ),
 });
 
+/** null is accepted wherever a field is optional: it means "not given", as for clients that send it. */
 export const PredictionCreate = t.Object({
-  version: t.String({ description: "a version id, owner/name or owner/name:id" }),
+  version: t.String({ minLength: 1, description: "a version id, owner/name or owner/name:id" }),
   input: t.Record(t.String(), t.Unknown()),
-  webhook: t.Optional(t.String()),
-  webhook_completed: t.Optional(t.String({ description: "legacy alias of webhook" })),
-  webhook_events_filter: t.Optional(t.Array(WebhookEvent)),
-  stream: t.Optional(t.Boolean({ description: "deprecated and ignored; every prediction has urls.stream" })),
+  webhook: t.Optional(orNull(HttpUrl)),
+  webhook_completed: t.Optional(orNull(HttpUrl, "legacy alias of webhook")),
+  webhook_events_filter: t.Optional(orNull(t.Array(WebhookEvent))),
+  stream: t.Optional(orNull(t.Boolean({ description: "deprecated and ignored; every prediction has urls.stream" }))),
 });
 
 /** POST /v1/models/{owner}/{name}/predictions and deployments: the same body without `version`. */

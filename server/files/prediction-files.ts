@@ -1,6 +1,7 @@
 // Files as predictions see them: modelhub file URLs in inputs become something a container can
 // read (a data URL when small, a callback-listener URL when large), and file outputs (data URLs
 // from sync runs, --upload-url PUTs from async runs) become stored files at public capability URLs.
+import { effectiveProperty, isRecord, type JsonSchema, type OpenApiDocument } from "../contract/cog-schema.ts";
 import { invalidInput } from "../errors.ts";
 import type { OutputContext, PredictionFiles } from "../predictions/ports.ts";
 import { contentTypeForName, nameForContentType, parseDataUrl, toDataUrl } from "./data-url.ts";
@@ -110,16 +111,10 @@ export class PredictionFileBridge implements PredictionFiles {
   async ingestOutput(value: unknown, ctx: OutputContext): Promise<unknown> {
     const cb = this.opts.callbackBase();
     let dataIndex = 0;
-    const resolve = (s: unknown): Record<string, unknown> | undefined => {
-      let node = s as Record<string, unknown> | undefined;
-      for (let i = 0; i < 10 && node && typeof node === "object"; i++) {
-        if (typeof node.$ref === "string") node = ctx.components[node.$ref.split("/").pop()!] as Record<string, unknown> | undefined;
-        else if (Array.isArray(node.allOf) && node.allOf.length === 1) node = node.allOf[0] as Record<string, unknown>;
-        else break;
-      }
-      return node;
-    };
-    const fileSlot = (schema: Record<string, unknown> | undefined): "yes" | "no" | "maybe" => {
+    // The one resolver of server/contract: $ref, allOf and Optional (anyOf with null) as the form sees them.
+    const doc: OpenApiDocument = { components: { schemas: ctx.components as Record<string, JsonSchema> } };
+    const resolve = (s: unknown): JsonSchema | undefined => (isRecord(s) ? effectiveProperty(doc, s) : undefined);
+    const fileSlot = (schema: JsonSchema | undefined): "yes" | "no" | "maybe" => {
       if (!schema || (schema.type === undefined && schema.format === undefined)) return "maybe";
       if (schema.format === "uri") return "yes";
       return schema.type === "string" ? "no" : "maybe";
@@ -128,7 +123,7 @@ export class PredictionFileBridge implements PredictionFiles {
       this.files.linkToPrediction(f.id, ctx.predictionId);
       return this.files.publicUrl(f, ctx.origin);
     };
-    const str = async (s: string, schema: Record<string, unknown> | undefined): Promise<string> => {
+    const str = async (s: string, schema: JsonSchema | undefined): Promise<string> => {
       if (cb && s.startsWith(cb + "/internal/")) {
         const path = s.slice(cb.length);
         let m = /^\/internal\/files\/([^/]+)/.exec(path);
@@ -169,7 +164,7 @@ export class PredictionFileBridge implements PredictionFiles {
         return out;
       }
       if (v && typeof v === "object") {
-        const props = (schema?.properties ?? {}) as Record<string, unknown>;
+        const props: Record<string, unknown> = schema?.properties ?? {};
         const out: Record<string, unknown> = {};
         for (const [k, x] of Object.entries(v)) out[k] = await walk(x, props[k]);
         return out;

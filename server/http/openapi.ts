@@ -17,8 +17,8 @@ import {
   StopResult,
   VersionRetry,
 } from "../contract/wire-extensions.ts";
-import { FileObject, WebhookSecret } from "../contract/wire-files.ts";
-import { Model, ModelCreate, ModelUpdate, Version, VersionImport } from "../contract/wire-model.ts";
+import { FileObject, FileUpload, WebhookSecret } from "../contract/wire-files.ts";
+import { Model, ModelCreate, ModelSearch, ModelUpdate, Version, VersionImport } from "../contract/wire-model.ts";
 import { Prediction, PredictionCreate, PredictionCreateByName } from "../contract/wire-prediction.ts";
 import type { HttpDeps } from "./http-context.ts";
 import { json, originOf } from "./respond.ts";
@@ -115,7 +115,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
   // Streams and files
   { method: "GET", path: "/v1/streams/:token", id: "streams.get", tag: "streams", summary: "Server-Sent Events of a prediction (urls.stream; no auth)", description: "Events `output`, `logs`, `error`, `done`, each with an `id:`; replays from the start for a late subscriber.", ok: { status: 200, description: "an event stream", type: "text/event-stream", schema: t.String() }, errors: [404] },
   { method: "GET", path: "/v1/files/streams/:token", id: "streams.files.get", tag: "streams", summary: "Server-Sent Events of a file-output prediction (urls.stream; no auth)", description: "Under /v1/files/ so the JS client wraps each output in a FileOutput.", ok: { status: 200, description: "an event stream", type: "text/event-stream", schema: t.String() }, errors: [404] },
-  { method: "POST", path: "/v1/files", id: "files.create", tag: "files", summary: "Upload a file", body: { schema: t.Object({ content: t.String({ format: "binary" }), metadata: t.Optional(t.String({ description: "JSON object" })), filename: t.Optional(t.String()), type: t.Optional(t.String()) }), type: "multipart/form-data" }, ok: created(FileObject, "file"), errors: [413, 422] },
+  { method: "POST", path: "/v1/files", id: "files.create", tag: "files", summary: "Upload a file", body: { schema: FileUpload, type: "multipart/form-data" }, ok: created(FileObject, "file"), errors: [413, 422] },
   { method: "GET", path: "/v1/files", id: "files.list", tag: "files", summary: "List uploaded files", query: [cursor], ok: pageOf(COMPONENTS.FilePage, "files") },
   { method: "GET", path: "/v1/files/:id", id: "files.get", tag: "files", summary: "Get a file's metadata", ok: { status: 200, description: "the file", schema: FileObject }, errors: [404] },
   { method: "DELETE", path: "/v1/files/:id", id: "files.delete", tag: "files", summary: "Delete a file", ok: noContent, errors: [404] },
@@ -126,7 +126,7 @@ export const OPERATIONS: readonly OperationSpec[] = [
   { method: "GET", path: "/v1/webhooks/default/secret", id: "webhooks.default.secret.get", tag: "webhooks", summary: "The secret webhooks are signed with", ok: { status: 200, description: "the signing secret", schema: WebhookSecret } },
   // Models and versions
   { method: "GET", path: "/v1/models", id: "models.list", tag: "models", summary: "List models", query: [cursor, { name: "sort_by", description: "model_created_at (default) or latest_version_created_at" }, { name: "sort_direction", description: "desc (default) or asc" }], ok: pageOf(COMPONENTS.ModelPage, "models"), errors: [422] },
-  { method: "QUERY", path: "/v1/models", id: "models.search", tag: "models", summary: "Search models", description: "The body is the search text (text/plain), matched against owner/name, description and readme. `next` keeps the search.", body: { schema: t.String({ maxLength: 1000 }), type: "text/plain" }, ok: pageOf(COMPONENTS.ModelPage, "matching models"), errors: [422] },
+  { method: "QUERY", path: "/v1/models", id: "models.search", tag: "models", summary: "Search models", description: "The body is the search text (text/plain), matched against owner/name, description and readme. `next` keeps the search.", body: { schema: ModelSearch, type: "text/plain" }, ok: pageOf(COMPONENTS.ModelPage, "matching models"), errors: [422] },
   { method: "POST", path: "/v1/models", id: "models.create", tag: "models", summary: "Create a model", description: "`hardware` becomes the model's run policy (its GPUs); versions are added by importing images.", body: { schema: ModelCreate }, ok: created(Model, "model"), errors: [409, 413, 422] },
   { method: "GET", path: "/v1/models/:owner/:name", id: "models.get", tag: "models", summary: "Get a model", ok: { status: 200, description: "the model", schema: Model }, errors: [404] },
   { method: "PATCH", path: "/v1/models/:owner/:name", id: "models.update", tag: "models", summary: "Update a model", body: { schema: ModelUpdate, description: "any subset; null clears a field" }, ok: { status: 200, description: "the model", schema: Model }, errors: [404, 422] },

@@ -71,7 +71,7 @@ export class AsyncPath {
       );
       if (res.kind === "accepted") break;
       if (res.kind === "busy") {
-        // Also right after a `completed` webhook: the container may not be free yet (cog-protocol §9).
+        // Also right after a `completed` webhook: the container may not be free yet (docs/cog-protocol.md).
         await this.deps.clock.sleep(busyDelayMs(attempt));
         continue;
       }

@@ -1,4 +1,4 @@
-// The asynchronous side of the Cog container API (cog-protocol §2.5, §2.8): PUT /predictions/{id}
+// The asynchronous side of the Cog container API (docs/cog-protocol.md): PUT /predictions/{id}
 // with `Prefer: respond-async` and a webhook; the container then reports progress by webhook.
 // Answers are read by server/runtime/cog-client.ts's readPredictionAnswer, like the sync POST's.
 import { type CogPrediction, readPredictionAnswer } from "../runtime/cog-client.ts";

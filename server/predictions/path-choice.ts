@@ -1,6 +1,6 @@
 // Which way a prediction goes to its container. Pure, so the rule is tested on its own.
 //
-// sync  = POST /predictions and hold the connection: the lowest latency (cog-protocol §9: ~4.0 ms
+// sync  = POST /predictions and hold the connection: the lowest latency (real Cog 0.9 server: ~4.0 ms
 //         per hello prediction vs ~5.5 ms async), but nothing is seen until the end.
 // async = PUT /predictions/{id} + Prefer: respond-async + a webhook back to modelhub + the
 //         --upload-url: logs and iterator outputs arrive while the model runs, files come as raw

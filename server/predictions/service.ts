@@ -4,7 +4,7 @@
 // paths in sync-path.ts and async-path.ts (see path-choice.ts), the in-memory records and their
 // writes in live-records.ts, streams in open-stream.ts, run specs and lookups in run-specs.ts.
 import type { Version } from "../catalog/catalog.ts";
-import { validateInput } from "../contract/openapi-input.ts";
+import { validateInput } from "../contract/input-validation.ts";
 import { invalidInput, notFound, queueFull, unavailable } from "../errors.ts";
 import { cancelPrediction, type CogPrediction } from "../runtime/cog-client.ts";
 import { DockerUnavailableError } from "../runtime/runtime.ts";

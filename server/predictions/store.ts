@@ -159,7 +159,8 @@ export class PredictionStore {
   }
 
   countByModel(model: string): number {
-    return (this.db.query("SELECT COUNT(*) AS n FROM predictions WHERE model = ?").get(model) as { n: number }).n;
+    // Kept by triggers (migration 6), so a list of models costs no scan of their predictions.
+    return (this.db.query("SELECT n FROM model_run_counts WHERE model = ?").get(model) as { n: number } | null)?.n ?? 0;
   }
 
   unfinished(): PredictionRecord[] {

@@ -1,5 +1,5 @@
 // HTTP client for the Cog server inside a container: health, reading prediction answers, cancel.
-// Tolerates both server families (FastAPI ≤0.16, coglet 0.17+); see cog-protocol.md §2 and §6.
+// Tolerates both server families (FastAPI ≤0.16, coglet 0.17+); see docs/cog-protocol.md.
 
 export type HealthStatus = "STARTING" | "READY" | "BUSY" | "SETUP_FAILED" | "DEFUNCT" | "UNHEALTHY" | "UNKNOWN";
 
@@ -46,7 +46,7 @@ export async function checkHealth(baseUrl: string, timeoutMs = 1000): Promise<He
 
 /**
  * What a Cog server's answer to a prediction request (sync POST or async PUT) means, whichever
- * server family sent it (cog-protocol §2.4 and §6).
+ * server family sent it (docs/cog-protocol.md).
  */
 export function readPredictionAnswer(status: number, text: string): PredictResult {
   // FastAPI: 409 while busy or in setup; coglet: 409 at capacity, 503 during setup.

@@ -21,14 +21,6 @@ export function dockerOptions(dockerHost: string): Docker.DockerOptions {
   return { host: u.hostname, port: Number(u.port || 2375), protocol: u.protocol === "https:" ? "https" : "http" };
 }
 
-/** "6g" / "512m" / "1024" → bytes, like docker's --shm-size. */
-export function parseByteSize(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i.exec(s.trim());
-  if (!m) throw new Error(`invalid size "${s}" (use e.g. 6g, 512m)`);
-  const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2].toLowerCase() as "" | "k" | "m" | "g" | "t"];
-  return Math.round(Number(m[1]) * mult);
-}
-
 /** Docker's form of `--gpus`: the nvidia driver with either every device or the listed ones. */
 export function deviceRequests(gpus: GpuRequest) {
   if (gpus.kind === "none") return [];
@@ -168,7 +160,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async logs(id: string, tailLines = 1000): Promise<string> {
     try {
-      const buf = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: tailLines, follow: false })) as unknown as Buffer;
+      const buf: Buffer = await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail: tailLines, follow: false });
       return demuxLogs(buf);
     } catch (err) {
       this.fail(err, id);
@@ -243,7 +235,10 @@ export class DockerRuntime implements ContainerRuntime {
     });
     stream.on("error", (err: Error) => onError?.(mapDockerError(err, this.dockerHost)));
     stream.on("end", () => onError?.(mapDockerError(Object.assign(new Error("event stream ended"), { code: "ECONNRESET" }), this.dockerHost)));
-    return () => (stream as unknown as { destroy(): void }).destroy();
+    // The event stream is an http.IncomingMessage; the typings only promise a ReadableStream.
+    return () => {
+      if ("destroy" in stream && typeof stream.destroy === "function") stream.destroy();
+    };
   }
 }
 

@@ -1,4 +1,4 @@
-// Readiness of a booting container (cog-protocol §1): poll /health-check until READY, treat
+// Readiness of a booting container (docs/cog-protocol.md): poll /health-check until READY, treat
 // connection refused / STARTING / UNKNOWN as "still booting", and turn every way setup can fail into
 // a SetupFailedError carrying the logs that explain it.
 import type { Health } from "../runtime/cog-client.ts";

@@ -35,11 +35,15 @@ export class Scheduler {
 
   constructor(private deps: SchedulerDeps) {
     this.stats = deps.stats ?? new StatsBook();
+    // Built just below: its callbacks need `c`. Nothing reads it before the constructor returns.
+    let monitor!: InstanceMonitor;
     const c: Core = {
       deps,
       stats: this.stats,
       probe: deps.probe ?? checkHealth,
-      monitor: undefined as unknown as InstanceMonitor, // set just below: its callbacks need `c`
+      get monitor() {
+        return monitor;
+      },
       instances: new Map(),
       pools: new Map(),
       closed: false,
@@ -59,7 +63,7 @@ export class Scheduler {
     };
     this.c = c;
     this.events = new EventWatch(deps.runtime, deps.clock, deps.logger, (e) => void onEvent(c, e));
-    c.monitor = new InstanceMonitor({
+    monitor = new InstanceMonitor({
       clock: deps.clock,
       runtime: deps.runtime,
       logger: deps.logger,

@@ -136,8 +136,8 @@ async function latencyAndThroughput(s: Hub) {
     );
   }
 
-  // The fixture answers in ~0.2 ms, far faster than a real Cog server (~4 ms for hello, cog-protocol
-  // §9): a model that takes 4 ms shows the overhead where real models live.
+  // The fixture answers in ~0.2 ms, far faster than a real Cog server (~4 ms for hello,
+  // measured with Cog 0.9's Python server): a model that takes 4 ms shows the overhead where real models live.
   const slow = await s.addModel("modelhub-test/slow:latest", "bench/slow");
   for (let i = 0; i < 10; i++) await post(`${s.url}/v1/predictions`, { version: slow, input: { seconds: 0.004 } }, { prefer: "wait" });
   const slowDirect = `http://127.0.0.1:${await containerPort(slow)}/predictions`;

@@ -27,7 +27,7 @@ describe.skipIf(!dockerTests)("the Dockerfile", () => {
     const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     const port = probe.port;
     probe.stop(true);
-    const run = await sh(["docker", "run", "-d", "--name", NAME, "--network", "host", "-v", "/var/run/docker.sock:/var/run/docker.sock", "modelhub:test", "serve", "--port", String(port)]);
+    const run = await sh(["docker", "run", "-d", "--name", NAME, "--network", "host", "-v", "/var/run/docker.sock:/var/run/docker.sock", "modelhub:test", "serve", "--port", String(port), "--data-dir", `/data/${NAME}`]);
     expect(run.code).toBe(0);
     const url = `http://127.0.0.1:${port}`;
     let up = false;
@@ -43,8 +43,9 @@ describe.skipIf(!dockerTests)("the Dockerfile", () => {
 
     expect((await sh(["docker", "stop", "-t", "10", NAME])).code).toBe(0);
     expect((await sh(["docker", "inspect", "-f", "{{.State.ExitCode}}", NAME])).out).toBe("0");
-    // the containerised modelhub owns containers labelled with the hash of its data folder, /data
-    const owner = new Bun.CryptoHasher("sha256").update("/data").digest("hex").slice(0, 16);
+    // the containerised modelhub owns containers labelled with the hash of its data folder (one of
+    // its own, so another run of this test on the same engine cannot be mistaken for it)
+    const owner = new Bun.CryptoHasher("sha256").update(`/data/${NAME}`).digest("hex").slice(0, 16);
     expect((await sh(["docker", "ps", "-aq", "--filter", `label=dev.modelhub.owner=${owner}`])).out).toBe("");
   });
 });

@@ -1,4 +1,4 @@
-// What replicate-python 1.x's pydantic models require of each object (replicate-api §2), written out
+// What replicate-python 1.x's pydantic models require of each object (docs/replicate-api.md, Objects), written out
 // independently of modelhub's own schemas: a required field must be present, non-null and of this type.
 // Optional fields, when present, must have the type too (or be null where pydantic allows Optional).
 

@@ -1,7 +1,7 @@
 // Every kind of invalid prediction input is a 422 problem naming the field and the rule, answered
 // before anything is stored or any container is created (the fake runtime records every create).
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { cogLabels, loadSchema } from "../helpers/shared-fixtures.ts";
+import { cogLabels, loadSchema } from "../helpers/cog-schema-fixtures.ts";
 import { testApp, type TestApp } from "../helpers/test-app.ts";
 
 const kitchen = loadSchema("kitchen-sink-cog-0.15.5-pydantic1.json");

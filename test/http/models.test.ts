@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
 import { body, expectProblem } from "../helpers/http-expect.ts";
 import { PYTHON, pythonProblems } from "../helpers/python-client.ts";
-import { cogLabels, loadSchema } from "../helpers/shared-fixtures.ts";
+import { cogLabels, loadSchema } from "../helpers/cog-schema-fixtures.ts";
 import { ORIGIN, type TestApp, testApp } from "../helpers/test-app.ts";
 
 const hello = loadSchema("hello-world-cog-0.13.6-pydantic1.json");

@@ -12,7 +12,7 @@ import { OPERATIONS } from "../../server/http/openapi.ts";
 import { openApiPath } from "../../server/http/route-table.ts";
 import { body } from "../helpers/http-expect.ts";
 import { validate } from "../helpers/json-schema.ts";
-import { cogLabels, loadSchema } from "../helpers/shared-fixtures.ts";
+import { cogLabels, loadSchema } from "../helpers/cog-schema-fixtures.ts";
 import { ORIGIN, testApp } from "../helpers/test-app.ts";
 
 const h = testApp({ gpus: 1 });

@@ -1,7 +1,7 @@
 // GET /v1/predictions pages newest first with absolute `next` and `previous` cursors: following
 // next to the end and previous back again visits every prediction once, in order, both ways.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { cogLabels, loadSchema } from "../helpers/shared-fixtures.ts";
+import { cogLabels, loadSchema } from "../helpers/cog-schema-fixtures.ts";
 import { ORIGIN, testApp, type TestApp } from "../helpers/test-app.ts";
 
 interface Page { next: string | null; previous: string | null; results: { id: string }[] }

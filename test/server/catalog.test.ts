@@ -4,7 +4,7 @@ import { readCogLabels } from "../../server/catalog/cog-labels.ts";
 import { defaultModelName } from "../../server/contract/model-name.ts";
 import { openDatabase } from "../../server/db/database.ts";
 import { AppError } from "../../server/errors.ts";
-import { cogLabels, loadSchema } from "../helpers/shared-fixtures.ts";
+import { cogLabels, loadSchema } from "../helpers/cog-schema-fixtures.ts";
 
 const hello = loadSchema("hello-world-cog-0.13.6-pydantic1.json");
 const D1 = "a".repeat(64);

@@ -22,6 +22,13 @@ describe("config", () => {
     expect(() => loadConfig({}, { port: "70000" })).toThrow(/between 0 and 65535/);
   });
 
+  it("parses byte sizes once, at load: defaults and given values become numbers of bytes", () => {
+    const c = loadConfig({ MODELHUB_MAX_LOG_SIZE: "512" }, { "max-body-size": "1.5k", "shm-size": "2g" });
+    expect([c.maxLogSize, c.maxBodySize, c.shmSize]).toEqual([512, 1536, 2 * 1024 ** 3]);
+    expect([c.maxFileSize, c.inlineInputSize]).toEqual([100 * 1024 ** 2, 32 * 1024]);
+    expect(() => loadConfig({}, { "max-file-size": "lots" })).toThrow(new ConfigError('--max-file-size must be a size like 100m, 2g or 32k, got "lots"'));
+  });
+
   it("documents every setting in the help text with its flag, variable and default", () => {
     const help = settingsHelp();
     for (const s of SETTINGS) {

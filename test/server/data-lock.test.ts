@@ -80,5 +80,5 @@ describe("data folder lock", () => {
       await first.exited;
     }
     expect(existsSync(join(dir, "modelhub.lock"))).toBe(false);
-  });
+  }, 60_000);
 });

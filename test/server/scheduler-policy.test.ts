@@ -3,7 +3,9 @@
 import { describe, expect, it } from "bun:test";
 import { Catalog } from "../../server/catalog/catalog.ts";
 import { Deployments } from "../../server/catalog/deployments.ts";
-import { effectivePolicy, parsePolicyPatch, Policies, type ModelPolicy } from "../../server/catalog/policy.ts";
+import { effectivePolicy, Policies, policyChange, type ModelPolicy } from "../../server/catalog/policy.ts";
+import { ModelPolicyPatch } from "../../server/contract/wire-extensions.ts";
+import { check, fieldErrors } from "../../server/http/transport/body.ts";
 import type { Version } from "../../server/catalog/catalog.ts";
 import { openDatabase } from "../../server/db/database.ts";
 import { AppError } from "../../server/errors.ts";
@@ -53,19 +55,35 @@ describe("effective policy", () => {
 });
 
 describe("policy changes", () => {
-  it("accepts any subset, null to reset, and \"never\" for idle_timeout", () => {
-    expect(parsePolicyPatch({ gpus: 1, idle_timeout: "never", concurrency: null }, gpus(2))).toEqual({ gpus: 1, idleTimeout: -1, concurrency: null });
-    expect(parsePolicyPatch({ pinned_gpus: [1, 0] }, gpus(2))).toEqual({ pinnedGpus: [0, 1] });
+  // The PATCH route checks the body with ModelPolicyPatch (its wire schema), then policyChange maps it.
+  const patch = (body: Record<string, unknown>, inv = gpus(2)) => policyChange(check(ModelPolicyPatch, body), inv);
+
+  it("accepts any subset, null to reset, and \"never\" (or -1) for idle_timeout", () => {
+    expect(patch({ gpus: 1, idle_timeout: "never", concurrency: null })).toEqual({ gpus: 1, idleTimeout: -1, concurrency: null });
+    expect(patch({ idle_timeout: -1, setup_timeout: 2.5 })).toEqual({ idleTimeout: -1, setupTimeout: 2.5 });
+    expect(patch({ pinned_gpus: [1, 0] })).toEqual({ pinnedGpus: [0, 1] });
+    expect(patch({ pinned_gpus: [] })).toEqual({ pinnedGpus: null });
   });
 
-  it("names every bad field at once", () => {
-    expect(fieldsOf(() => parsePolicyPatch({ gpus: -1, idle_timeout: "soon", max_queue: 0, max_instances: 0, colour: "red" }, gpus(1))).sort()).toEqual(
-      ["colour", "gpus", "idle_timeout", "max_instances", "max_queue"],
-    );
+  it("names every bad field at once, with the rule it broke", () => {
+    const errors = fieldErrors(ModelPolicyPatch, { gpus: -1, idle_timeout: "soon", max_queue: 0, max_instances: 0, concurrency: 1.5, pinned_gpus: [0, 0], colour: "red" });
+    expect(Object.fromEntries(errors.map((e) => [e.field, e.rule]))).toEqual({
+      colour: "unknown",
+      gpus: "minimum",
+      idle_timeout: "anyOf",
+      max_queue: "minimum",
+      max_instances: "minimum",
+      concurrency: "type",
+      pinned_gpus: "uniqueItems",
+    });
+    const byField = Object.fromEntries(errors.map((e) => [e.field, e.message]));
+    expect(byField.gpus).toBe("must be a whole number from 0 to 64 or null");
+    expect(byField.idle_timeout).toBe('must be a number ≥ 0, "never", -1 or null');
+    expect(byField.colour).toStartWith("is not a known field (use gpus, pinned_gpus, idle_timeout");
   });
 
   it("rejects pinning to a GPU this machine does not have", () => {
-    expect(fieldsOf(() => parsePolicyPatch({ pinned_gpus: [3] }, gpus(2)))).toEqual(["pinned_gpus"]);
+    expect(fieldsOf(() => patch({ pinned_gpus: [3] }))).toEqual(["pinned_gpus"]);
   });
 
   it("stores a policy, checks it across fields, and builds the RunSpec and the keep-warm set from it", () => {
@@ -97,21 +115,21 @@ describe("deployments", () => {
 
   it("creates on the latest version by default, and each update is a new release", () => {
     const { deployments, v } = setup();
-    const d = deployments.create(undefined, "prod", { model: "acme/m", hardware: "gpu-0", min_instances: 1, max_instances: 1 });
+    const d = deployments.create({ name: "prod", model: "acme/m", hardware: "gpu-0", min_instances: 1, max_instances: 1 });
     expect(d).toMatchObject({ owner: "acme", name: "prod", versionId: v.id, hardware: "gpu-0", minInstances: 1, releaseNumber: 1 });
     expect(deployments.update("acme", "prod", { max_instances: 2 })).toMatchObject({ maxInstances: 2, minInstances: 1, releaseNumber: 2 });
   });
 
   it("checks hardware against this machine and min ≤ max", () => {
     const { deployments } = setup();
-    expect(fieldsOf(() => deployments.create(undefined, "x", { model: "acme/m", hardware: "gpu-a100-large" }))).toEqual(["hardware"]);
-    expect(fieldsOf(() => deployments.create(undefined, "x", { model: "acme/m", min_instances: 2, max_instances: 1 }))).toEqual(["min_instances"]);
-    expect(fieldsOf(() => deployments.create(undefined, "x", { model: "acme/m", version: "nope" }))).toEqual(["version"]);
+    expect(fieldsOf(() => deployments.create({ name: "x", model: "acme/m", hardware: "gpu-a100-large" }))).toEqual(["hardware"]);
+    expect(fieldsOf(() => deployments.create({ name: "x", model: "acme/m", min_instances: 2, max_instances: 1 }))).toEqual(["min_instances"]);
+    expect(fieldsOf(() => deployments.create({ name: "x", model: "acme/m", version: "nope" }))).toEqual(["version"]);
   });
 
   it("gives a deployment its own pool with its hardware", () => {
     const { deployments, policies, v } = setup();
-    deployments.create(undefined, "prod", { model: "acme/m", hardware: "gpu-1x", min_instances: 1 });
+    deployments.create({ name: "prod", model: "acme/m", hardware: "gpu-1x", min_instances: 1 });
     expect(policies.runSpec(v, "acme/prod")).toMatchObject({ key: "deployment:acme/prod", deployment: "acme/prod", gpuCount: 1, minInstances: 1 });
     expect(policies.warmSpecs().map((s) => s.key)).toEqual(["deployment:acme/prod"]);
     expect(policies.specForPool("deployment:acme/prod", v.id)?.deployment).toBe("acme/prod");

@@ -1,4 +1,4 @@
-// The SSE wire format (replicate-api.md §5.2) and what a subscriber sees of a prediction over time:
+// The SSE wire format (docs/replicate-api.md, Streams) and what a subscriber sees of a prediction over time:
 // replay from the start, iterator outputs as they grow, one `logs` event per line, error/done last.
 // The JS client's own parser reads the stream back.
 import { describe, expect, it } from "bun:test";

@@ -1,4 +1,4 @@
-// Standard Webhooks signing: the test vector from replicate-api.md §7.3 (the JS client's own test),
+// Standard Webhooks signing: the test vector from docs/replicate-api.md, Webhooks (the JS client's own test),
 // the secret's shape both clients parse, and the JS client's validateWebhook accepting our headers.
 import { describe, expect, it } from "bun:test";
 import { validateWebhook } from "replicate";

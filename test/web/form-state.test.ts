@@ -3,7 +3,8 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { orderedProperties, type OpenApiDocument } from "../../server/contract/openapi-input.ts";
+import { type OpenApiDocument } from "../../server/contract/cog-schema.ts";
+import { orderedProperties } from "../../server/contract/input-fields.ts";
 import { checkValues, initialValue, initialValues, loadValues, nonDefaultInput, saveValues, valuesFromInput } from "../../web/lib/form-state.ts";
 
 const DIR = join(import.meta.dir, "../fixtures/schemas");

@@ -1,14 +1,10 @@
 // The playground form's values: one raw value per input (what the widgets hold), their starting
 // values from the schema, and the last inputs per model kept in localStorage (secrets never are).
 // Pure functions over the shared schema module, so they are unit-tested against every fixture schema.
-import {
-  coerceFormValues,
-  orderedProperties,
-  validateInput,
-  type FormValue,
-  type InputField,
-  type OpenApiDocument,
-} from "../../server/contract/openapi-input.ts";
+import { type OpenApiDocument } from "../../server/contract/cog-schema.ts";
+import { coerceFormValues, type FormValue } from "../../server/contract/form-values.ts";
+import { orderedProperties, type InputField } from "../../server/contract/input-fields.ts";
+import { validateInput } from "../../server/contract/input-validation.ts";
 
 export type Values = Record<string, FormValue>;
 

@@ -1,7 +1,9 @@
 // The playground form of one model: values, per-field errors and the Form/JSON mode. It outlives
 // the page (the API tab prints its inputs; coming back keeps what was typed) and saves the last
 // inputs per model in localStorage.
-import type { FormValue, InputField, OpenApiDocument } from "../../server/contract/openapi-input.ts";
+import type { OpenApiDocument } from "../../server/contract/cog-schema.ts";
+import type { FormValue } from "../../server/contract/form-values.ts";
+import type { InputField } from "../../server/contract/input-fields.ts";
 import { checkValues, initialValues, loadValues, nonDefaultInput, saveValues, valuesFromInput, type CheckResult, type Values } from "./form-state.ts";
 import { Store } from "./store.ts";
 

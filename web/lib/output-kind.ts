@@ -1,5 +1,5 @@
 // How to show an output: by the version's Output schema first, then by the value itself.
-import { isConcatenateOutput, type JsonSchema } from "../../server/contract/openapi-input.ts";
+import { isConcatenateOutput, type JsonSchema } from "../../server/contract/cog-schema.ts";
 
 export type FileKind = "image" | "audio" | "video" | "text" | "file";
 export type OutputView =

@@ -1,7 +1,8 @@
 // A file input: choose, drop or paste a file (uploaded at once through POST /v1/files, with
 // progress and a preview), or give a URL. The field's value is the uploaded file's URL.
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { FormValue, InputField } from "../../server/contract/openapi-input.ts";
+import type { FormValue } from "../../server/contract/form-values.ts";
+import type { InputField } from "../../server/contract/input-fields.ts";
 import { uploadFile } from "../lib/api.ts";
 import { fileKind } from "../lib/output-kind.ts";
 

@@ -1,7 +1,8 @@
 // The playground's form: one widget per input of the version's schema, in x-order, labelled with the
 // property name, its description and constraints beneath, errors at the field (aria-invalid).
 import { useState } from "preact/hooks";
-import type { FormValue, InputField } from "../../server/contract/openapi-input.ts";
+import type { FormValue } from "../../server/contract/form-values.ts";
+import type { InputField } from "../../server/contract/input-fields.ts";
 import { initialValue, type Values } from "../lib/form-state.ts";
 import { FileField } from "./file-field.tsx";
 

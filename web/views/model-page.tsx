@@ -1,7 +1,8 @@
 // A model's page: header and tabs (Playground, API, Runs, Versions, README, Settings); the tab is
 // in the URL (?tab=) so it survives a reload.
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { orderedProperties, type OpenApiDocument } from "../../server/contract/openapi-input.ts";
+import { type OpenApiDocument } from "../../server/contract/cog-schema.ts";
+import { orderedProperties } from "../../server/contract/input-fields.ts";
 import { api, authHeaders, type ModelJson, type PageJson, type VersionJson } from "../lib/api.ts";
 import { formFor } from "../lib/form-store.ts";
 import { account, isAdmin } from "../lib/session.ts";

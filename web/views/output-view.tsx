@@ -1,7 +1,7 @@
 // A prediction's output by its schema and content type: text, image, audio, video, a gallery, JSON
 // or a download; with Preview/JSON, copy and download.
 import { useState } from "preact/hooks";
-import type { JsonSchema } from "../../server/contract/openapi-input.ts";
+import type { JsonSchema } from "../../server/contract/cog-schema.ts";
 import { classify, type FileKind } from "../lib/output-kind.ts";
 import { CopyButton } from "./common.tsx";
 

@@ -1,7 +1,8 @@
 // The Playground tab: the form beside the output. Run creates a prediction without leaving the page;
 // the URL gains ?prediction=<id> so a reload or a shared link shows the same run.
 import { useEffect, useMemo, useRef } from "preact/hooks";
-import { outputSchema, type InputField, type OpenApiDocument } from "../../server/contract/openapi-input.ts";
+import { outputSchema, type OpenApiDocument } from "../../server/contract/cog-schema.ts";
+import { type InputField } from "../../server/contract/input-fields.ts";
 import { api, HttpError, type ModelJson, type PredictionJson } from "../lib/api.ts";
 import { errorsByField } from "../lib/form-state.ts";
 import type { FormStore } from "../lib/form-store.ts";

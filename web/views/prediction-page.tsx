@@ -1,7 +1,8 @@
 // A prediction's page (its urls.web): status, output, inputs, logs, timings, and Tweak it, Run again,
 // Copy link and Copy as curl. Live while it runs (SSE for output and logs).
 import { useEffect, useState } from "preact/hooks";
-import { orderedProperties, outputSchema, type OpenApiDocument } from "../../server/contract/openapi-input.ts";
+import { outputSchema, type OpenApiDocument } from "../../server/contract/cog-schema.ts";
+import { orderedProperties } from "../../server/contract/input-fields.ts";
 import { api, type ModelJson, type PredictionJson, type VersionJson } from "../lib/api.ts";
 import { navigate } from "../lib/router.ts";
 import { watchRun } from "../lib/run-store.ts";

@@ -1,7 +1,7 @@
 // A prediction while it runs and after: status chip with elapsed time (and the breakdown when done),
 // Cancel, live logs from the stream (collapsible, following the tail), and the output.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import type { JsonSchema } from "../../server/contract/openapi-input.ts";
+import type { JsonSchema } from "../../server/contract/cog-schema.ts";
 import { TERMINAL } from "../lib/api.ts";
 import { isDone, liveLogs, liveOutput, type RunState } from "../lib/run-state.ts";
 import type { RunWatch } from "../lib/run-store.ts";

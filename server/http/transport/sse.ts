@@ -1,4 +1,4 @@
-// Server-Sent Events on the wire, as Replicate's clients parse them (replicate-api.md §5.2):
+// Server-Sent Events on the wire, as Replicate's clients parse them (docs/replicate-api.md, Streams):
 // `: hi` first, then `event:` + `id:` + one `data:` line per line of data, keep-alive comments,
 // and the connection closed after `done`.
 import type { StreamHandle } from "../../predictions/service.ts";

@@ -1,13 +1,16 @@
-// The one way an HTTP request becomes a prediction (by version, by model, by deployment): body and
-// header parsing (Prefer: wait, Cancel-After, webhook fields), preflight, create, and the sync answer.
+// The one way an HTTP request becomes a prediction (by version, by model, by deployment): the body
+// checked against its wire schema, the Prefer: wait and Cancel-After headers, preflight, create, and
+// the sync answer.
+import type { Static } from "elysia";
 import type { Version } from "../../catalog/catalog.ts";
-import { invalidInput } from "../../errors.ts";
+import { PredictionCreate, PredictionCreateByName } from "../../contract/wire-prediction.ts";
 import { parseCancelAfter } from "../../predictions/cancel-after.ts";
 import type { PredictionRecord } from "../../predictions/store.ts";
 import { TERMINAL } from "../../predictions/store.ts";
 import type { HttpDeps } from "../http-context.ts";
 import { presentPrediction } from "../present.ts";
-import { json, originOf, readJsonObject } from "../respond.ts";
+import { json, originOf } from "../respond.ts";
+import { readBody } from "../transport/body.ts";
 
 /** `Prefer: wait` → 60, `wait=N` → N clamped to 1..60; null when the client did not ask to wait. */
 export function parsePreferWait(header: string | null): number | null {
@@ -19,43 +22,33 @@ export function parsePreferWait(header: string | null): number | null {
   return null;
 }
 
-function eventsFilter(v: unknown): string[] | null {
-  if (v === undefined || v === null) return null;
-  const allowed = new Set(["start", "output", "logs", "completed"]);
-  if (!Array.isArray(v) || v.some((x) => typeof x !== "string" || !allowed.has(x)))
-    throw invalidInput("webhook_events_filter must be a list of start, output, logs, completed", [
-      { field: "webhook_events_filter", rule: "enum", message: "must contain only start, output, logs, completed" },
-    ]);
-  return v as string[];
-}
-
-function webhookUrl(v: unknown): string | null {
-  if (v === undefined || v === null) return null;
-  if (typeof v !== "string" || !/^https?:\/\//.test(v))
-    throw invalidInput("webhook must be an http(s) URL", [{ field: "webhook", rule: "format", message: "must be an http(s) URL" }]);
-  return v;
-}
-
 // Both official clients treat any status but "starting" as final in sync mode, so an unfinished
-// prediction must be reported as "starting" when the wait runs out (replicate-api §3.1).
+// prediction must be reported as "starting" when the wait runs out (docs/replicate-api.md, Creating a prediction).
 function presentSync(p: PredictionRecord, origin: string) {
   const out = presentPrediction(p, origin);
   if (!TERMINAL.has(p.status)) out.status = "starting";
   return out;
 }
 
+/** Which version a request runs: the one its body names (POST /v1/predictions), or the route's. */
+export type VersionSource = "body" | (() => Version);
+
 /**
- * Reads the request, resolves the version from the body (`resolve`), creates the prediction and
- * answers 201: at once, or when it is done (or the wait runs out) under `Prefer: wait`.
+ * Reads the request (its body checked against PredictionCreate, or PredictionCreateByName when the
+ * route names the version), creates the prediction and answers 201: at once, or when it is done
+ * (or the wait runs out) under `Prefer: wait`.
  */
-export async function createPredictionFromRequest(
-  d: HttpDeps,
-  request: Request,
-  resolve: (body: Record<string, unknown>) => Version,
-  deployment?: string,
-): Promise<Response> {
-  const body = await readJsonObject(request, d.maxJsonBytes);
-  const version = resolve(body);
+export async function createPredictionFromRequest(d: HttpDeps, request: Request, source: VersionSource, deployment?: string): Promise<Response> {
+  let body: Static<typeof PredictionCreateByName>;
+  let version: Version;
+  if (source === "body") {
+    const b = await readBody(request, PredictionCreate, d.maxJsonBytes);
+    version = d.predictions.resolveVersion(b.version);
+    body = b;
+  } else {
+    body = await readBody(request, PredictionCreateByName, d.maxJsonBytes);
+    version = source();
+  }
   const origin = originOf(request, d.config.publicUrl);
   const wait = parsePreferWait(request.headers.get("prefer"));
   const cancelAfterMs = parseCancelAfter(request.headers.get("cancel-after"));
@@ -63,10 +56,10 @@ export async function createPredictionFromRequest(
   if (pending) await pending; // nothing to await on the fast path: keep it synchronous
   const rec = d.predictions.create({
     version,
-    input: body.input ?? {},
+    input: body.input,
     source: request.headers.get("x-modelhub-source") === "web" ? "web" : "api",
-    webhook: webhookUrl(body.webhook ?? body.webhook_completed),
-    webhookEventsFilter: eventsFilter(body.webhook_events_filter),
+    webhook: body.webhook ?? body.webhook_completed ?? null,
+    webhookEventsFilter: body.webhook_events_filter ?? null,
     deployment,
     origin,
     clientWaits: wait !== null,

@@ -2,11 +2,12 @@
 // On this machine min_instances means keep warm, max_instances scale-out, hardware a GPU selection.
 import { Elysia } from "elysia";
 import type { Deployment } from "../../catalog/deployments.ts";
+import { DeploymentCreate, DeploymentUpdate } from "../../contract/wire-deployment.ts";
 import { notFound } from "../../errors.ts";
-import { applyDeployment } from "../apply-policy.ts";
 import { createPredictionFromRequest } from "./create-prediction.ts";
 import type { HttpDeps } from "../http-context.ts";
-import { json, noContent, readJsonObject } from "../respond.ts";
+import { json, noContent } from "../respond.ts";
+import { readBody } from "../transport/body.ts";
 import type { SchedulingDeps } from "../scheduling-context.ts";
 
 export function presentDeployment(d: Deployment) {
@@ -30,21 +31,20 @@ export function deploymentRoutes(d: HttpDeps, s: SchedulingDeps) {
   return new Elysia({ name: "v1-deployments" })
     .get("/v1/deployments", () => json({ next: null, previous: null, results: s.deployments.list().map(presentDeployment) }))
     .post("/v1/deployments", async ({ request }) => {
-      const b = await readJsonObject(request, d.maxJsonBytes);
-      const dep = s.deployments.create(typeof b.owner === "string" ? b.owner : undefined, b.name, b);
-      applyDeployment(d, s, dep, false);
+      const dep = s.deployments.create(await readBody(request, DeploymentCreate, d.maxJsonBytes));
+      s.changes.deployment(dep, false);
       return json(presentDeployment(dep), 201);
     })
     .get("/v1/deployments/:owner/:name", ({ params }) => json(presentDeployment(s.deployments.get(params.owner, params.name))))
     .patch("/v1/deployments/:owner/:name", async ({ request, params }) => {
-      const dep = s.deployments.update(params.owner, params.name, await readJsonObject(request, d.maxJsonBytes));
-      applyDeployment(d, s, dep, false);
+      const dep = s.deployments.update(params.owner, params.name, await readBody(request, DeploymentUpdate, d.maxJsonBytes));
+      s.changes.deployment(dep, false);
       return json(presentDeployment(dep));
     })
     .delete("/v1/deployments/:owner/:name", ({ params }) => {
       const dep = s.deployments.get(params.owner, params.name);
       s.deployments.delete(params.owner, params.name);
-      applyDeployment(d, s, dep, true);
+      s.changes.deployment(dep, true);
       return noContent();
     })
     .post("/v1/deployments/:owner/:name/predictions", async ({ request, params }) => {

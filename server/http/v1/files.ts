@@ -1,12 +1,14 @@
 // /v1/files (create from multipart, list, get metadata, delete) and the no-auth capability
 // download URLs of stored files, /files/{token}/{name}.
 import { Elysia } from "elysia";
+import { FileMetadata } from "../../contract/wire-files.ts";
 import { badRequest, invalidInput, tooLarge } from "../../errors.ts";
 import { contentTypeForName } from "../../files/data-url.ts";
 import type { HttpDeps } from "../http-context.ts";
 import { presentFile } from "../present.ts";
 import { decodeCursor, encodeCursor, json, noContent, originOf } from "../respond.ts";
 import { type Part, parseMultipart } from "../transport/multipart.ts";
+import { check } from "../transport/body.ts";
 import { serveFile } from "../transport/serve-file.ts";
 
 const PAGE = 100;
@@ -22,11 +24,9 @@ function readMetadata(p: Part | undefined): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch {
-    parsed = null;
+    parsed = text; // not JSON: the schema reports it as not an object
   }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
-    throw invalidInput("metadata must be a JSON object", [{ field: "metadata", rule: "type", message: "must be a JSON object" }]);
-  return parsed as Record<string, unknown>;
+  return check(FileMetadata, parsed, "metadata", "metadata");
 }
 
 const text = (p: Part | undefined) => (p ? new TextDecoder().decode(p.body).trim() : "");

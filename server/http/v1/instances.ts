@@ -2,24 +2,21 @@
 // POST /v1/instances/{id}/stop, POST /v1/instances/stop ({model} | {deployment} | {all: true}),
 // and GET /v1/predictions/{id}/queue (a queued prediction's position and estimated start).
 import { Elysia } from "elysia";
+import { InstancesStop, InstanceStop } from "../../contract/wire-extensions.ts";
 import { invalidInput, notFound } from "../../errors.ts";
 import type { HttpDeps } from "../http-context.ts";
 import { queueJson } from "./queue-info.ts";
-import { json, readJsonObject } from "../respond.ts";
+import { json } from "../respond.ts";
+import { readBody } from "../transport/body.ts";
 import type { SchedulingDeps } from "../scheduling-context.ts";
 
 const DEFAULT_GRACE_S = 30;
-const MAX_GRACE_S = 3600;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const secs = (ms: number) => Math.max(0, Math.round(ms / 100) / 10);
 
-function graceOf(b: Record<string, unknown>): number {
-  if (b.grace === undefined) return DEFAULT_GRACE_S * 1000;
-  if (typeof b.grace !== "number" || !Number.isFinite(b.grace) || b.grace < 0 || b.grace > MAX_GRACE_S)
-    throw invalidInput(`grace must be seconds from 0 to ${MAX_GRACE_S}`, [{ field: "grace", rule: "range", message: `0..${MAX_GRACE_S}` }]);
-  return b.grace * 1000;
-}
+/** Seconds running predictions get to finish (checked by the wire schema: 0..3600), as ms. */
+const graceMs = (b: { grace?: number }) => (b.grace ?? DEFAULT_GRACE_S) * 1000;
 
 export function instanceRoutes(d: HttpDeps, s: SchedulingDeps) {
   const present = () => {
@@ -77,10 +74,9 @@ export function instanceRoutes(d: HttpDeps, s: SchedulingDeps) {
   return new Elysia({ name: "instances" })
     .get("/v1/instances", () => json(present()))
     .post("/v1/instances/stop", async ({ request }) => {
-      const b = await readJsonObject(request, d.maxJsonBytes);
-      const grace = graceOf(b);
-      const targets = [b.model, b.deployment, b.all].filter((x) => x !== undefined).length;
-      if (targets !== 1 || (b.all !== undefined && b.all !== true) || (b.model !== undefined && typeof b.model !== "string") || (b.deployment !== undefined && typeof b.deployment !== "string"))
+      const b = await readBody(request, InstancesStop, d.maxJsonBytes);
+      // One target, which the schema (three optional fields) cannot say by itself.
+      if ([b.model, b.deployment, b.all].filter((x) => x !== undefined).length !== 1)
         throw invalidInput('give exactly one of {"model": "owner/name"}, {"deployment": "owner/name"} or {"all": true}', [
           { field: "model", rule: "required", message: "model, deployment or all is required" },
         ]);
@@ -90,15 +86,15 @@ export function instanceRoutes(d: HttpDeps, s: SchedulingDeps) {
       const reason = `stopped by modelhub stop${b.all ? " --all" : ` ${b.model ?? b.deployment}`}`;
       const r = await d.scheduler.stopWhere(
         (x) => b.all === true || (b.model !== undefined && x.model === b.model) || (b.deployment !== undefined && x.deployment === b.deployment),
-        grace,
+        graceMs(b),
         reason,
       );
       return json({ stopped: r.stopped, failed_queued: r.failedQueued });
     })
     .post("/v1/instances/:id/stop", async ({ request, params }) => {
-      const b = await readJsonObject(request, d.maxJsonBytes);
+      const b = await readBody(request, InstanceStop, d.maxJsonBytes);
       if (!d.scheduler.get(params.id)) throw notFound(`Instance ${params.id} not found (see GET /v1/instances)`);
-      const r = await d.scheduler.stopWhere((x) => x.instanceId === params.id, graceOf(b), `stopped by modelhub stop ${params.id}`);
+      const r = await d.scheduler.stopWhere((x) => x.instanceId === params.id, graceMs(b), `stopped by modelhub stop ${params.id}`);
       return json({ stopped: r.stopped, failed_queued: r.failedQueued });
     })
     .get("/v1/predictions/:id/queue", ({ params }) => {

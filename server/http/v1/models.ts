@@ -4,11 +4,10 @@ import { Elysia } from "elysia";
 import type { ModelCursor, ModelFields, ModelSort } from "../../catalog/catalog.ts";
 import { importImage } from "../../catalog/import-image.ts";
 import type { ModelPolicy } from "../../catalog/policy.ts";
-import { ModelCreate, ModelUpdate, VersionImport } from "../../contract/wire-model.ts";
+import { ModelCreate, ModelSearch, ModelUpdate, VersionImport } from "../../contract/wire-model.ts";
 import { badRequest, invalidInput, notFound } from "../../errors.ts";
 import { parseHardware } from "../../runtime/hardware.ts";
-import { applyModelPolicy, applyWarm } from "../apply-policy.ts";
-import { readBody } from "../transport/body.ts";
+import { check, readBody } from "../transport/body.ts";
 import type { HttpDeps } from "../http-context.ts";
 import { modelJson, presentVersion } from "../present-catalog.ts";
 import { decodeCursor, encodeCursor, json, noContent, originOf } from "../respond.ts";
@@ -16,8 +15,6 @@ import type { SchedulingDeps } from "../scheduling-context.ts";
 
 /** Replicate's page size. */
 export const PAGE = 100;
-/** A search is a few words typed by a person; a longer body is a mistake, not a query. */
-export const MAX_QUERY_CHARS = 1000;
 
 const SORTS: readonly ModelSort[] = ["model_created_at", "latest_version_created_at"];
 
@@ -111,11 +108,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
       .get("/v1/models", ({ request }) => page(request))
       // QUERY with the search text as a text/plain body (both official clients' models.search).
       .route("QUERY", "/v1/models", async ({ request }) => {
-        const q = searchText(await request.text());
-        if (q.length > MAX_QUERY_CHARS)
-          throw invalidInput(`Invalid search: the query is ${q.length} characters; the limit is ${MAX_QUERY_CHARS}`, [
-            { field: "query", rule: "maxLength", message: `must be at most ${MAX_QUERY_CHARS} characters` },
-          ]);
+        const q = check(ModelSearch, searchText(await request.text()), "search", "query");
         return page(request, q || undefined);
       })
       .post("/v1/models", async ({ request }) => {
@@ -125,7 +118,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         const m = d.catalog.createModel(b.owner, b.name, modelFields(b));
         if (policy && s) {
           s.policies.update(m.owner, m.name, policy);
-          applyModelPolicy(d, s, m.id);
+          s.changes.model(m.id);
         }
         return json(modelJson(d, s, m, origin(request)), 201);
       })
@@ -137,7 +130,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         d.catalog.updateModel(m.owner, m.name, modelFields(b));
         if (policy && s) {
           s.policies.update(m.owner, m.name, policy);
-          applyModelPolicy(d, s, m.id);
+          s.changes.model(m.id);
         }
         return json(get(request, m.owner, m.name));
       })
@@ -147,7 +140,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         // Its containers go too, in the background: running work gets the usual grace to finish.
         void d.scheduler.stopWhere((x) => x.model === full, DELETE_GRACE_MS, `model ${full} was deleted`);
         // Its policy and deployments went with it (foreign keys): stop keeping their containers warm.
-        if (s) applyWarm(d, s);
+        if (s) s.changes.warm();
         return noContent();
       })
       .get("/v1/models/:owner/:name/readme", ({ params }) => {
@@ -174,7 +167,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         d.catalog.deleteVersion(v.id);
         void d.scheduler.stopWhere((x) => x.versionId === v.id, DELETE_GRACE_MS, `version ${v.id.slice(0, 12)} of ${v.model} was deleted`);
         // A keep-warm pool follows the latest version, which may just have changed.
-        if (s) applyWarm(d, s);
+        if (s) s.changes.warm();
         return noContent();
       })
   );

@@ -2,11 +2,12 @@
 // of a version whose setup failed (POST /v1/models/{owner}/{name}/versions/{id}/retry).
 import { Elysia } from "elysia";
 import type { EffectivePolicy, ModelPolicy } from "../../catalog/policy.ts";
-import { parsePolicyPatch, POLICY_KEYS, WIRE_NAME } from "../../catalog/policy.ts";
+import { POLICY_KEYS, policyChange, WIRE_NAME } from "../../catalog/policy.ts";
+import { ModelPolicyPatch } from "../../contract/wire-extensions.ts";
 import { notFound } from "../../errors.ts";
-import { applyModelPolicy, applyWarm } from "../apply-policy.ts";
 import type { HttpDeps } from "../http-context.ts";
-import { json, readJsonObject } from "../respond.ts";
+import { json } from "../respond.ts";
+import { readBody } from "../transport/body.ts";
 import type { SchedulingDeps } from "../scheduling-context.ts";
 
 // -1 reads better as "never" on the wire; both forms are accepted on input.
@@ -36,8 +37,8 @@ export function policyRoutes(d: HttpDeps, s: SchedulingDeps) {
     .get("/v1/models/:owner/:name/policy", ({ params }) => json(present(params.owner, params.name)))
     .patch("/v1/models/:owner/:name/policy", async ({ request, params }) => {
       const m = d.catalog.getModel(params.owner, params.name);
-      s.policies.update(params.owner, params.name, parsePolicyPatch(await readJsonObject(request, d.maxJsonBytes), s.inventory));
-      applyModelPolicy(d, s, m.id);
+      s.policies.update(params.owner, params.name, policyChange(await readBody(request, ModelPolicyPatch, d.maxJsonBytes), s.inventory));
+      s.changes.model(m.id);
       return json(present(params.owner, params.name));
     })
     .post("/v1/models/:owner/:name/versions/:id/retry", ({ params }) => {
@@ -46,7 +47,7 @@ export function policyRoutes(d: HttpDeps, s: SchedulingDeps) {
       if (!v || v.modelId !== m.id) throw notFound(`Version ${params.id} not found for model ${params.owner}/${params.name}`);
       d.catalog.clearSetupFailure(v.id);
       d.scheduler.retry(v.id);
-      applyWarm(d, s);
+      s.changes.warm();
       return json({ model: `${params.owner}/${params.name}`, version: v.id, setup_error: null, previous_error: v.setupError });
     });
 }

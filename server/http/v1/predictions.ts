@@ -1,6 +1,5 @@
 // /v1/predictions: create (by version, by model; Prefer: wait, Cancel-After), get, list, cancel.
 import { Elysia } from "elysia";
-import { invalidInput } from "../../errors.ts";
 import { createPredictionFromRequest } from "./create-prediction.ts";
 import type { HttpDeps } from "../http-context.ts";
 import { presentPrediction } from "../present.ts";
@@ -14,13 +13,7 @@ export function predictionRoutes(d: HttpDeps) {
 
   return new Elysia({ name: "v1-predictions" })
     .post("/v1/predictions", ({ request }) =>
-      createPredictionFromRequest(d, request, (b) => {
-        if (typeof b.version !== "string" || !b.version)
-          throw invalidInput("version is required: a version id, owner/name or owner/name:id", [
-            { field: "version", rule: "required", message: "is required" },
-          ]);
-        return d.predictions.resolveVersion(b.version);
-      }),
+      createPredictionFromRequest(d, request, "body"),
     )
     .post("/v1/models/:owner/:name/predictions", ({ request, params }) =>
       createPredictionFromRequest(d, request, () => d.predictions.resolveVersion(`${params.owner}/${params.name}`)),

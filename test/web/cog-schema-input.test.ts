@@ -1,35 +1,13 @@
-// Tests server/contract/openapi-input.ts against every real Cog schema fixture plus one hand-written variant file.
+// Tests server/contract/ (cog-schema, input-fields, input-validation, form-values) against every real Cog schema fixture plus one hand-written variant file.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import {
-  coerceFormValues,
-  defaultInput,
-  effectiveProperty,
-  inputSchema,
-  isConcatenateOutput,
-  isFileOutput,
-  isIteratorOutput,
-  orderedProperties,
-  outputSchema,
-  validateInput,
-  type FileLike,
-  type InputField,
-  type OpenApiDocument,
-  type ValidateOptions,
-  type ValidationResult,
-} from "../../server/contract/openapi-input.ts";
-
-// The shared fixtures live beside the repo (/work/shared next to /work/main). Walk up from the
-// repo root so a checkout nested one level deeper (a worktree) still finds them.
-function sharedSchemaDir(): string {
-  for (let dir = resolve(import.meta.dir, "../.."); dir !== dirname(dir); dir = dirname(dir)) {
-    const candidate = join(dirname(dir), "shared", "fixtures", "cog-schemas");
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error("shared/fixtures/cog-schemas not found beside the repo");
-}
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { COG_SCHEMAS } from "../helpers/cog-schema-fixtures.ts";
+import { effectiveProperty, inputSchema, isConcatenateOutput, isFileOutput, isIteratorOutput, type OpenApiDocument, outputSchema } from "../../server/contract/cog-schema.ts";
+import { coerceFormValues } from "../../server/contract/form-values.ts";
+import { defaultInput, type InputField, orderedProperties } from "../../server/contract/input-fields.ts";
+import { type FileLike, type ValidateOptions, type ValidationResult, validateInput } from "../../server/contract/input-validation.ts";
 
 function loadDir(dir: string): Map<string, OpenApiDocument> {
   const docs = new Map<string, OpenApiDocument>();
@@ -39,7 +17,7 @@ function loadDir(dir: string): Map<string, OpenApiDocument> {
   return docs;
 }
 
-const real = loadDir(sharedSchemaDir());
+const real = loadDir(COG_SCHEMAS);
 const local = loadDir(resolve(import.meta.dir, "../fixtures/schemas"));
 
 function doc(name: string): OpenApiDocument {

@@ -1,12 +1,12 @@
-// Loads the real Cog schemas kept in ../shared/fixtures/cog-schemas (beside the repository).
+// Loads the real Cog schemas kept in test/fixtures/cog-schemas.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-export const SHARED_SCHEMAS = resolve(import.meta.dir, "../../../shared/fixtures/cog-schemas");
+export const COG_SCHEMAS = resolve(import.meta.dir, "../fixtures/cog-schemas");
 
 export function loadSchema(file: string): Record<string, unknown> {
-  const p = join(SHARED_SCHEMAS, file);
-  if (!existsSync(p)) throw new Error(`shared fixture missing: ${p}`);
+  const p = join(COG_SCHEMAS, file);
+  if (!existsSync(p)) throw new Error(`schema fixture missing: ${p}`);
   return JSON.parse(readFileSync(p, "utf8"));
 }
 
