@@ -7,7 +7,14 @@ import { curlSnippet, nodeSnippet, pythonSnippet, type SnippetInput } from "../l
 import { useStore } from "../lib/store.ts";
 import { CopyButton, Tabs } from "./common.tsx";
 
-export const serverOrigin = () => location.origin;
+/** The server's public base URL, from an absolute URL it emitted (it follows --public-url), else this page's. */
+export function serverOrigin(emitted?: string): string {
+  try {
+    return emitted ? new URL(emitted).origin : location.origin;
+  } catch {
+    return location.origin;
+  }
+}
 
 export function Snippets({ input }: { input: SnippetInput }) {
   const [lang, setLang] = useState<"curl" | "node" | "python">("curl");
@@ -58,7 +65,7 @@ export function ApiTab({ model, form }: { model: ModelJson; form: FormStore }) {
       <p class="muted">
         modelhub speaks Replicate's HTTP API, so the official clients work once pointed at this server: the Node client with <code>/v1</code> in its base URL, the Python client without.
       </p>
-      <Snippets input={{ origin: serverOrigin(), model: `${model.owner}/${model.name}`, version: model.latest_version!.id, input: form.currentInput(), secrets }} />
+      <Snippets input={{ origin: serverOrigin(model.url), model: `${model.owner}/${model.name}`, version: model.latest_version!.id, input: form.currentInput(), secrets }} />
     </div>
   );
 }

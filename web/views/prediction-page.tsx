@@ -82,7 +82,7 @@ export function PredictionPage({ id }: { id: string }) {
             Run again
           </button>
           <CopyButton text={link} label="Copy link" />
-          <CopyButton text={() => curlSnippet({ origin: serverOrigin(), model: p.model, version: p.version, input: p.input, secrets })} label="Copy as curl" />
+          <CopyButton text={() => curlSnippet({ origin: serverOrigin(p.urls.get), model: p.model, version: p.version, input: p.input, secrets })} label="Copy as curl" />
         </div>
       </div>
       {rerun && <Notice>{rerun}</Notice>}
