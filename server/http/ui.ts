@@ -56,7 +56,8 @@ export function withUi<A extends unknown[]>(fetchApi: (req: Request, ...rest: A)
   const ready = loadUi();
   ready.catch(() => {}); // a failure is reported to the first request that needs the UI
   return async (req, ...rest) => {
-    const get = req.method === "GET" || req.method === "HEAD";
+    // A request whose URL does not parse (HTTP/1.0 without Host) is the API's to refuse.
+    const get = (req.method === "GET" || req.method === "HEAD") && URL.canParse(req.url);
     const path = get ? new URL(req.url).pathname : "";
     if (get && !NOT_UI.test(path)) {
       const page = (await ready).handle(req, path);

@@ -33,3 +33,9 @@ test("the UI's JavaScript is well under 100 KB compressed, and every route answe
   expect((await wrapped(new Request("http://x/nope", { headers: { accept: "application/json" } }))).headers.get("content-type")).toContain("problem");
   expect((await wrapped(new Request("http://x/predictions"))).headers.get("content-type")).toContain("text/html");
 });
+
+test("a request whose URL does not parse goes to the API untouched (it answers the 400)", async () => {
+  const wrapped = withUi(() => new Response("bad", { status: 400 }));
+  const req = { method: "GET", url: "/v1/predictions", headers: new Headers() } as unknown as Request;
+  expect((await wrapped(req)).status).toBe(400);
+});
