@@ -71,6 +71,8 @@ export function Playground({ model, form, doc, onRunEnded }: { model: ModelJson;
       const p = await api<PredictionJson>("POST", "/v1/predictions", { version, input: checked.input }, { "x-modelhub-source": "web" });
       watchRun(p.id, p);
       setQuery({ prediction: p.id });
+      // Stacked on a phone: the output is below the form, so bring it into view.
+      if (matchMedia("(max-width: 900px)").matches) requestAnimationFrame(() => document.getElementById("output-heading")?.scrollIntoView({ block: "start" }));
     } catch (err) {
       // The server's 422 lands at the field, like the client's own check.
       const errors = err instanceof HttpError && err.fields.length ? errorsByField(err.fields) : { _: (err as Error).message };
