@@ -12,13 +12,12 @@ import { createLogger, type Logger } from "./log.ts";
 import type { PredictionEvents } from "./predictions/events.ts";
 import { Retention } from "./predictions/retention.ts";
 import { CallbackStore } from "./predictions/callback-store.ts";
-import type { PredictionRecord, PredictionStore } from "./predictions/store.ts";
+import { reconcileLeftovers } from "./predictions/reconcile.ts";
 import { bridgeGateway } from "./runtime/bridge-gateway.ts";
 import { DockerRuntime } from "./runtime/docker.ts";
 import { discoverGpus, parseGpusFlag } from "./runtime/gpus.ts";
-import { OWNER_LABEL, POOL_LABEL, VERSION_LABEL } from "./runtime/runtime.ts";
+import { OWNER_LABEL } from "./runtime/runtime.ts";
 import { systemClock } from "./scheduler/clock.ts";
-import type { Lease, RunSpec, Scheduler } from "./scheduler/scheduler.ts";
 import { buildServices } from "./services.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 
@@ -67,7 +66,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
     previousPort,
   );
   if (callbackListener) {
-    callbacks.base = `http://host.docker.internal:${callbackListener.port}`;
+    callbacks.listening(callbackListener.port);
     callbackStore.setListenerPort(callbackListener.port);
     logger.info("listening for container callbacks", { address: `${callbackListener.hostname}:${callbackListener.port}` });
   }
@@ -82,36 +81,12 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   // Finished predictions older than --retention-days go, with their output files.
   const retention = new Retention({ db, logger, days: config.retentionDays, deleteFiles: (id) => void files.deleteForPrediction(id) });
 
-  // Async predictions a previous run left in flight can be taken back when their containers still
-  // run them and can still reach this listener (same port); the rest fail with a reason.
-  const unfinished = store.unfinished();
-  const recoverable = callbackListener && callbackListener.port === previousPort ? callbacks.persistedWebhooks() : new Map<string, string>();
-  const heldBy = new Map<string, string[]>();
-  for (const p of unfinished)
-    if (p.status === "processing" && p.instanceId && recoverable.has(p.id)) heldBy.set(p.instanceId, [...(heldBy.get(p.instanceId) ?? []), p.id]);
-  const leases = await adoptLeftovers(
-    scheduler,
-    runtime,
-    owner,
-    (pool, versionId) => {
-      const spec = policies.specForPool(pool, versionId);
-      return spec && predictions.withContainerCmd(spec);
-    },
-    (instanceId) => heldBy.get(instanceId) ?? [],
-    logger,
+  // What a previous run left: containers adopted or removed, async predictions re-attached, the rest failed.
+  await reconcileLeftovers(
+    { store, callbacks, scheduler, runtime, predictions, specForPool: (pool, versionId) => policies.specForPool(pool, versionId), logger, owner },
+    callbackListener?.port ?? null,
+    previousPort,
   );
-  const reattached = new Set<string>();
-  for (const p of unfinished) {
-    const lease = leases.get(p.id);
-    if (!lease) continue;
-    predictions.reattach(p, recoverable.get(p.id)!, lease);
-    reattached.add(p.id);
-  }
-  if (reattached.size) logger.info("re-attached predictions left running by a previous run", { count: reattached.size });
-  // Async predictions whose container may still run but cannot reach this listener: its port was taken.
-  const lostPort = !!previousPort && callbackListener?.port !== previousPort ? new Set(callbacks.persistedWebhooks().keys()) : new Set<string>();
-  reconcile(store, unfinished.filter((p) => !reattached.has(p.id)), lostPort, logger);
-  for (const [id, token] of callbacks.persistedWebhooks()) if (!reattached.has(id)) callbacks.dropWebhook(token);
   void scheduler.watchEvents();
   retention.start();
 
@@ -151,7 +126,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   origins.push(url, ...(["127.0.0.1", "0.0.0.0", "localhost"].includes(config.host) ? [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`] : []));
 
   // Keep-warm pools (min_instances) start now, after the listener, so a slow boot does not delay the API.
-  scheduler.setWarm(policies.warmSpecs().map((spec) => predictions.withContainerCmd(spec)));
+  scheduler.setWarm(policies.warmSpecs());
   runtime.ping().catch((err: Error) => logger.warn("Docker engine not reachable; predictions will answer 503 until it is", { error: err.message }));
 
   let stopping: Promise<void> | null = null;
@@ -162,55 +137,4 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
       await closeServices();
     })());
   return { url, port: server.port!, stop, events };
-}
-
-/**
- * Predictions a previous run (a crash or kill -9) left unfinished that could not be re-attached: a
- * sync prediction's answer died with that process, and an async one's container is gone (or can no
- * longer reach the callback listener). Each fails with a reason, so nothing stays "starting" or
- * "processing" forever.
- */
-function reconcile(store: PredictionStore, unfinished: readonly PredictionRecord[], lostPort: ReadonlySet<string>, logger: Logger): void {
-  const now = new Date().toISOString();
-  for (const p of unfinished)
-    store.update(p.id, {
-      status: "failed",
-      error:
-        p.status !== "processing"
-          ? "modelhub stopped before this prediction started; run it again"
-          : lostPort.has(p.id)
-            ? "modelhub stopped while this prediction was running, and could not listen again on the port its container sends the answer to (it was taken); run it again"
-            : "modelhub stopped while this prediction was running, and the model's answer went with it; run it again",
-      completedAt: now,
-    });
-  if (unfinished.length) logger.warn("failed predictions left unfinished by a previous run", { count: unfinished.length });
-}
-
-/**
- * This server's containers from a previous run (by owner label): healthy idle ones are adopted, and
- * busy ones still running a prediction that `held` names; the rest are removed. Returns the leases
- * the adopted busy containers hold, by prediction id.
- */
-async function adoptLeftovers(
-  scheduler: Scheduler,
-  runtime: DockerRuntime,
-  owner: string,
-  specFor: (pool: string, versionId: string) => RunSpec | null,
-  held: (instanceId: string) => readonly string[],
-  logger: Logger,
-): Promise<Map<string, Lease>> {
-  try {
-    const leftovers = await runtime.list({ [OWNER_LABEL]: owner });
-    if (!leftovers.length) return new Map();
-    const r = await scheduler.adopt(
-      leftovers,
-      (labels) => (labels[POOL_LABEL] && labels[VERSION_LABEL] ? specFor(labels[POOL_LABEL], labels[VERSION_LABEL]) : null),
-      held,
-    );
-    logger.info("containers left by a previous run", { adopted: r.adopted, removed: r.removed, busy: r.leases.length });
-    return new Map(r.leases.map((l) => [l.predictionId, l.lease]));
-  } catch (err) {
-    logger.warn("could not look for leftover containers", { error: (err as Error).message });
-    return new Map();
-  }
 }

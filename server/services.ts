@@ -3,11 +3,13 @@
 // stats, the scheduler, files, the prediction service, and the HttpDeps the app takes. What differs
 // between the server and tests (runtime, database, GPUs, logger, files folder, labels) is a parameter;
 // listening, the callback listener, reconcile, adoption, timers and shutdown stay in server.ts.
-import { Catalog } from "./catalog/catalog.ts";
+import { Catalog, type Version } from "./catalog/catalog.ts";
 import { Deployments } from "./catalog/deployments.ts";
 import { Policies } from "./catalog/policy.ts";
 import { PolicyChanges } from "./catalog/policy-changes.ts";
 import { VersionStatsStore } from "./catalog/version-stats.ts";
+import type { CogRuntimeLine } from "./cog/cog-container.ts";
+import { PythonCogServer } from "./cog/python-server.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
 import { BlobDir } from "./files/blobs.ts";
@@ -45,6 +47,8 @@ export interface ServiceOptions {
   labels?: Record<string, string>;
   /** health check interval for running instances (the scheduler's default when absent) */
   healthIntervalMs?: number;
+  /** how containers are spoken to (default: Cog's Python server) */
+  cog?: CogRuntimeLine;
 }
 
 export interface Services {
@@ -75,12 +79,20 @@ export function buildServices(o: ServiceOptions): Services {
   const store = new PredictionStore(db);
   const events = new PredictionEvents();
   const deployments = new Deployments(db, catalog, inventory);
+  // How containers are spoken to (Cog's Python server), and the tokens of their callbacks: together
+  // they make the container command every RunSpec carries (--upload-url at the callback listener).
+  const cog = o.cog ?? new PythonCogServer();
+  const callbacks = new CallbackRegistry(new CallbackStore(db));
+  const containerCommand = (v: Version) => {
+    const upload = callbacks.reachable && cog.supportsAsync(v.cogVersion) ? callbacks.uploadUrl(v.id) : null;
+    return upload ? cog.command({ uploadUrl: upload }) : undefined;
+  };
   const policies = new Policies(db, catalog, deployments, {
     idleTimeoutS: config.idleTimeout,
     setupTimeoutS: config.setupTimeout,
     maxQueue: config.maxQueue,
     maxInstances: config.maxInstances,
-  }, inventory);
+  }, inventory, containerCommand);
   const statsStore = new VersionStatsStore(db);
   // Stats change on every prediction: writing them behind (every 2 s and at shutdown) keeps a SQLite
   // write off the prediction's hot path. A crash loses at most 2 s of measurements (estimates).
@@ -113,6 +125,7 @@ export function buildServices(o: ServiceOptions): Services {
     stats,
     gpuMemory: inventory.source === "nvidia-smi" ? () => sampleGpuMemory() : undefined,
     onSetupFailure: (versionId, message, logs) => catalog.setSetupFailure(versionId, message, logs),
+    probe: (baseUrl, timeoutMs) => cog.open(baseUrl).health(timeoutMs),
     healthIntervalMs: o.healthIntervalMs,
   });
   const metrics = new ModelhubMetrics({
@@ -125,7 +138,6 @@ export function buildServices(o: ServiceOptions): Services {
   // Files, container callbacks (webhooks, uploads) and user webhooks. `origins` is filled once the
   // API listens: URLs on it are recognised as modelhub's own in prediction inputs.
   const files = new FileService(new FileStore(db), new BlobDir(o.filesDir), config.maxFileSize);
-  const callbacks = new CallbackRegistry(new CallbackStore(db));
   const origins: string[] = config.publicUrl ? [config.publicUrl] : [];
   const defaultOrigin = () => config.publicUrl || origins[0] || "";
   const predictions = new PredictionService({
@@ -150,6 +162,7 @@ export function buildServices(o: ServiceOptions): Services {
     }),
     callbacks,
     defaultOrigin,
+    cog,
   });
   const webhookSecrets = new WebhookSecrets(db);
   const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: config.maxBodySize, metrics };
@@ -169,7 +182,7 @@ export function buildServices(o: ServiceOptions): Services {
     predictions,
     webhookSecrets,
     http,
-    scheduling: { policies, deployments, inventory, changes: new PolicyChanges(catalog, policies, scheduler, (spec) => predictions.withContainerCmd(spec)) },
+    scheduling: { policies, deployments, inventory, changes: new PolicyChanges(catalog, policies, scheduler) },
     metrics,
   };
 }

@@ -1,6 +1,7 @@
 // After a policy, model or deployment change: tell the scheduler, so keep-warm sets, idle timeouts
 // and stale instances follow the new settings without a restart. The routes call this service
-// instead of gluing policies, the catalog and the scheduler together themselves.
+// instead of gluing policies, the catalog and the scheduler together themselves. The specs come
+// complete from Policies (container command included).
 import type { RunSpec } from "../scheduler/types.ts";
 import type { Catalog } from "./catalog.ts";
 import type { Deployment } from "./deployments.ts";
@@ -21,18 +22,16 @@ export class PolicyChanges {
     private catalog: Catalog,
     private policies: Policies,
     private pools: PoolControl,
-    /** completes a spec the way predictions run it (the container command, e.g. --upload-url) */
-    private complete: (spec: RunSpec) => RunSpec,
   ) {}
 
   /** The keep-warm set again: after anything that may change which versions are kept warm. */
   warm(): void {
-    this.pools.setWarm(this.policies.warmSpecs().map(this.complete));
+    this.pools.setWarm(this.policies.warmSpecs());
   }
 
   /** A model's policy (or hardware) changed: every version's pool takes the new spec. */
   model(modelId: number): void {
-    for (const v of this.catalog.listVersions(modelId)) this.pools.applySpec(this.complete(this.policies.runSpec(v)));
+    for (const v of this.catalog.listVersions(modelId)) this.pools.applySpec(this.policies.runSpec(v));
     this.warm();
   }
 
@@ -43,7 +42,7 @@ export class PolicyChanges {
     if (removed) this.pools.retire(`deployment:${name}`, `deployment ${name} was deleted`, RETIRE_GRACE_MS);
     else {
       const v = this.catalog.findVersion(dep.versionId);
-      if (v) this.pools.applySpec(this.complete(this.policies.runSpec(v, name)), RETIRE_GRACE_MS);
+      if (v) this.pools.applySpec(this.policies.runSpec(v, name), RETIRE_GRACE_MS);
     }
     this.warm();
   }

@@ -189,7 +189,20 @@ export class Policies {
     private deployments: Deployments,
     readonly defaults: PolicyDefaults,
     readonly inventory: GpuInventory,
+    /**
+     * The container command a version's containers run (undefined keeps the image's CMD). It is
+     * part of every spec built here, so no caller has to remember it: today it points Cog's
+     * --upload-url at the callback listener.
+     */
+    private containerCommand: (v: Version) => string[] | undefined = () => undefined,
   ) {}
+
+  /** Every RunSpec is made here: the effective policy plus the container command. */
+  private build(v: Version, p: EffectivePolicy, d: Deployment | null): RunSpec {
+    const spec = toRunSpec(v, p, d, this.rev);
+    const cmd = this.containerCommand(v);
+    return cmd ? { ...spec, cmd } : spec;
+  }
 
   stored(modelId: number): ModelPolicy {
     const r = this.db.query("SELECT * FROM model_policies WHERE model_id = ?").get(modelId) as PolicyRow | null;
@@ -247,7 +260,7 @@ export class Policies {
   /** What the scheduler runs for a prediction on `v`, through deployment `o/n` when given. */
   runSpec(v: Version, deployment?: string | null): RunSpec {
     const d = deployment ? this.deploymentFor(deployment, v) : null;
-    return toRunSpec(v, this.effective(v, d), d, this.rev);
+    return this.build(v, this.effective(v, d), d);
   }
 
   /** Pools to keep warm: each model's latest version with min_instances, and each deployment with min_instances. */
@@ -261,7 +274,7 @@ export class Policies {
     for (const d of this.deployments.list()) {
       if (d.minInstances <= 0) continue;
       const v = this.catalog.findVersion(d.versionId);
-      if (v && !v.setupError) out.push(toRunSpec(v, this.effective(v, d), d, this.rev));
+      if (v && !v.setupError) out.push(this.build(v, this.effective(v, d), d));
     }
     return out;
   }
@@ -273,7 +286,7 @@ export class Policies {
     if (!poolKey.startsWith("deployment:")) return poolKey === v.id ? this.runSpec(v) : null;
     const [owner, name] = poolKey.slice("deployment:".length).split("/");
     const d = this.deployments.find(owner, name);
-    return d && d.versionId === v.id ? toRunSpec(v, this.effective(v, d), d, this.rev) : null;
+    return d && d.versionId === v.id ? this.build(v, this.effective(v, d), d) : null;
   }
 
   private deploymentFor(full: string, v: Version): Deployment | null {

@@ -7,7 +7,7 @@ import { tooLarge } from "../errors.ts";
 import type { FileService } from "../files/service.ts";
 import type { Logger } from "../log.ts";
 import type { PredictionService } from "../predictions/service.ts";
-import type { CogPrediction } from "../runtime/cog-client.ts";
+import type { CogPrediction } from "../cog/cog-container.ts";
 import { toProblemResponse } from "./errors.ts";
 import { json, readJsonObject } from "./respond.ts";
 import { serveFile } from "./transport/serve-file.ts";

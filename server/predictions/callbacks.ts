@@ -7,6 +7,14 @@ import { newToken } from "./ids.ts";
 export class CallbackRegistry {
   /** http://host.docker.internal:<port>, set once the callback listener is up; null = none */
   base: string | null = null;
+
+  /**
+   * The listener is up on `port`. `host` is the name containers reach modelhub by: the Docker
+   * host gateway for real containers; 127.0.0.1 for the test runtime's plain processes.
+   */
+  listening(port: number, host = "host.docker.internal"): void {
+    this.base = `http://${host}:${port}`;
+  }
   /** false once a container failed to call back: everything then takes the sync path */
   reachable = true;
   private uploadTokenByVersion = new Map<string, string>();

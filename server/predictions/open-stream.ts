@@ -1,6 +1,6 @@
 // Opening a prediction's stream by its capability token: the replay so far, then live events until `done`.
-import type { LiveRecords } from "./live-records.ts";
-import type { ServiceDeps } from "./service-deps.ts";
+import type { ServiceDeps } from "./run-context.ts";
+import type { RunRegistry } from "./run-registry.ts";
 import type { PredictionRecord } from "./store.ts";
 import { StreamCursor, type StreamEvent } from "./stream.ts";
 
@@ -21,7 +21,7 @@ export interface StreamHandle {
  * events. A subscriber counts toward the path choice of a prediction that has not started yet.
  * `get` is the service's get() (the in-memory record while it runs, else the stored one).
  */
-export function openStream(deps: ServiceDeps, records: LiveRecords, get: (id: string) => PredictionRecord, token: string): StreamHandle | null {
+export function openStream(deps: ServiceDeps, records: RunRegistry, get: (id: string) => PredictionRecord, token: string): StreamHandle | null {
   const liveId = records.liveStreams.get(token);
   const r = liveId ? records.running.get(liveId) : undefined;
   const rec = r?.rec ?? (liveId ? records.finished.get(liveId) : undefined) ?? deps.store.byStreamToken(token);
@@ -35,7 +35,7 @@ export function openStream(deps: ServiceDeps, records: LiveRecords, get: (id: st
     createdAt: rec.createdAt,
     subscribe: (fn) => {
       if (cursor.done) return () => {};
-      if (r) r.streamSubscribers++;
+      const unwatch = r?.watch();
       let unsubscribed = false;
       const unsub = deps.events.subscribe(rec.id, (e) => {
         const evs = cursor.next(e.prediction);
@@ -46,7 +46,7 @@ export function openStream(deps: ServiceDeps, records: LiveRecords, get: (id: st
         if (unsubscribed) return;
         unsubscribed = true;
         unsub();
-        if (r) r.streamSubscribers--;
+        unwatch?.();
       };
       // It may have finished between the replay and now (not in this single-threaded flow, but cheap to check).
       const late = cursor.next(r?.rec ?? get(rec.id));

@@ -1,6 +1,6 @@
 // Files in a container's output (from either path) become stored files linked to the prediction.
 import { outputInfo } from "./output-schema.ts";
-import type { ServiceDeps } from "./service-deps.ts";
+import type { ServiceDeps } from "./run-context.ts";
 import type { PredictionRecord } from "./store.ts";
 
 /**

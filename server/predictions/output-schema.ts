@@ -25,10 +25,3 @@ export function outputInfo(v: Version): OutputInfo {
   return info;
 }
 
-/** Cog ≥ 0.7 takes --upload-url and Prefer: respond-async; unknown versions are assumed modern. */
-export function supportsAsync(cogVersion: string): boolean {
-  const m = /^(\d+)\.(\d+)/.exec(cogVersion);
-  if (!m) return true;
-  const [maj, min] = [Number(m[1]), Number(m[2])];
-  return maj > 0 || min >= 7;
-}

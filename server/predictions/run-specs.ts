@@ -1,8 +1,8 @@
-// What the scheduler runs for a version: run specs (with the container command) and short-lived version and spec caches.
+// Short-lived caches of versions and run specs, so the fast path reads neither from SQLite.
+// The specs themselves (container command included) are built in one place: catalog/policy.ts.
 import type { Version } from "../catalog/catalog.ts";
 import type { RunSpec } from "../scheduler/scheduler.ts";
-import { supportsAsync } from "./output-schema.ts";
-import type { ServiceDeps } from "./service-deps.ts";
+import type { ServiceDeps } from "./run-context.ts";
 
 /**
  * Versions and run specs are looked up on every create; reading them from SQLite (and parsing the
@@ -28,12 +28,13 @@ export class RunSpecs {
     return v;
   }
 
+  /** What the scheduler runs for a prediction on `v` (through deployment `owner/name` when given), cached briefly. */
   cachedSpec(v: Version, deployment?: string | null): RunSpec {
     const key = `${v.id}|${deployment ?? ""}`;
     const now = Date.now();
     const hit = this.specCache.get(key);
     if (hit && now - hit.at < LOOKUP_TTL_MS) return hit.spec;
-    const spec = this.runSpec(v, deployment);
+    const spec = this.deps.policies.runSpec(v, deployment);
     if (this.specCache.size > 1000) this.specCache.clear();
     this.specCache.set(key, { spec, at: now });
     return spec;
@@ -42,36 +43,5 @@ export class RunSpecs {
   /** Forgets the cached specs (their container command changes when the callback listener turns out unreachable). */
   clearSpecs(): void {
     this.specCache.clear();
-  }
-
-  /** What the scheduler runs for a prediction on `v` (through deployment `owner/name` when given). */
-  runSpec(v: Version, deployment?: string | null): RunSpec {
-    const p = this.deps.policy;
-    const spec: RunSpec = this.deps.policies
-      ? this.deps.policies.runSpec(v, deployment)
-      : {
-          versionId: v.id,
-          model: v.model,
-          image: `sha256:${v.id}`,
-          gpuCount: v.config.build?.gpu ? 1 : 0,
-          concurrency: Math.max(1, Number(v.config.concurrency?.max ?? 1) || 1),
-          maxQueue: p.maxQueue,
-          idleTimeoutMs: p.idleTimeoutMs,
-          setupTimeoutMs: p.setupTimeoutMs,
-        };
-    return this.withContainerCmd(spec, v);
-  }
-
-  /**
-   * Adds the container command that points --upload-url at the callback listener. Real Cog images
-   * run `python -m cog.server.http` under tini: replacing CMD keeps the entrypoint. The URL is
-   * fixed per version, so every container of a version is alike. Also for specs made elsewhere
-   * (keep-warm pools).
-   */
-  withContainerCmd(spec: RunSpec, v?: Version): RunSpec {
-    const version = v ?? this.deps.catalog.findVersion(spec.versionId);
-    const callbacks = this.deps.callbacks;
-    const upload = version && callbacks?.reachable && supportsAsync(version.cogVersion) ? callbacks.uploadUrl(version.id) : null;
-    return upload ? { ...spec, cmd: ["python", "-m", "cog.server.http", "--upload-url", upload] } : spec;
   }
 }

@@ -1,27 +1,24 @@
-// The prediction service: create (validate, store, start the run), get, wait, cancel, Cancel-After deadlines.
-// With the files it is made of it owns every status change (starting → processing → succeeded |
-// failed | canceled) and publishes each as an event: the run in run-prediction.ts, the container
-// paths in sync-path.ts and async-path.ts (see path-choice.ts), the in-memory records and their
-// writes in live-records.ts, streams in open-stream.ts, run specs and lookups in run-specs.ts.
+// The prediction service: create (validate, store, start its run), get, wait, cancel, streams, and
+// what containers call back with. Each running prediction is a PredictionRun (prediction-run.ts),
+// which alone changes it while it runs; finished ones are read from the store.
 import type { Version } from "../catalog/catalog.ts";
+import type { CogPrediction, CogRuntimeLine } from "../cog/cog-container.ts";
+import { PythonCogServer } from "../cog/python-server.ts";
 import { validateInput } from "../contract/input-validation.ts";
 import { invalidInput, notFound, queueFull, unavailable } from "../errors.ts";
-import { cancelPrediction, type CogPrediction } from "../runtime/cog-client.ts";
 import { DockerUnavailableError } from "../runtime/runtime.ts";
-import type { Lease, RunSpec } from "../scheduler/scheduler.ts";
-import { AsyncPath } from "./async-path.ts";
-import { Http1Client } from "./http1.ts";
+import type { Lease } from "../scheduler/scheduler.ts";
 import { newPredictionId, newToken } from "./ids.ts";
-import { LiveRecords, PERSIST_DELAY_MS, type Running } from "./live-records.ts";
 import { openStream, type StreamHandle } from "./open-stream.ts";
 import { outputInfo } from "./output-schema.ts";
-import { reattach } from "./reattach.ts";
-import { PredictionRunner } from "./run-prediction.ts";
+import { PredictionRun } from "./prediction-run.ts";
+import type { RunContext, ServiceDeps } from "./run-context.ts";
+import { RunRegistry } from "./run-registry.ts";
 import { RunSpecs } from "./run-specs.ts";
-import type { ServiceDeps } from "./service-deps.ts";
 import { type PredictionRecord, TERMINAL } from "./store.ts";
+import { finishStored } from "./terminal-patch.ts";
 
-export type { PredictionPolicy } from "./service-deps.ts";
+export type { PredictionPolicy } from "./run-context.ts";
 export type { StreamHandle } from "./open-stream.ts";
 
 export interface CreatePrediction {
@@ -43,34 +40,28 @@ export interface CreatePrediction {
 export const CANCEL_GRACE_MS = 10_000;
 
 export class PredictionService {
-  private records: LiveRecords;
+  private registry: RunRegistry;
   private specs: RunSpecs;
-  /** kept-alive sockets to containers for the sync path */
-  private http: Http1Client;
-  private asyncPath: AsyncPath;
-  private runner: PredictionRunner;
+  private cog: CogRuntimeLine;
+  private ctx: RunContext;
 
   constructor(private deps: ServiceDeps) {
-    this.records = new LiveRecords(deps);
+    this.registry = new RunRegistry(deps.logger);
     this.specs = new RunSpecs(deps);
-    this.http = new Http1Client();
-    this.asyncPath = new AsyncPath(deps, this.records, this.specs, this.http);
-    this.runner = new PredictionRunner(deps, this.records, this.asyncPath, this.http);
+    this.cog = deps.cog ?? new PythonCogServer();
+    this.ctx = {
+      deps,
+      registry: this.registry,
+      cog: this.cog,
+      typicalMs: new Map(),
+      specFor: (v, deployment) => this.specs.cachedSpec(v, deployment),
+      callbacksUnreachable: () => this.callbacksUnreachable(),
+    };
   }
 
   /** A version by id, `owner/name` (latest) or `owner/name:id`, from a short-lived cache. */
   resolveVersion(ref: string): Version {
     return this.specs.resolveVersion(ref);
-  }
-
-  /** What the scheduler runs for a prediction on `v` (through deployment `owner/name` when given). */
-  runSpec(v: Version, deployment?: string | null): RunSpec {
-    return this.specs.runSpec(v, deployment);
-  }
-
-  /** Adds the container command that points --upload-url at the callback listener (see run-specs.ts). */
-  withContainerCmd(spec: RunSpec, v?: Version): RunSpec {
-    return this.specs.withContainerCmd(spec, v);
   }
 
   /**
@@ -137,42 +128,18 @@ export class PredictionService {
       // Fail fast with the remembered reason instead of booting a container that will fail the same way.
       this.deps.store.insert(rec);
       this.deps.events.publish("update", rec);
-      this.records.finish(rec, { status: "failed", error: version.setupError, logs: version.setupLogs ?? "" });
+      finishStored(this.deps, rec, { status: "failed", error: version.setupError, logs: version.setupLogs ?? "" });
       return rec;
     }
-    const clientWaits = req.clientWaits ?? false;
-    const r: Running = {
-      rec,
-      abort: new AbortController(),
-      cancelRequested: false,
-      clientWaits,
-      hasOwnFiles,
-      persisted: false,
-      writtenStatus: null,
-      streamSubscribers: 0,
-      rawLogsSeen: 0,
-      outputsMerged: 0,
-      merging: Promise.resolve(),
-      webhooksSeen: 0,
-    };
-    this.records.running.set(rec.id, r);
-    this.records.liveStreams.set(rec.streamToken, rec.id);
-    // A webhook receiver or a polling client may look it up at once: write it now.
-    if (!clientWaits || rec.webhook) this.records.flush(r);
-    else r.flushTimer = setTimeout(() => this.records.flush(r), PERSIST_DELAY_MS);
-    this.deps.events.publish("update", rec);
-    if (req.cancelAfterMs) {
-      // Replicate says `aborted` when the deadline passes before the start; both 1.x clients only
-      // know `canceled`, so it is `canceled` either way.
-      r.deadlineTimer = setTimeout(() => void this.cancel(rec.id).catch(() => {}), req.cancelAfterMs);
-    }
-    void this.runner.run(r, spec, version);
+    const run = new PredictionRun(this.ctx, rec, req.clientWaits ?? false, hasOwnFiles);
+    run.admit(req.cancelAfterMs || null, () => void this.cancel(rec.id).catch(() => {}));
+    void run.start(spec, version);
     return rec;
   }
 
   /** While it runs, the in-memory record is the truth (its `processing` write may still be pending). */
   get(id: string): PredictionRecord {
-    const live = this.records.running.get(id)?.rec ?? this.records.finished.get(id);
+    const live = this.registry.live(id);
     if (live) return live;
     const p = this.deps.store.get(id);
     if (!p) throw notFound(`Prediction ${id} not found`);
@@ -181,7 +148,7 @@ export class PredictionService {
 
   /** Resolves with the prediction once it is terminal, or as it is after `ms`. */
   waitFor(id: string, ms: number): Promise<PredictionRecord> {
-    const live = this.records.running.get(id)?.rec;
+    const live = this.registry.running.get(id)?.rec;
     if (live && TERMINAL.has(live.status)) return Promise.resolve(live);
     const cur = live ?? this.get(id);
     if (TERMINAL.has(cur.status)) return Promise.resolve(cur);
@@ -204,22 +171,21 @@ export class PredictionService {
   async cancel(id: string): Promise<PredictionRecord> {
     const p = this.get(id);
     if (TERMINAL.has(p.status)) return p;
-    const r = this.records.running.get(id);
-    if (!r) {
+    const run = this.registry.running.get(id);
+    if (!run) {
       // Not running in this process (e.g. left over from a crash): settle it here.
-      this.records.finish(p, { status: "canceled" });
+      finishStored(this.deps, p, { status: "canceled" });
       return this.get(id);
     }
-    r.cancelRequested = true;
-    if (r.baseUrl) {
-      if (!(await cancelPrediction(r.baseUrl, id))) r.abort.abort();
-    } else r.abort.abort();
+    await run.requestCancel();
     const settled = await this.waitFor(id, CANCEL_GRACE_MS);
-    if (TERMINAL.has(settled.status) || !r.instanceId) return settled;
-    // The model ignored the cancel (a model may swallow Cog's CancelationException): restart its
-    // container so the slot is not held forever; the prediction then ends as canceled.
-    this.deps.logger.warn("model did not stop after cancel; restarting its container", { prediction: id, instance: r.instanceId });
-    await this.deps.scheduler.restart(r.instanceId, `the model did not stop within ${CANCEL_GRACE_MS / 1000} s of being canceled, so its container was restarted`);
+    const instanceId = run.instanceId;
+    if (TERMINAL.has(settled.status) || !instanceId) return settled;
+    // The model ignored the cancel (a model may swallow Cog's CancelationException): stop its
+    // container so the slot is not held forever (the next prediction starts a fresh one); the
+    // prediction then ends as canceled.
+    this.deps.logger.warn("model did not stop after cancel; stopping its container", { prediction: id, instance: instanceId });
+    await this.deps.scheduler.stopNow(instanceId, `the model did not stop within ${CANCEL_GRACE_MS / 1000} s of being canceled, so its container was restarted`);
     return this.waitFor(id, 5_000);
   }
 
@@ -228,19 +194,25 @@ export class PredictionService {
    * events. A subscriber counts toward the path choice of a prediction that has not started yet.
    */
   openStream(token: string): StreamHandle | null {
-    return openStream(this.deps, this.records, (id) => this.get(id), token);
+    return openStream(this.deps, this.registry, (id) => this.get(id), token);
   }
 
   /** A webhook from a container (through the callback listener). Unknown tokens are a 404. */
   containerWebhook(token: string, body: CogPrediction): void {
-    this.asyncPath.containerWebhook(token, body);
+    const callbacks = this.deps.callbacks;
+    const id = callbacks?.predictionForWebhookToken(token);
+    const run = id ? this.registry.running.get(id) : undefined;
+    // Cog retries a terminal webhook on 503: one that arrives while a restart is still re-attaching its prediction comes back.
+    if (!run && callbacks?.isPending(token)) throw unavailable("modelhub is starting; try again");
+    if (!run) throw notFound("No running prediction for this webhook");
+    run.receiveWebhook(body);
   }
 
   /** A file PUT to a container's --upload-url. The token names the version; 404 when unknown. */
   async containerUpload(u: { token: string; name: string; contentType: string | null; body: ReadableStream<Uint8Array> | Uint8Array; predictionId: string | null }): Promise<string> {
     const versionId = this.deps.callbacks?.versionForUploadToken(u.token);
     if (!versionId || !this.deps.files) throw notFound("Unknown upload URL");
-    const r = u.predictionId ? this.records.running.get(u.predictionId) : undefined;
+    const r = u.predictionId ? this.registry.running.get(u.predictionId) : undefined;
     return this.deps.files.storeUpload({
       uploadKey: u.token,
       name: u.name,
@@ -260,21 +232,33 @@ export class PredictionService {
     if (!version) {
       lease.release();
       this.deps.callbacks?.dropWebhook(webhookToken);
-      this.records.finish(rec, { status: "failed", error: "modelhub restarted while this prediction was running, and its version is gone; run it again" });
+      finishStored(this.deps, rec, { status: "failed", error: "modelhub restarted while this prediction was running, and its version is gone; run it again" });
       return;
     }
-    const r = reattach(this.deps, this.records, this.runner, rec, version, webhookToken, lease);
-    if (rec.deadline) r.deadlineTimer = setTimeout(() => void this.cancel(rec.id).catch(() => {}), Math.max(0, Date.parse(rec.deadline) - this.deps.clock.now()));
+    const run = PredictionRun.reattach(this.ctx, rec, version, webhookToken, lease);
+    if (rec.deadline) run.armDeadline(Date.parse(rec.deadline) - this.deps.clock.now(), () => void this.cancel(rec.id).catch(() => {}));
   }
 
-  /** The deferred final writes (see LiveRecords.finish). Also called on shutdown. */
+  /** The deferred final writes (see RunRegistry.ended). Also called on shutdown. */
   writeFinished(): void {
-    this.records.writeFinished();
+    this.registry.writeFinished();
   }
 
   /** Stops background work: pending writes are made, container sockets closed. */
   close(): void {
     this.writeFinished();
-    this.http.close();
+    this.cog.close();
+  }
+
+  /** A container did not call back: later predictions take the sync path, on containers started without --upload-url. */
+  private callbacksUnreachable(): void {
+    const callbacks = this.deps.callbacks;
+    if (!callbacks?.reachable) return;
+    callbacks.reachable = false;
+    this.specs.clearSpecs();
+    this.deps.logger.warn(
+      "containers do not reach modelhub's callback listener: predictions now take the sync path (no live logs or streaming until the end). Allow traffic from the Docker bridge to the host, or set --callback-host",
+      { callbacks: callbacks.base },
+    );
   }
 }

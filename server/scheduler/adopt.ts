@@ -1,7 +1,10 @@
 // Adoption: taking over the containers a previous run of this modelhub left, or removing them.
 import { type ContainerState, INSTANCE_LABEL } from "../runtime/runtime.ts";
-import type { Core } from "./core.ts";
-import { lease } from "./dispatch.ts";
+import { watchExit } from "./deaths.ts";
+import { armIdle } from "./idle.ts";
+import { lease } from "./lease.ts";
+import { poolFor } from "./pool.ts";
+import type { SchedulerState } from "./state.ts";
 import { leftoverGpus, newInstance } from "./instance.ts";
 import type { Lease, RunSpec } from "./types.ts";
 
@@ -12,7 +15,7 @@ import type { Lease, RunSpec } from "./types.ts";
  * lease on it, so nothing else is sent there until it ends. Everything else is removed.
  */
 export async function adopt(
-  c: Core,
+  c: SchedulerState,
   containers: readonly ContainerState[],
   resolve: (labels: Record<string, string>) => RunSpec | null,
   held: (instanceId: string) => readonly string[] = () => [],
@@ -27,7 +30,7 @@ export async function adopt(
     const instanceId = ct.labels[INSTANCE_LABEL];
     const running = gpus && instanceId ? held(instanceId) : [];
     // An idle READY container is safe; a BUSY one only when its work is re-attached (its caller is otherwise gone).
-    const status = gpus ? (await c.probe(baseUrl, 1000)).status : null;
+    const status = gpus ? (await c.deps.probe(baseUrl, 1000)).status : null;
     if (gpus && (status === "READY" || (status === "BUSY" && running.length > 0))) {
       const now = c.deps.clock.now();
       const inst = newInstance(spec!, gpus, now, c.deps.inventory);
@@ -38,18 +41,18 @@ export async function adopt(
       inst.adopted = true;
       inst.createdAt = ct.startedAt ? Date.parse(ct.startedAt) : now;
       inst.readyAt = now;
-      c.pool(spec!);
+      poolFor(c, spec!);
       c.instances.set(inst.id, inst);
-      c.watchExit(inst);
+      watchExit(c, inst);
       c.monitor.watch(inst);
       for (const predictionId of running) leases.push({ predictionId, lease: lease(c, inst, predictionId) });
-      c.armIdle(inst);
+      armIdle(c, inst);
       adopted++;
     } else {
       await c.deps.runtime.remove(ct.id).catch(() => {});
       removed++;
     }
   }
-  c.pump();
+  c.tell({ kind: "changed" });
   return { adopted, removed, leases };
 }

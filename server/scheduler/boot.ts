@@ -1,7 +1,7 @@
 // Readiness of a booting container (docs/cog-protocol.md): poll /health-check until READY, treat
 // connection refused / STARTING / UNKNOWN as "still booting", and turn every way setup can fail into
 // a SetupFailedError carrying the logs that explain it.
-import type { Health } from "../runtime/cog-client.ts";
+import type { Health } from "../cog/cog-container.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Clock } from "./clock.ts";
 import { type Instance, SetupFailedError } from "./types.ts";

@@ -33,6 +33,8 @@ export function newInstance(spec: RunSpec, gpuIndices: number[], now: number, in
     oomSeen: false,
     idleTimer: undefined,
     healthTimer: undefined,
+    end: null,
+    endWatchers: new Set(),
   };
 }
 

@@ -1,21 +1,22 @@
 // Starting an instance: creating and starting its container, waiting until it is ready, remembering a
 // setup failure, and counting failed starts toward the pool's crash backoff.
 import { DockerUnavailableError, GPUS_LABEL, INSTANCE_LABEL, POOL_LABEL, RuntimeError, VERSION_LABEL } from "../runtime/runtime.ts";
-import { backoffMs } from "./backoff.ts";
+import { countFailure } from "./backoff.ts";
 import { waitReady } from "./boot.ts";
-import { type Core, failWaiters, forget } from "./core.ts";
+import { watchExit } from "./deaths.ts";
+import { failWaiters, forget, type SchedulerState } from "./state.ts";
 import { newInstance } from "./instance.ts";
 import type { Pool } from "./pool.ts";
 import type { Instance, RunSpec, SetupFailedError } from "./types.ts";
 
 /** Registers the instance at once (so the next pump sees it) and boots it in the background. */
-export function start(c: Core, pool: Pool, gpuIndices: number[]): void {
+export function start(c: SchedulerState, pool: Pool, gpuIndices: number[]): void {
   const inst = newInstance(pool.spec, gpuIndices, c.deps.clock.now(), c.deps.inventory);
   c.instances.set(inst.id, inst);
   void boot(c, inst, pool, pool.spec);
 }
 
-async function boot(c: Core, inst: Instance, pool: Pool, spec: RunSpec): Promise<void> {
+async function boot(c: SchedulerState, inst: Instance, pool: Pool, spec: RunSpec): Promise<void> {
   const { runtime, clock, logger } = c.deps;
   logger.info("starting container", { model: spec.model, deployment: spec.deployment ?? undefined, instance: inst.id, gpus: inst.gpuIndices });
   try {
@@ -52,15 +53,15 @@ async function boot(c: Core, inst: Instance, pool: Pool, spec: RunSpec): Promise
     if (c.closed) return;
     logger.warn("could not start container", { model: spec.model, error: (err as Error).message });
     failWaiters(pool, err as Error);
-    if (!(err instanceof DockerUnavailableError)) c.failed(pool);
-    c.pump();
+    if (!(err instanceof DockerUnavailableError)) countFailure(c, pool);
+    c.tell({ kind: "changed" });
     return;
   }
-  c.watchExit(inst);
+  watchExit(c, inst);
   const failure = await waitReady(inst, spec.deployment ?? spec.model, spec.setupTimeoutMs, {
     clock,
     runtime,
-    probe: c.probe,
+    probe: c.deps.probe,
     pollMs: c.deps.healthPollMs ?? 10,
     isClosed: () => c.closed,
   });
@@ -75,7 +76,7 @@ async function boot(c: Core, inst: Instance, pool: Pool, spec: RunSpec): Promise
     await runtime.remove(inst.containerId).catch(() => {});
     forget(c, inst);
     for (const pool of pools) failWaiters(pool, failure);
-    c.pump();
+    c.tell({ kind: "changed" });
     return;
   }
   if (inst.state !== "starting") return; // died or was stopped just as it became ready
@@ -83,32 +84,14 @@ async function boot(c: Core, inst: Instance, pool: Pool, spec: RunSpec): Promise
   inst.readyAt = clock.now();
   c.stats.recordBoot(inst.versionId, inst.readyAt - inst.createdAt);
   logger.info("container ready", { model: spec.model, instance: inst.id, bootMs: inst.readyAt - inst.createdAt });
-  c.monitor.watch(inst);
-  c.pump();
-  if (inst.inFlight === 0) c.armIdle(inst);
+  c.tell({ kind: "ready", inst });
 }
 
 /** Remembers a setup failure (catalog and every pool of the version); returns those pools. */
-function setupFailed(c: Core, spec: RunSpec, failure: SetupFailedError): Pool[] {
+function setupFailed(c: SchedulerState, spec: RunSpec, failure: SetupFailedError): Pool[] {
   if (failure.message.includes("shutting down")) return [];
   c.deps.onSetupFailure(spec.versionId, failure.message, failure.logs);
   const pools = [...c.pools.values()].filter((pool) => pool.spec.versionId === spec.versionId);
   for (const pool of pools) pool.setupError = failure;
   return pools;
-}
-
-export function watchExit(c: Core, inst: Instance): void {
-  // Backstop for the event stream (which may be reconnecting): the engine answers this when the container exits.
-  void c.deps.runtime.wait(inst.containerId!).then(
-    (exit) => c.containerExited(inst.id, exit),
-    () => {},
-  );
-}
-
-/** Counts a failure in a row and sets the backoff before the pool may start again. */
-export function countFailure(c: Core, pool: Pool): void {
-  pool.failures++;
-  const wait = backoffMs(pool.failures);
-  pool.backoffUntil = wait > 0 ? c.deps.clock.now() + wait : 0;
-  if (wait > 0) c.deps.logger.warn("backing off before restarting", { model: pool.spec.model, failures: pool.failures, waitMs: wait });
 }

@@ -2,7 +2,7 @@
 // service and replaces it after repeated failures, DEFUNCT replaces it at once) and memory samples
 // (docker stats; GPU memory from nvidia-smi, since an instance's GPUs are its own).
 import type { Logger } from "../log.ts";
-import type { Health } from "../runtime/cog-client.ts";
+import type { Health } from "../cog/cog-container.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Clock } from "./clock.ts";
 import type { StatsBook } from "./stats.ts";

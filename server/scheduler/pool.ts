@@ -1,6 +1,8 @@
 // A pool: the queue and settings of one version (or one deployment), and the read-only views of it
 // the API shows — queued work, why it waits, and when a queued prediction should start.
 import { estimateStart } from "./estimate.ts";
+import type { SchedulerState } from "./state.ts";
+import { DEFAULT_RETIRE_MS, retireStale } from "./stopping.ts";
 import { GUESS_BOOT_MS, GUESS_PREDICT_MS, type StatsBook } from "./stats.ts";
 import { type Instance, type Lease, poolKey, type RunSpec, type SetupFailedError } from "./types.ts";
 
@@ -34,6 +36,20 @@ export interface Pool {
 
 export function newPool(spec: RunSpec): Pool {
   return { key: poolKey(spec), spec, queue: [], failures: 0, backoffUntil: 0, backoffTimer: undefined, waitReason: null, warm: false, suspended: false, setupError: null };
+}
+
+/** The pool of this spec, created on first use; a newer spec replaces the pool's and retires what no longer fits. */
+export function poolFor(c: SchedulerState, spec: RunSpec): Pool {
+  const key = poolKey(spec);
+  let pool = c.pools.get(key);
+  if (!pool) {
+    pool = newPool(spec);
+    c.pools.set(key, pool);
+  } else if ((spec.rev ?? 0) >= (pool.spec.rev ?? 0)) {
+    pool.spec = spec;
+    retireStale(c, pool, DEFAULT_RETIRE_MS);
+  }
+  return pool;
 }
 
 export interface QueueView {

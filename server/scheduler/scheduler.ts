@@ -2,92 +2,70 @@
 // queue, leases with reference counts, GPU placement (pinned → free → evict the least recently used
 // idle instance → wait), scale-out up to max instances, keep-warm, idle stop, crash backoff and a
 // remembered setup failure. The Docker side stays behind ContainerRuntime; time behind Clock.
-// This class is the public face; the work is in core (shared state), dispatch (queue, leases, the
-// loop), launch (start and boot), stopping, idle (idle stop, keep-warm), deaths and adopt.
-import { checkHealth } from "../runtime/cog-client.ts";
+// This class is the public face. Decisions are the pure planner's (planner.ts, placement.ts); the
+// applier (apply-plan.ts) performs them whenever a part reports an event; the parts are launch
+// (start and boot), stopping, idle (idle stop, keep-warm), deaths, adopt, lease and the health
+// monitor, over the state in state.ts.
 import type { GpuInventory } from "../runtime/gpus.ts";
 import { type ContainerExit, type ContainerState, RuntimeError } from "../runtime/runtime.ts";
 import { adopt } from "./adopt.ts";
-import { clearIdle, type Core, failWaiters, freeInstance, isLive, live, type SchedulerDeps } from "./core.ts";
+import { handle, pump } from "./apply-plan.ts";
 import { containerExited, onEvent } from "./deaths.ts";
-import { lease, pump } from "./dispatch.ts";
 import { retryAfterSeconds } from "./estimate.ts";
 import { EventWatch } from "./event-watch.ts";
 import { armIdle, setWarm } from "./idle.ts";
-import { countFailure, start, watchExit } from "./launch.ts";
+import { lease } from "./lease.ts";
 import { InstanceMonitor } from "./monitor.ts";
 import { choosePlacement } from "./placement.ts";
-import { newPool, type Pool, type QueueInfo, queueInfoAt, type QueueView, queueViews, type Waiter } from "./pool.ts";
+import { decideRequest, freeInstance } from "./planner.ts";
+import { poolFor, type QueueInfo, queueInfoAt, type QueueView, queueViews, type Waiter } from "./pool.ts";
+import { isLive, live, type SchedulerDeps, type SchedulerState, failWaiters } from "./state.ts";
 import { GUESS_PREDICT_MS, StatsBook } from "./stats.ts";
 import { DEFAULT_RETIRE_MS, drain, retire, retireStale, stop, stopWhere } from "./stopping.ts";
 import { CanceledError, type Instance, type Lease, poolKey, QueueFullError, type RunSpec } from "./types.ts";
 
 export { CanceledError, QueueFullError, SetupFailedError, poolKey } from "./types.ts";
-export type { Instance, InstanceState, Lease, RunSpec } from "./types.ts";
+export type { Instance, InstanceEnd, InstanceState, Lease, RunSpec } from "./types.ts";
 export { describeExit } from "./exit.ts";
 export type { QueueInfo, QueueView } from "./pool.ts";
-export type { SchedulerDeps } from "./core.ts";
+export type { SchedulerDeps } from "./state.ts";
 
 export class Scheduler {
   readonly stats: StatsBook;
-  private c: Core;
+  private c: SchedulerState;
   private events: EventWatch;
 
   constructor(private deps: SchedulerDeps) {
     this.stats = deps.stats ?? new StatsBook();
-    // Built just below: its callbacks need `c`. Nothing reads it before the constructor returns.
-    let monitor!: InstanceMonitor;
-    const c: Core = {
+    // The monitor reports its verdicts as events, like every other part.
+    const tell = (e: Parameters<SchedulerState["tell"]>[0]) => handle(c, e);
+    const monitor = new InstanceMonitor({
+      clock: deps.clock,
+      runtime: deps.runtime,
+      logger: deps.logger,
+      stats: this.stats,
+      probe: deps.probe,
+      gpuMemory: deps.gpuMemory,
+      intervalMs: deps.healthIntervalMs ?? 5_000,
+      unhealthyLimit: deps.unhealthyLimit ?? 3,
+      outOfService: (inst) => tell({ kind: "unhealthy", inst }),
+      backInService: (inst) => tell({ kind: "healthy", inst }),
+      replace: (inst, reason, countsAsFailure) => tell({ kind: "broken", inst, reason, countsAsFailure }),
+    });
+    const c: SchedulerState = {
       deps,
       stats: this.stats,
-      probe: deps.probe ?? checkHealth,
-      get monitor() {
-        return monitor;
-      },
+      monitor,
       instances: new Map(),
       pools: new Map(),
       closed: false,
       pumping: false,
       pumpAgain: false,
-      recentExits: new Map(),
       goneWaiters: new Map(),
-      pump: () => pump(c),
-      pool: (spec) => this.pool(spec),
-      start: (pool, gpuIndices) => start(c, pool, gpuIndices),
-      watchExit: (inst) => watchExit(c, inst),
-      containerExited: (instanceId, exit) => containerExited(c, instanceId, exit),
-      failed: (pool) => countFailure(c, pool),
-      armIdle: (inst) => armIdle(c, inst),
-      stop: (inst, reason) => stop(c, inst, reason),
-      drain: (instanceId, graceMs, reason) => drain(c, instanceId, graceMs, reason),
+      tell,
     };
     this.c = c;
     this.events = new EventWatch(deps.runtime, deps.clock, deps.logger, (e) => void onEvent(c, e));
-    monitor = new InstanceMonitor({
-      clock: deps.clock,
-      runtime: deps.runtime,
-      logger: deps.logger,
-      stats: this.stats,
-      probe: c.probe,
-      gpuMemory: deps.gpuMemory,
-      intervalMs: deps.healthIntervalMs ?? 5_000,
-      unhealthyLimit: deps.unhealthyLimit ?? 3,
-      outOfService: (inst) => {
-        inst.state = "unhealthy";
-        clearIdle(c, inst);
-        c.pump(); // its queue may need another instance
-      },
-      backInService: (inst) => {
-        inst.state = "ready";
-        c.pump();
-        if (inst.inFlight === 0) c.armIdle(inst);
-      },
-      replace: (inst, reason, countsAsFailure) => {
-        const pool = c.pools.get(inst.key);
-        if (pool && countsAsFailure) c.failed(pool);
-        void c.stop(inst, reason);
-      },
-    });
   }
 
   // ---- asking for work -------------------------------------------------------------------------
@@ -96,14 +74,24 @@ export class Scheduler {
   acquire(spec: RunSpec, signal?: AbortSignal, predictionId?: string): Promise<Lease> {
     const c = this.c;
     if (c.closed) return Promise.reject(new RuntimeError("modelhub is shutting down"));
-    const pool = this.pool(spec);
+    const pool = poolFor(c, spec);
     pool.suspended = false; // a new prediction ends a `modelhub stop`
-    if (pool.setupError) return Promise.reject(pool.setupError);
-    if (signal?.aborted) return Promise.reject(new CanceledError("canceled while queued"));
-    const inst = freeInstance(c, pool.key);
-    if (inst && pool.queue.length === 0) return Promise.resolve(lease(c, inst, predictionId));
     const full = this.queueFull(spec);
-    if (full) return Promise.reject(full);
+    const decision = decideRequest({
+      closed: c.closed,
+      setupFailed: !!pool.setupError,
+      aborted: !!signal?.aborted,
+      queued: pool.queue.length,
+      queueFull: full !== null,
+      freeInstanceId: freeInstance(c.instances.values(), pool.key)?.id ?? null,
+    });
+    if (decision.kind === "lease") return Promise.resolve(lease(c, c.instances.get(decision.instanceId)!, predictionId));
+    if (decision.kind === "fail") {
+      if (decision.why === "setup") return Promise.reject(pool.setupError);
+      if (decision.why === "canceled") return Promise.reject(new CanceledError("canceled while queued"));
+      if (decision.why === "full") return Promise.reject(full);
+      return Promise.reject(new RuntimeError("modelhub is shutting down"));
+    }
     return new Promise<Lease>((resolve, reject) => {
       const w: Waiter = { spec, predictionId, enqueuedAt: this.deps.clock.now(), resolve, reject, signal };
       if (signal) {
@@ -112,12 +100,12 @@ export class Scheduler {
           const i = pool.queue.indexOf(w);
           if (i >= 0) pool.queue.splice(i, 1);
           reject(new CanceledError("canceled while queued"));
-          c.pump();
+          pump(c);
         };
         signal.addEventListener("abort", w.onAbort, { once: true });
       }
       pool.queue.push(w);
-      c.pump();
+      pump(c);
     });
   }
 
@@ -182,11 +170,6 @@ export class Scheduler {
     return null;
   }
 
-  /** Why an instance's container is gone, for the error of a prediction that was running on it. */
-  exitReason(instanceId: string): { reason: string; logs: string } | null {
-    return this.c.recentExits.get(instanceId) ?? null;
-  }
-
   // ---- policy changes --------------------------------------------------------------------------
 
   /** The pools that must keep min instances up (model policies and deployments); started now, restarted after crashes. */
@@ -204,8 +187,8 @@ export class Scheduler {
     if (!pool || (spec.rev ?? 0) < (pool.spec.rev ?? 0)) return;
     pool.spec = { ...spec };
     retireStale(c, pool, retireGraceMs);
-    for (const inst of c.instances.values()) if (inst.key === pool.key && inst.state === "ready" && inst.inFlight === 0) c.armIdle(inst);
-    c.pump();
+    for (const inst of c.instances.values()) if (inst.key === pool.key && inst.state === "ready" && inst.inFlight === 0) armIdle(c, inst);
+    pump(c);
   }
 
   /** Drains every instance of a pool (a deleted deployment); accepted work still runs. */
@@ -223,7 +206,7 @@ export class Scheduler {
       this.deps.clock.clearTimeout(pool.backoffTimer);
       pool.backoffTimer = undefined;
     }
-    this.c.pump();
+    pump(this.c);
   }
 
   // ---- stopping --------------------------------------------------------------------------------
@@ -236,10 +219,14 @@ export class Scheduler {
     return drain(this.c, instanceId, graceMs, reason);
   }
 
-  /** Stops at once (a cancel that did not take effect, an operator's force stop); running work fails with `reason`. */
-  restart(instanceId: string, reason: string): Promise<void> {
+  /**
+   * Stops an instance at once (a cancel that did not take effect, a container that cannot call
+   * back); running work fails with `reason`. Nothing is started in its place here: the next
+   * prediction (or keep-warm) starts a fresh container.
+   */
+  stopNow(instanceId: string, reason: string): Promise<void> {
     const inst = this.c.instances.get(instanceId);
-    return inst ? this.c.stop(inst, reason) : Promise.resolve();
+    return inst ? stop(this.c, inst, reason) : Promise.resolve();
   }
 
   /**
@@ -263,7 +250,7 @@ export class Scheduler {
       failWaiters(pool, new RuntimeError("modelhub is shutting down"));
       this.deps.clock.clearTimeout(pool.backoffTimer);
     }
-    await Promise.all([...c.instances.values()].map((i) => c.stop(i, "modelhub is shutting down")));
+    await Promise.all([...c.instances.values()].map((i) => stop(c, i, "modelhub is shutting down")));
   }
 
   // ---- Docker events and restarts ----------------------------------------------------------------
@@ -288,22 +275,6 @@ export class Scheduler {
 
   /** Marks an instance's container dead (from the event stream or the wait backstop) and cleans it up. */
   containerExited(instanceId: string, exit: ContainerExit): Promise<void> {
-    return this.c.containerExited(instanceId, exit);
-  }
-
-  // ---- lookups ----------------------------------------------------------------------------------
-
-  /** The pool of this spec, created on first use; a newer spec replaces the pool's and retires what no longer fits. */
-  private pool(spec: RunSpec): Pool {
-    const key = poolKey(spec);
-    let pool = this.c.pools.get(key);
-    if (!pool) {
-      pool = newPool(spec);
-      this.c.pools.set(key, pool);
-    } else if ((spec.rev ?? 0) >= (pool.spec.rev ?? 0)) {
-      pool.spec = spec;
-      retireStale(this.c, pool, DEFAULT_RETIRE_MS);
-    }
-    return pool;
+    return containerExited(this.c, instanceId, exit);
   }
 }

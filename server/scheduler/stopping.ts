@@ -1,21 +1,21 @@
 // Stopping instances: at once (stop), gracefully (drain: in-flight work gets a grace period),
 // `modelhub stop` (stopWhere), and retiring instances a new release or a deleted deployment replaced.
 import { RuntimeError } from "../runtime/runtime.ts";
-import { clearTimers, type Core, failWaiters, forget, live, remember, whenGone } from "./core.ts";
+import { clearTimers, failWaiters, forget, live, type SchedulerState, tellEnded, whenGone } from "./state.ts";
 import type { Pool } from "./pool.ts";
 import type { Instance } from "./types.ts";
 
 /** How long a replaced instance (new release, deleted deployment) may finish its work. */
 export const DEFAULT_RETIRE_MS = 10 * 60_000;
 
-export function stop(c: Core, inst: Instance, reason: string): Promise<void> {
+export function stop(c: SchedulerState, inst: Instance, reason: string): Promise<void> {
   if (inst.state === "stopping") return whenGone(c, inst);
   const wasDead = inst.state === "dead";
   inst.state = "stopping";
   inst.stopReason = reason;
   clearTimers(c, inst);
   // Predictions still running on it fail with this reason rather than "lost contact".
-  if (inst.inFlight > 0) remember(c, inst.id, reason, "");
+  if (inst.inFlight > 0) tellEnded(inst, reason, "");
   const gone = whenGone(c, inst);
   void (async () => {
     try {
@@ -25,7 +25,7 @@ export function stop(c: Core, inst: Instance, reason: string): Promise<void> {
       c.deps.logger.warn("could not stop container", { instance: inst.id, error: (err as Error).message });
     } finally {
       forget(c, inst);
-      c.pump();
+      c.tell({ kind: "changed" });
     }
   })();
   return gone;
@@ -35,20 +35,20 @@ export function stop(c: Core, inst: Instance, reason: string): Promise<void> {
  * Stops an instance gracefully: it takes no new work, in-flight predictions get `graceMs` to finish,
  * then the container is stopped and whatever still runs fails with `reason`.
  */
-export function drain(c: Core, instanceId: string, graceMs: number, reason: string): Promise<void> {
+export function drain(c: SchedulerState, instanceId: string, graceMs: number, reason: string): Promise<void> {
   const inst = c.instances.get(instanceId);
   if (!inst) return Promise.resolve();
   if (inst.state === "stopping" || inst.state === "draining") return whenGone(c, inst);
-  if (inst.inFlight === 0 || inst.state === "starting" || inst.state === "dead") return c.stop(inst, reason);
+  if (inst.inFlight === 0 || inst.state === "starting" || inst.state === "dead") return stop(c, inst, reason);
   inst.state = "draining";
   inst.stopReason = reason;
   clearTimers(c, inst);
   // The idle timer slot doubles as the grace timer; the last release stops it sooner.
   inst.idleTimer = c.deps.clock.setTimeout(
-    () => void c.stop(inst, `${reason}; its ${Math.round(graceMs / 1000)} s grace period ran out`),
+    () => void stop(c, inst, `${reason}; its ${Math.round(graceMs / 1000)} s grace period ran out`),
     graceMs,
   );
-  c.pump(); // queued work of this pool may need another instance
+  c.tell({ kind: "changed" }); // queued work of this pool may need another instance
   return whenGone(c, inst);
 }
 
@@ -58,7 +58,7 @@ export function drain(c: Core, instanceId: string, graceMs: number, reason: stri
  * pools until their next prediction, so a stopped model stays stopped.
  */
 export async function stopWhere(
-  c: Core,
+  c: SchedulerState,
   match: (x: { model: string; deployment: string | null; versionId: string; instanceId?: string }) => boolean,
   graceMs: number,
   reason: string,
@@ -74,23 +74,23 @@ export async function stopWhere(
     failedQueued += pool.queue.length;
     failWaiters(pool, new RuntimeError(reason));
   }
-  await Promise.all(targets.map((i) => c.drain(i.id, graceMs, reason)));
+  await Promise.all(targets.map((i) => drain(c, i.id, graceMs, reason)));
   return { stopped: targets.map((i) => i.id), failedQueued };
 }
 
 /** Drains every instance of a pool (a deleted deployment); accepted work still runs. */
-export function retire(c: Core, key: string, reason: string, graceMs: number): void {
+export function retire(c: SchedulerState, key: string, reason: string, graceMs: number): void {
   const pool = c.pools.get(key);
   if (pool) pool.warm = false;
-  for (const inst of live(c, key)) void c.drain(inst.id, graceMs, reason);
+  for (const inst of live(c, key)) void drain(c, inst.id, graceMs, reason);
 }
 
 /** Drains the pool's instances that no longer match its spec (another version, GPU count or pinning). */
-export function retireStale(c: Core, pool: Pool, graceMs: number): void {
+export function retireStale(c: SchedulerState, pool: Pool, graceMs: number): void {
   const spec = pool.spec;
   for (const inst of live(c, pool.key)) {
     const pinnedOk = !spec.pinnedGpus?.length || spec.pinnedGpus.join() === inst.gpuIndices.join();
     if (inst.versionId === spec.versionId && inst.gpuIndices.length === spec.gpuCount && pinnedOk) continue;
-    void c.drain(inst.id, graceMs, `replaced: ${spec.deployment ?? spec.model} now runs ${spec.versionId.slice(0, 12)} on ${spec.gpuCount} GPU(s)`);
+    void drain(c, inst.id, graceMs, `replaced: ${spec.deployment ?? spec.model} now runs ${spec.versionId.slice(0, 12)} on ${spec.gpuCount} GPU(s)`);
   }
 }

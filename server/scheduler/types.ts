@@ -17,7 +17,7 @@ export interface RunSpec {
   maxQueue: number;
   idleTimeoutMs: number; // < 0 = never stop; 0 = stop as soon as idle
   setupTimeoutMs: number;
-  /** container command (after the image's entrypoint); undefined keeps the image's CMD. Set by predictions for --upload-url. */
+  /** container command (after the image's entrypoint); undefined keeps the image's CMD. Set by Policies (Cog's --upload-url). */
   cmd?: string[];
   /** keep this many instances up (started at boot, never idle-stopped or evicted) */
   minInstances?: number;
@@ -65,12 +65,27 @@ export interface Instance {
   sampledAt?: number;
   idleTimer: unknown;
   healthTimer: unknown;
+  /** why the container is gone, once it is */
+  end: InstanceEnd | null;
+  /** lease holders waiting for `end` (a released lease takes its watcher out, so none piles up) */
+  endWatchers: Set<(end: InstanceEnd) => void>;
+}
+
+/** Why an instance's container is gone, told to the predictions that were running on it. */
+export interface InstanceEnd {
+  reason: string;
+  /** the container's last log lines, when it died on its own */
+  logs: string;
 }
 
 export interface Lease {
   instanceId: string;
   containerId: string;
   baseUrl: string;
+  /** the instance was adopted from a previous run of modelhub (its container command may be stale) */
+  adopted: boolean;
+  /** Resolves when the lease's container is gone (died, stopped, replaced) while the lease is held, with the reason. */
+  readonly ended: Promise<InstanceEnd>;
   release(): void;
 }
 

@@ -9,7 +9,7 @@ import {
   MANAGED_LABEL,
   type ContainerEvent,
 } from "../../server/runtime/runtime.ts";
-import { checkHealth } from "../../server/runtime/cog-client.ts";
+import { checkHealth } from "../../server/cog/python-server.ts";
 
 const docker = process.env.MODELHUB_TEST_DOCKER === "1";
 const rt = new DockerRuntime("unix:///var/run/docker.sock");

@@ -166,7 +166,7 @@ describe.skipIf(!enabled)("restart after kill -9 with an async prediction in fli
     let done: any;
     await until("the prediction to finish", async () => TERMINAL.has((done = (await api(second, "GET", `/v1/predictions/${pred.id}`)).body).status), 30_000);
     expect([done.status, done.error, done.output]).toEqual(["succeeded", null, "finished after 4 seconds"]);
-    expect(done.logs).toContain("progress 4.00/4.00s");
+    expect(done.logs).toMatch(/progress 4\.\d\d\/4\.00s/); // the last tick, a few ms late under load
     expect(done.logs.match(/progress 0\.1\d\/4\.00s/g)?.length).toBe(1); // logs from before the kill, once
     expect(done.metrics.predict_time).toBeGreaterThan(0);
     // No new container for it: the adopted one ran it and is free again.

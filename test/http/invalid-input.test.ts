@@ -50,7 +50,7 @@ describe("invalid prediction inputs", () => {
   });
 
   it("stored nothing and created no container for any of them", async () => {
-    expect(h.runtime.containers.size).toBe(0);
+    expect(h.runtime.containers.length).toBe(0);
     expect(h.store.list(10)).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
 // bodies, connection reuse, a server that closed the kept-alive connection, large bodies both ways,
 // and abort.
 import { afterAll, describe, expect, it } from "bun:test";
-import { Http1Client, Http1Error } from "../../server/predictions/http1.ts";
+import { Http1Client, Http1Error } from "../../server/cog/http1.ts";
 
 const sockets = new Set<string>();
 const server = Bun.serve({

@@ -1,5 +1,5 @@
 // PolicyChanges: what the scheduler is told after a policy, model or deployment change, with every
-// spec completed the way predictions run it (the container command).
+// spec complete as Policies builds it (the container command included).
 import { describe, expect, it } from "bun:test";
 import { Catalog } from "../../server/catalog/catalog.ts";
 import { Deployments } from "../../server/catalog/deployments.ts";
@@ -16,7 +16,7 @@ function setup() {
   const catalog = new Catalog(db);
   const inv = gpus(1);
   const deployments = new Deployments(db, catalog, inv);
-  const policies = new Policies(db, catalog, deployments, DEFAULTS, inv);
+  const policies = new Policies(db, catalog, deployments, DEFAULTS, inv, () => ["serve"]);
   const a = catalog.addVersion("acme/m", { id: "a".repeat(64), image: "acme/m:1", cogVersion: "0.13.6", openapiSchema: {}, config: {} }).version;
   const b = catalog.addVersion("acme/m", { id: "b".repeat(64), image: "acme/m:2", cogVersion: "0.13.6", openapiSchema: {}, config: {} }).version;
   const calls: string[] = [];
@@ -26,7 +26,7 @@ function setup() {
     retire: (key, reason, grace) => calls.push(`retire ${key} ${grace}: ${reason}`),
     setWarm: (list) => calls.push(`warm ${list.map((s) => `${s.key}${s.cmd ? "+cmd" : ""}`).join(",")}`),
   };
-  const changes = new PolicyChanges(catalog, policies, pools, (spec) => ({ ...spec, cmd: ["serve"] }));
+  const changes = new PolicyChanges(catalog, policies, pools);
   return { catalog, deployments, policies, changes, calls, specs, a, b };
 }
 

@@ -1,19 +1,13 @@
-// Test doubles for scheduler tests: a manual clock (timers fire only when the test advances time) and
-// an in-memory ContainerRuntime whose containers report whatever health the test sets.
-import type { Health } from "../../server/runtime/cog-client.ts";
+// Test doubles for scheduler tests: a manual clock (timers fire only when the test advances time),
+// GPU inventories, specs, and a scheduler over the in-memory FakeRuntime (test/helpers/fake-runtime.ts).
 import type { Gpu, GpuInventory } from "../../server/runtime/gpus.ts";
-import type {
-  ContainerEvent,
-  ContainerExit,
-  ContainerRuntime,
-  ContainerSpec,
-  ContainerState,
-  ImageInfo,
-} from "../../server/runtime/runtime.ts";
 import type { Clock } from "../../server/scheduler/clock.ts";
 import { Scheduler, type SchedulerDeps } from "../../server/scheduler/scheduler.ts";
 import type { RunSpec } from "../../server/scheduler/types.ts";
 import { silentLogger } from "../../server/log.ts";
+import { FakeRuntime } from "../helpers/fake-runtime.ts";
+
+export { FakeRuntime };
 
 /** Lets every pending promise callback run (no time passes). */
 export async function flush(): Promise<void> {
@@ -54,104 +48,6 @@ export class ManualClock implements Clock {
     }
     this.t = end;
     await flush();
-  }
-}
-
-interface FakeContainer {
-  id: string;
-  spec: ContainerSpec;
-  port: number;
-  running: boolean;
-  removed: boolean;
-  health: Health["status"];
-  exited: (exit: ContainerExit) => void;
-  exit: Promise<ContainerExit>;
-}
-
-export class FakeRuntime implements ContainerRuntime {
-  containers: FakeContainer[] = [];
-  /** health a new container of this image reports; default READY */
-  healthFor = new Map<string, Health["status"]>();
-  leftovers: ContainerState[] = [];
-  private onEvent: ((e: ContainerEvent) => void) | null = null;
-  private port = 40000;
-
-  async ping(): Promise<void> {}
-  async inspectImage(): Promise<ImageInfo> {
-    throw new Error("not used");
-  }
-  async create(spec: ContainerSpec): Promise<string> {
-    const id = `c${this.containers.length + 1}`;
-    let exited!: (e: ContainerExit) => void;
-    const exit = new Promise<ContainerExit>((r) => (exited = r));
-    this.containers.push({ id, spec, port: ++this.port, running: false, removed: false, health: this.healthFor.get(spec.image) ?? "READY", exited, exit });
-    return id;
-  }
-  async start(id: string): Promise<ContainerState> {
-    const c = this.byId(id);
-    c.running = true;
-    return this.state(c);
-  }
-  async inspect(id: string): Promise<ContainerState> {
-    return this.state(this.byId(id));
-  }
-  wait(id: string): Promise<ContainerExit> {
-    // Leftover containers (adoption tests) never exit on their own.
-    return this.containers.find((x) => x.id === id)?.exit ?? new Promise(() => {});
-  }
-  async stop(id: string): Promise<void> {
-    const c = this.byId(id);
-    if (!c.running) return;
-    c.running = false;
-    c.exited({ exitCode: 143, oomKilled: false });
-  }
-  async remove(id: string): Promise<void> {
-    const c = this.containers.find((x) => x.id === id);
-    if (c) {
-      c.removed = true;
-      c.running = false;
-    } else this.leftovers = this.leftovers.filter((l) => l.id !== id);
-  }
-  async logs(): Promise<string> {
-    return "last log line";
-  }
-  async list(): Promise<ContainerState[]> {
-    return this.leftovers;
-  }
-  async events(onEvent: (e: ContainerEvent) => void): Promise<() => void> {
-    this.onEvent = onEvent;
-    return () => (this.onEvent = null);
-  }
-
-  /** The container dies on its own: the engine reports it on the event stream (and to wait()). */
-  die(id: string, exitCode: number, oom = false): void {
-    const c = this.byId(id);
-    c.running = false;
-    if (oom) this.onEvent?.({ containerId: id, action: "oom", exitCode: null, labels: c.spec.labels });
-    this.onEvent?.({ containerId: id, action: "die", exitCode, labels: c.spec.labels });
-    c.exited({ exitCode, oomKilled: oom });
-  }
-
-  probe = async (baseUrl: string): Promise<Health> => {
-    const port = Number(new URL(baseUrl).port);
-    const c = this.containers.find((x) => x.port === port);
-    const left = this.leftovers.find((x) => x.hostPort === port);
-    if (left) return { status: (left.labels["test.health"] as Health["status"]) ?? "READY", setupLogs: "" };
-    if (!c || !c.running) return { status: "UNREACHABLE", setupLogs: "" };
-    return { status: c.health, setupLogs: c.health === "SETUP_FAILED" ? "Traceback: boom" : "" };
-  };
-
-  live(): FakeContainer[] {
-    return this.containers.filter((c) => c.running);
-  }
-
-  private byId(id: string): FakeContainer {
-    const c = this.containers.find((x) => x.id === id);
-    if (!c) throw new Error(`no container ${id}`);
-    return c;
-  }
-  private state(c: FakeContainer): ContainerState {
-    return { id: c.id, running: c.running, status: c.running ? "running" : "exited", exitCode: null, oomKilled: false, hostPort: c.port, labels: c.spec.labels, startedAt: null, image: c.spec.image };
   }
 }
 

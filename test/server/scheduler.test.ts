@@ -265,7 +265,7 @@ describe("scheduler: deaths, backoff and setup failure", () => {
     const lease = await p;
     runtime.die("c1", 137);
     await flush();
-    expect(scheduler.exitReason(lease.instanceId)).toEqual({ reason: "killed (exit code 137, SIGKILL)", logs: "last log line" });
+    expect(await lease.ended).toEqual({ reason: "killed (exit code 137, SIGKILL)", logs: "last log line" });
     lease.release();
     const next = scheduler.acquire(spec("a"));
     await clock.advance(BOOT);
@@ -281,7 +281,7 @@ describe("scheduler: deaths, backoff and setup failure", () => {
     const lease = await p;
     runtime.die("c1", 137, true);
     await flush();
-    expect(scheduler.exitReason(lease.instanceId)?.reason).toContain("out of memory");
+    expect((await lease.ended).reason).toContain("out of memory");
   });
 
   it("backs off after repeated deaths: 0, then 1 s, then 2 s", async () => {
@@ -385,7 +385,7 @@ describe("scheduler: health of running instances", () => {
     const lease = await p;
     runtime.containers[0].health = "DEFUNCT";
     await clock.advance(1_000);
-    expect(scheduler.exitReason(lease.instanceId)?.reason).toContain("DEFUNCT");
+    expect((await lease.ended).reason).toContain("DEFUNCT");
     expect(runtime.containers[0].removed).toBe(true);
   });
 });
@@ -431,7 +431,7 @@ describe("scheduler: stopping and restarts", () => {
     void scheduler.stopWhere(() => true, 5_000, "stopped by modelhub stop --all");
     await clock.advance(5_000);
     expect(runtime.live()).toHaveLength(0);
-    expect(scheduler.exitReason(lease.instanceId)?.reason).toContain("stopped by modelhub stop --all");
+    expect((await lease.ended).reason).toContain("stopped by modelhub stop --all");
   });
 
   it("adopts a healthy leftover container and removes a busy one", async () => {
