@@ -216,9 +216,12 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
           history.pushState(null, "", to);
           dispatchEvent(new PopStateEvent("popstate"));
         }, path);
-        await page.waitForSelector("main h1, main .tabs");
-        // Loaded: no "Loading…" left and every image decoded.
-        await page.waitForFunction(() => !document.querySelector(".loading") && [...document.images].every((i) => i.complete));
+        // Loaded: a heading, no "Loading…" left and every image decoded (generous: the machine may be busy).
+        await page
+          .waitForFunction(() => document.querySelector("main h1, main .tabs") && !document.querySelector(".loading") && [...document.images].every((i) => i.complete), undefined, { timeout: 60_000 })
+          .catch((e: Error) => {
+            throw new Error(`${name} (${variant}, ${path}) did not finish loading: ${e.message}`);
+          });
         await page.screenshot({ path: join(SHOTS, `${name}-${variant}.png`), fullPage: true });
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         expect(`${name}-${variant} overflow ${overflow}`).toBe(`${name}-${variant} overflow 0`);
@@ -233,7 +236,7 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
     }
     // A phone's touch targets: the nav links, tabs and buttons are at least 44 px tall.
     const phone = await open("/models/ui/image", { width: 360 });
-    await phone.waitForSelector("button.btn-run");
+    await phone.waitForSelector("button.btn-run", { timeout: 60_000 });
     const small = await phone.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>(".nav-link, .tab, .btn, .seg button")].filter((e) => e.offsetParent && e.getBoundingClientRect().height < 44).map((e) => e.textContent),
     );
@@ -247,5 +250,5 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("light");
     await page.close();
     expect(problems).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 });
