@@ -18,14 +18,21 @@ import { collectionRoutes } from "./http/v1/collections.ts";
 import { deploymentRoutes } from "./http/v1/deployments.ts";
 import { fileRoutes } from "./http/v1/files.ts";
 import { hardwareRoutes } from "./http/v1/hardware.ts";
+import { imageRoutes } from "./http/v1/images.ts";
 import { modelRoutes } from "./http/v1/models.ts";
 import { policyRoutes } from "./http/v1/policy.ts";
 import { predictionRoutes } from "./http/v1/predictions.ts";
 import { streamRoutes } from "./http/v1/streams.ts";
 import { webhookRoutes } from "./http/v1/webhooks.ts";
+import { isRegistryPath, registryHandler, type RegistryHttpDeps } from "./http/v2/registry-routes.ts";
 
-/** `scheduling` mounts policy, deployments, hardware and instances; tests of other routes may leave it out. */
-export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
+/**
+ * `scheduling` mounts policy, deployments, hardware and instances; tests of other routes may leave it out.
+ * `registry` answers the distribution API (/v2/) ahead of routing: its bodies are layers, streamed to
+ * disk, never parsed and not bound by the JSON body limit.
+ */
+export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps, registry?: RegistryHttpDeps) {
+  const handleRegistry = registry ? registryHandler(registry) : null;
   const guardHost = hostGuard(deps.config.host, deps.config.publicUrl);
   const limits = { json: deps.maxJsonBytes, multipart: deps.config.maxFileSize + MULTIPART_OVERHEAD };
   // strictPath: /v1/models/ is a 404 that names /v1/models, never a silent alias or a redirect
@@ -33,7 +40,12 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
   // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.
   const routes = (): MountedRoute[] => [...app.routes, ...uiRoutes];
   const app = new Elysia({ strictPath: true })
-    .onRequest(({ request }) => rejectMalformed(request) ?? guardHost(request) ?? rejectOversized(request, limits))
+    .onRequest(({ request }) => {
+      const refused = rejectMalformed(request) ?? guardHost(request);
+      if (refused) return refused;
+      if (handleRegistry && isRegistryPath(new URL(request.url).pathname)) return handleRegistry(request);
+      return rejectOversized(request, limits);
+    })
     .onError(({ error, code, request, path }) =>
       code === "NOT_FOUND" ? noRouteResponse(request.method, path, routes()) : toProblemResponse(error, code, deps.logger),
     )
@@ -52,6 +64,7 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps) {
     .use(streamRoutes(deps))
     .use(fileRoutes(deps))
     .use(webhookRoutes(deps));
+  if (deps.images) app.use(imageRoutes(deps, deps.images));
   if (scheduling)
     app.use(policyRoutes(deps, scheduling)).use(deploymentRoutes(deps, scheduling)).use(hardwareRoutes(scheduling)).use(instanceRoutes(deps, scheduling));
   return app;

@@ -43,6 +43,7 @@ export interface Config {
   /** bytes */
   maxBodySize: number;
   username: string;
+  token: string;
 }
 
 export const SETTINGS: readonly Setting[] = [
@@ -90,6 +91,8 @@ export const SETTINGS: readonly Setting[] = [
     description: "log lines: text (time LEVEL message key=value) or json (one object a line)" },
   { key: "url", flag: "--url", env: "MODELHUB_URL", type: "string", default: "http://127.0.0.1:5100", scope: "client",
     description: "modelhub server the CLI talks to" },
+  { key: "token", flag: "--token", env: "MODELHUB_TOKEN", type: "string", default: "", scope: "client",
+    description: "API token the CLI sends (default: <data-dir>/admin-token when --url is this machine)" },
 ] as const;
 
 export class ConfigError extends Error {}

@@ -19,6 +19,10 @@ import { discoverGpus, parseGpusFlag } from "./runtime/gpus.ts";
 import { OWNER_LABEL } from "./runtime/runtime.ts";
 import { systemClock } from "./scheduler/clock.ts";
 import { buildServices } from "./services.ts";
+import { isLoopbackHost } from "./http/host-guard.ts";
+import { registryDir } from "./registry/registry.ts";
+import type { RegistryAccessPolicy } from "./registry/access.ts";
+import { EnginePuller } from "./runtime/image-pull.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 
 export interface RunningServer {
@@ -29,7 +33,10 @@ export interface RunningServer {
   events: PredictionEvents;
 }
 
-export async function startServer(config: Readonly<Config>, opts: { logger?: Logger; version?: string } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Readonly<Config>,
+  opts: { logger?: Logger; version?: string; registryPolicy?: RegistryAccessPolicy } = {},
+): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config.logLevel, undefined, config.logFormat === "json" ? "json" : "text");
   const dataDir = resolve(config.dataDir);
   // Before anything else touches the folder or a container: one server per data folder.
@@ -41,7 +48,7 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
 
   // Containers are labelled with a hash of the data folder: this server's, no one else's.
   const owner = new Bun.CryptoHasher("sha256").update(dataDir).digest("hex").slice(0, 16);
-  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, http, scheduling, metrics } =
+  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, registry, http, scheduling, metrics } =
     buildServices({
       config,
       db,
@@ -50,6 +57,8 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
       clock: systemClock,
       logger,
       filesDir: join(dataDir, "files"),
+      registryDir: registryDir(dataDir),
+      registryPolicy: opts.registryPolicy,
       version: opts.version ?? "dev",
       labels: { [OWNER_LABEL]: owner },
     });
@@ -90,10 +99,11 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   void scheduler.watchEvents();
   retention.start();
 
-  const app = createApp(http, scheduling);
+  const app = createApp(http, scheduling, registry ? { registry: registry.service, access: registry.access, logger, publicUrl: config.publicUrl } : undefined);
   // Everything started above, stopped in order; used at shutdown and when the port cannot be had.
   const closeServices = async () => {
     webhooks.close();
+    registry?.close();
     await retention.stop();
     await scheduler.close();
     await callbackListener?.stop();
@@ -112,8 +122,9 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
       development: false,
       // A second modelhub on the same port must fail loudly, not share it with the first.
       reusePort: false,
-      // Bun's own cap (128 MB) would answer larger uploads with a bare 413 before our clear one.
-      maxRequestBodySize: Math.max(128 * 1024 ** 2, files.maxBytes + 2 * 1024 ** 2, config.maxBodySize + 1024 ** 2),
+      // No cap from Bun: registry layers (/v2/) are often several GB and stream to disk; every other
+      // route refuses an oversized Content-Length itself (body-limit.ts) and caps what it reads.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       fetch: withUi(app.fetch), // the web UI's page and assets; everything else goes to the Elysia app
     });
   } catch (err) {
@@ -124,6 +135,14 @@ export async function startServer(config: Readonly<Config>, opts: { logger?: Log
   logger.info("modelhub listening", { url, dataDir });
   lock.setUrl(url);
   origins.push(url, ...(["127.0.0.1", "0.0.0.0", "localhost"].includes(config.host) ? [`http://127.0.0.1:${server.port}`, `http://localhost:${server.port}`] : []));
+
+  // Pushed images reach the engine by a pull from this listener on loopback (Docker treats
+  // 127.0.0.0/8 as an insecure registry, so plain HTTP works); imports cut short by a restart resume.
+  if (registry) {
+    const loopback = ["0.0.0.0", "::", "localhost"].includes(config.host) || isLoopbackHost(config.host);
+    registry.attachEngine(`${loopback ? "127.0.0.1" : config.host}:${server.port}`, new EnginePuller(config.dockerHost));
+    registry.housekeeping.start();
+  }
 
   // Keep-warm pools (min_instances) start now, after the listener, so a slow boot does not delay the API.
   scheduler.setWarm(policies.warmSpecs());

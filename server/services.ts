@@ -25,10 +25,16 @@ import { PredictionEvents } from "./predictions/events.ts";
 import { PredictionService } from "./predictions/service.ts";
 import { PredictionStore } from "./predictions/store.ts";
 import { ModelhubMetrics } from "./metrics/modelhub-metrics.ts";
+import { ImageLoads } from "./runtime/image-loads.ts";
+import { DockerImageTransfer, type ImageTransfer } from "./runtime/image-transfer.ts";
 import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
 import type { Clock } from "./scheduler/clock.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
+import { loopbackOnlyPolicy, type RegistryAccessPolicy } from "./registry/access.ts";
+import { isLoopbackHost } from "./http/host-guard.ts";
+import { importAwareRuntime } from "./registry/engine-import.ts";
+import { openRegistry, type Registry } from "./registry/registry.ts";
 import { StatsBook, type VersionStats } from "./scheduler/stats.ts";
 import { WebhookSecrets } from "./webhooks/secret.ts";
 
@@ -47,6 +53,12 @@ export interface ServiceOptions {
   labels?: Record<string, string>;
   /** health check interval for running instances (the scheduler's default when absent) */
   healthIntervalMs?: number;
+  /** where the registry (/v2/) keeps blobs; no registry without it */
+  registryDir?: string;
+  /** who may push and pull; the default is anonymous on loopback and nobody elsewhere */
+  registryPolicy?: RegistryAccessPolicy;
+  /** pull/save/load of whole images (default: the Docker engine at config.dockerHost) */
+  images?: ImageTransfer;
   /** how containers are spoken to (default: Cog's Python server) */
   cog?: CogRuntimeLine;
 }
@@ -68,6 +80,8 @@ export interface Services {
   defaultOrigin(): string;
   predictions: PredictionService;
   webhookSecrets: WebhookSecrets;
+  /** the distribution API's services (null when no registryDir was given) */
+  registry: Registry | null;
   http: HttpDeps;
   scheduling: SchedulingDeps;
   metrics: ModelhubMetrics;
@@ -114,8 +128,12 @@ export function buildServices(o: ServiceOptions): Services {
     (versionId, ms) => metrics.bootObserved(catalog.findVersion(versionId)?.model ?? versionId, ms),
   );
   stats.seed(statsStore.load());
+  const registry = o.registryDir
+    ? openRegistry({ db, catalog, dir: o.registryDir, logger, policy: o.registryPolicy ?? loopbackOnlyPolicy(!isLoopbackHost(config.host)) })
+    : null;
   const scheduler = new Scheduler({
-    runtime,
+    // A pushed version's container waits for the engine to finish pulling its image.
+    runtime: registry ? importAwareRuntime(runtime, registry.imports) : runtime,
     clock,
     logger,
     shmSizeBytes: config.shmSize,
@@ -165,7 +183,25 @@ export function buildServices(o: ServiceOptions): Services {
     cog,
   });
   const webhookSecrets = new WebhookSecrets(db);
-  const http: HttpDeps = { config, logger, catalog, predictions, predictionStore: store, scheduler, runtime, version: o.version, files, webhookSecrets, maxJsonBytes: config.maxBodySize, metrics };
+  const imageTransfer = o.images ?? new DockerImageTransfer(config.dockerHost);
+  const images = { transfer: imageTransfer, loads: new ImageLoads(imageTransfer) };
+  const http: HttpDeps = {
+    images,
+    config,
+    logger,
+    catalog,
+    predictions,
+    predictionStore: store,
+    scheduler,
+    runtime,
+    version: o.version,
+    files,
+    webhookSecrets,
+    registryDisk: registry ? () => registry.diskUsage() : undefined,
+    pushedVersions: registry?.service,
+    maxJsonBytes: config.maxBodySize,
+    metrics,
+  };
   return {
     catalog,
     store,
@@ -181,6 +217,7 @@ export function buildServices(o: ServiceOptions): Services {
     defaultOrigin,
     predictions,
     webhookSecrets,
+    registry,
     http,
     scheduling: { policies, deployments, inventory, changes: new PolicyChanges(catalog, policies, scheduler) },
     metrics,

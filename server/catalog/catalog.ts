@@ -70,6 +70,15 @@ export interface Version {
   setupLogs: string | null;
 }
 
+/**
+ * The engine reference a version's containers run: the image ID for images imported from the
+ * engine (the version id is their config digest), the registry digest reference for pushed ones
+ * (their version id is the manifest digest, which the engine does not index by).
+ */
+export function engineImageRef(v: Pick<Version, "id" | "image">): string {
+  return v.image.endsWith(`@sha256:${v.id}`) ? v.image : `sha256:${v.id}`;
+}
+
 export function parseModelName(full: string): { owner: string; name: string } {
   const m = /^([^/]+)\/([^/:]+)$/.exec(full);
   if (!m || !MODEL_PART.test(m[1]) || !MODEL_PART.test(m[2]))

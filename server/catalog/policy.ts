@@ -6,7 +6,7 @@ import { type FieldError, invalidInput } from "../errors.ts";
 import type { GpuInventory } from "../runtime/gpus.ts";
 import { parseHardware } from "../runtime/hardware.ts";
 import type { RunSpec } from "../scheduler/types.ts";
-import type { Catalog, Version } from "./catalog.ts";
+import { type Catalog, engineImageRef, type Version } from "./catalog.ts";
 import type { Deployment, Deployments } from "./deployments.ts";
 
 export interface PolicyDefaults {
@@ -116,7 +116,7 @@ export function toRunSpec(v: Version, p: EffectivePolicy, deployment?: Deploymen
     versionId: v.id,
     model: v.model,
     deployment: deployment ? `${deployment.owner}/${deployment.name}` : null,
-    image: `sha256:${v.id}`,
+    image: engineImageRef(v),
     gpuCount: p.gpus,
     pinnedGpus: p.pinnedGpus.length > 0 ? p.pinnedGpus : undefined,
     concurrency: p.concurrency,

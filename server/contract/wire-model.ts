@@ -10,6 +10,16 @@ export const Version = t.Object({
   cog_version: t.String(),
   openapi_schema: t.Record(t.String(), t.Unknown(), { description: "the image's Cog OpenAPI schema (Input, Output)" }),
   image: t.Optional(t.String({ description: "modelhub: the Docker image reference the version was imported from" })),
+  import: t.Optional(
+    t.Object(
+      {
+        status: t.Union([t.Literal("importing"), t.Literal("ready"), t.Literal("failed")]),
+        progress: t.Union([t.String(), t.Null()]),
+        error: t.Union([t.String(), t.Null()]),
+      },
+      { description: "modelhub: a version pushed to the registry (/v2/), and where getting it into the Docker engine stands" },
+    ),
+  ),
 });
 
 export const Visibility = t.Union([t.Literal("public"), t.Literal("private")]);

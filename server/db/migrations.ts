@@ -191,6 +191,60 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 7,
+    name: "registry: manifests, tags, repository links, pushed versions",
+    sql: `
+      -- Blob bytes live under <data-dir>/registry/blobs; these rows say which repository may see which
+      -- blob (mounts and HEADs are per repository) and what references what (for collection).
+      CREATE TABLE registry_repo_blobs (
+        repo TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (repo, digest)
+      );
+      CREATE INDEX registry_repo_blobs_digest ON registry_repo_blobs(digest);
+      CREATE TABLE registry_manifests (
+        digest TEXT PRIMARY KEY,           -- sha256 of the exact bytes received (kept in the blob store)
+        media_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE registry_manifest_refs (
+        manifest TEXT NOT NULL,            -- a manifest digest
+        ref TEXT NOT NULL,                 -- a blob or child manifest it names
+        PRIMARY KEY (manifest, ref)
+      );
+      CREATE TABLE registry_repo_manifests (
+        repo TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (repo, digest)
+      );
+      CREATE TABLE registry_tags (
+        repo TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (repo, tag)
+      );
+      -- A catalog version that came from a push (or was exported for pulls): its registry side and
+      -- the state of getting its image into the engine. No foreign key: collection notices versions
+      -- deleted from the catalog and drops their tags and blobs.
+      CREATE TABLE registry_versions (
+        version_id TEXT PRIMARY KEY,
+        repo TEXT NOT NULL,
+        manifest_digest TEXT NOT NULL,     -- the platform image manifest (the version id)
+        pushed_digest TEXT NOT NULL,       -- what the client pushed (an index, or the manifest itself)
+        status TEXT NOT NULL CHECK (status IN ('importing','ready','failed')),
+        progress TEXT,
+        error TEXT,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX registry_versions_pushed ON registry_versions(pushed_digest);
+    `,
+  },
 ];
 
 export function migrate(db: Database): number {

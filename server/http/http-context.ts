@@ -9,6 +9,7 @@ import type { PredictionStore } from "../predictions/store.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { WebhookSecrets } from "../webhooks/secret.ts";
+import type { ImageServices } from "./v1/images.ts";
 
 export interface HttpDeps {
   config: Readonly<Config>;
@@ -21,7 +22,20 @@ export interface HttpDeps {
   version: string;
   files: FileService;
   webhookSecrets: WebhookSecrets;
+  /** pushed versions (/v2/): their import into the engine, and the digest the client printed; absent without a registry */
+  pushedVersions?: PushedVersions;
+  /** disk used by the registry (/v2/), shown by /health; absent without a registry */
+  registryDisk?: () => { blobs: number; blob_bytes: number; upload_bytes: number; uploads_in_progress: number };
   /** --max-body-size in bytes: the one limit on JSON bodies, declared (Content-Length) or read */
   maxJsonBytes: number;
   metrics: ModelhubMetrics;
+  /** pull, save and load of whole images (the /v1/images routes); absent in tests that do not need them */
+  images?: ImageServices;
+}
+
+export interface PushedVersions {
+  /** null for versions that did not come from a push */
+  importState(versionId: string): { status: "importing" | "ready" | "failed"; progress: string | null; error: string | null } | null;
+  /** the version a pushed digest (64 hex; an index, or the manifest itself) became */
+  byPushedDigest(hex: string): string | null;
 }

@@ -18,6 +18,7 @@ import {
   VersionRetry,
 } from "../contract/wire-extensions.ts";
 import { FileObject, FileUpload, WebhookSecret } from "../contract/wire-files.ts";
+import { ImageLoadProgress, ImageLoadResult, ImageLoadStarted, ImagePull } from "../contract/wire-image.ts";
 import { Model, ModelCreate, ModelSearch, ModelUpdate, Version, VersionImport } from "../contract/wire-model.ts";
 import { Prediction, PredictionCreate, PredictionCreateByName } from "../contract/wire-prediction.ts";
 import type { HttpDeps } from "./http-context.ts";
@@ -66,7 +67,7 @@ export const COMPONENTS: Record<string, TSchema> = {
   QueueView,
 };
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE" | "HEAD" | "QUERY";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "QUERY";
 
 interface Param {
   name: string;
@@ -155,6 +156,12 @@ export const OPERATIONS: readonly OperationSpec[] = [
   { method: "GET", path: "/v1/instances", id: "instances.list", tag: "modelhub", extension: true, summary: "Running containers, queues, GPUs and measured boot/predict times", ok: { status: 200, description: "what runs where", schema: InstancesView } },
   { method: "POST", path: "/v1/instances/stop", id: "instances.stop", tag: "modelhub", extension: true, summary: "Stop the containers of a model, a deployment, or all", body: { schema: InstancesStop }, ok: { status: 200, description: "what was stopped", schema: StopResult }, errors: [404, 422] },
   { method: "POST", path: "/v1/instances/:id/stop", id: "instances.stop.one", tag: "modelhub", extension: true, summary: "Stop one container", body: { schema: InstanceStop, required: false }, ok: { status: 200, description: "what was stopped", schema: StopResult }, errors: [404, 422] },
+  { method: "POST", path: "/v1/images/pull", id: "images.pull", tag: "modelhub", extension: true, summary: "Pull an image through the Docker engine and add it to the catalog", description: "NDJSON: the engine's progress lines, then `{status, model, version}` or `{error}` (a problem). A reference outside the Docker grammar is a 400.", body: { schema: ImagePull }, ok: { status: 200, description: "progress, one JSON object per line", type: "application/x-ndjson", schema: t.String() }, errors: [400, 404, 422, 503] },
+  { method: "GET", path: "/v1/models/:owner/:name/versions/:id/image", id: "models.versions.image", tag: "modelhub", extension: true, summary: "A version's image as docker save writes it (streamed)", ok: { status: 200, description: "a tar; x-image-size gives the image's size", type: "application/x-tar", schema: t.String({ format: "binary" }) }, errors: [404, 503] },
+  { method: "POST", path: "/v1/images/loads", id: "images.loads.create", tag: "modelhub", extension: true, summary: "Start a docker load fed in parts", ok: created(ImageLoadStarted, "load") },
+  { method: "PUT", path: "/v1/images/loads/:id", id: "images.loads.append", tag: "modelhub", extension: true, summary: "The next part of the image tar (query `offset`: bytes sent so far)", query: [{ name: "offset", description: "bytes sent before this part" }], body: { schema: t.String({ format: "binary" }), type: "application/octet-stream" }, ok: { status: 200, description: "bytes received so far", schema: ImageLoadProgress }, errors: [400, 404, 409, 413] },
+  { method: "POST", path: "/v1/images/loads/:id/finish", id: "images.loads.finish", tag: "modelhub", extension: true, summary: "End the tar and wait for the engine to load it", ok: { status: 200, description: "the images loaded", schema: ImageLoadResult }, errors: [400, 404, 409, 503] },
+  { method: "DELETE", path: "/v1/images/loads/:id", id: "images.loads.delete", tag: "modelhub", extension: true, summary: "Abandon a load", ok: noContent },
   { method: "GET", path: "/health", id: "health", tag: "modelhub", extension: true, summary: "Is the server up, and can it reach the Docker engine?", ok: { status: 200, description: "healthy (503 with the same body when Docker is unreachable)", schema: Health } },
   { method: "GET", path: "/metrics", id: "metrics", tag: "modelhub", extension: true, summary: "Prometheus metrics: predictions, queue waits, boots, instances, webhooks, HTTP requests", ok: { status: 200, description: "text exposition format 0.0.4", type: "text/plain", schema: t.String() } },
   { method: "GET", path: "/openapi.json", id: "openapi", tag: "modelhub", extension: true, summary: "This document", ok: { status: 200, description: "OpenAPI 3.1", schema: t.Record(t.String(), t.Unknown()) } },

@@ -5,7 +5,7 @@ import type { ModelRow, Version } from "../catalog/catalog.ts";
 import type { Collection, CollectionDetail } from "../contract/wire-account.ts";
 import type { Model, Version as VersionWire } from "../contract/wire-model.ts";
 import { hardwareSku } from "../runtime/hardware.ts";
-import type { HttpDeps } from "./http-context.ts";
+import type { HttpDeps, PushedVersions } from "./http-context.ts";
 import type { SchedulingDeps } from "./scheduling-context.ts";
 
 export type ModelJson = Static<typeof Model>;
@@ -13,11 +13,17 @@ export type VersionJson = Static<typeof VersionWire>;
 export type CollectionJson = Static<typeof Collection>;
 export type CollectionDetailJson = Static<typeof CollectionDetail>;
 
-export function presentVersion(v: Version): VersionJson {
-  return { id: v.id, created_at: v.createdAt, cog_version: v.cogVersion, openapi_schema: v.openapiSchema, image: v.image };
+export function presentVersion(v: Version, pushed?: PushedVersions): VersionJson {
+  const json: VersionJson = { id: v.id, created_at: v.createdAt, cog_version: v.cogVersion, openapi_schema: v.openapiSchema, image: v.image };
+  const state = pushed?.importState(v.id);
+  if (state) json.import = state;
+  return json;
 }
 
-export function presentModel(m: ModelRow, x: { latest: Version | null; runCount: number; hardware: string | null; origin: string }): ModelJson {
+export function presentModel(
+  m: ModelRow,
+  x: { latest: Version | null; runCount: number; hardware: string | null; origin: string; pushed?: PushedVersions },
+): ModelJson {
   return {
     // the model's page in the web UI (under /models/: a bare /owner/name would shadow /v1/...)
     url: `${x.origin}/models/${m.owner}/${m.name}`,
@@ -32,7 +38,7 @@ export function presentModel(m: ModelRow, x: { latest: Version | null; runCount:
     run_count: x.runCount,
     is_official: false,
     default_example: null,
-    latest_version: x.latest ? presentVersion(x.latest) : null,
+    latest_version: x.latest ? presentVersion(x.latest, x.pushed) : null,
     created_at: m.created_at,
     hardware: x.hardware,
   };
@@ -57,5 +63,5 @@ export function hardwareOf(s: SchedulingDeps | undefined, m: ModelRow, latest: V
 /** presentModel with everything looked up: latest version, run count, hardware. */
 export function modelJson(d: HttpDeps, s: SchedulingDeps | undefined, m: ModelRow, origin: string): ModelJson {
   const latest = d.catalog.latestVersion(m.id);
-  return presentModel(m, { latest, runCount: d.predictionStore.countByModel(`${m.owner}/${m.name}`), hardware: hardwareOf(s, m, latest), origin });
+  return presentModel(m, { latest, runCount: d.predictionStore.countByModel(`${m.owner}/${m.name}`), hardware: hardwareOf(s, m, latest), origin, pushed: d.pushedVersions });
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { loadConfig, type Config } from "../../server/config.ts";
 import { silentLogger } from "../../server/log.ts";
 import { startServer, type RunningServer } from "../../server/server.ts";
+import type { RegistryAccessPolicy } from "../../server/registry/access.ts";
 
 export interface LiveServer extends RunningServer {
   dataDir: string;
@@ -17,10 +18,13 @@ export interface LiveServer extends RunningServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-export async function startLiveServer(flags: Record<string, string> = {}, opts: { keepDataDir?: string } = {}): Promise<LiveServer> {
+export async function startLiveServer(
+  flags: Record<string, string> = {},
+  opts: { keepDataDir?: string; registryPolicy?: RegistryAccessPolicy } = {},
+): Promise<LiveServer> {
   const dataDir = opts.keepDataDir ?? mkdtempSync(join(tmpdir(), "modelhub-live-"));
   const config = loadConfig({}, { port: "0", "data-dir": dataDir, "idle-timeout": "60", ...flags });
-  const server = await startServer(config, { logger: silentLogger, version: "test" });
+  const server = await startServer(config, { logger: silentLogger, version: "test", registryPolicy: opts.registryPolicy });
   const api = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${server.url}${path}`, {
       method,

@@ -13,6 +13,9 @@ import { systemClock } from "../../server/scheduler/clock.ts";
 import { buildServices } from "../../server/services.ts";
 import { FakeRuntime } from "./fake-runtime.ts";
 import { tempDir } from "./temp-dir.ts";
+import { join } from "node:path";
+import type { RegistryAccessPolicy } from "../../server/registry/access.ts";
+import type { Registry } from "../../server/registry/registry.ts";
 
 export const ORIGIN = "http://modelhub.test:5100";
 
@@ -22,6 +25,8 @@ export interface TestApp {
   deps: HttpDeps;
   runtime: FakeRuntime;
   catalog: Catalog;
+  /** the distribution API's services (blobs, store, imports) */
+  registry: Registry;
   store: PredictionStore;
   policies: Policies;
   config: Readonly<Config>;
@@ -41,7 +46,7 @@ export function gpuInventory(count: number): GpuInventory {
 
 let predictionSeq = 0;
 
-export function testApp(opts: { flags?: Record<string, string>; gpus?: number; scheduling?: boolean } = {}): TestApp {
+export function testApp(opts: { flags?: Record<string, string>; gpus?: number; scheduling?: boolean; registryPolicy?: RegistryAccessPolicy } = {}): TestApp {
   // Short timeouts and a short queue for tests (a flag of the test's own still wins).
   const config = loadConfig({}, {
     "public-url": ORIGIN,
@@ -56,7 +61,7 @@ export function testApp(opts: { flags?: Record<string, string>; gpus?: number; s
   const runtime = new FakeRuntime();
   const inventory = gpuInventory(opts.gpus ?? 0);
   const dir = tempDir("modelhub-http-");
-  const { catalog, store, policies, scheduler, http: deps, scheduling } = buildServices({
+  const { catalog, store, policies, scheduler, http: deps, scheduling, registry } = buildServices({
     config,
     db,
     runtime,
@@ -64,16 +69,19 @@ export function testApp(opts: { flags?: Record<string, string>; gpus?: number; s
     clock: systemClock,
     logger: silentLogger,
     filesDir: dir.path,
+    registryDir: join(dir.path, "registry"),
+    registryPolicy: opts.registryPolicy,
     version: "test",
     healthIntervalMs: 3_600_000,
   });
-  const app = createApp(deps, opts.scheduling === false ? undefined : scheduling);
+  const app = createApp(deps, opts.scheduling === false ? undefined : scheduling, registry ? { registry: registry.service, access: registry.access, logger: silentLogger, publicUrl: config.publicUrl } : undefined);
   return {
     app,
     db,
     deps,
     runtime,
     catalog,
+    registry: registry!,
     store,
     policies,
     config,

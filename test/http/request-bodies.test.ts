@@ -24,6 +24,7 @@ const cases: Case[] = [
   ["a stop naming a model without its owner", "POST", "/v1/instances/stop", { model: "hello" }, "model", "pattern"],
   ["a model with a number for its description", "POST", "/v1/models", { owner: "acme", name: "x", description: 5 }, "description", "type"],
   ["a search over 1000 characters", "QUERY", "/v1/models", "x".repeat(1001), "query", "maxLength"],
+  ["a pull without an image", "POST", "/v1/images/pull", { name: "acme/x" }, "image", "required"],
 ];
 
 describe("request bodies are checked by their wire schema", () => {
@@ -70,6 +71,8 @@ describe("request bodies are checked by their wire schema", () => {
     tested.add("POST /v1/files");
     // Tested elsewhere with the same helper: model update and version import (test/http/models.test.ts).
     for (const r of ["PATCH /v1/models/{owner}/{name}", "POST /v1/models/{owner}/{name}/versions"]) tested.add(r);
+    // Raw bytes, not JSON: image load parts are tested in test/server/image-loads.test.ts and test/docker/cli-bundle.test.ts.
+    tested.add("PUT /v1/images/loads/{id}");
     expect(documented.filter((r) => !tested.has(r))).toEqual([]);
   });
 });

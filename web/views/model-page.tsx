@@ -99,6 +99,8 @@ export function ModelPage({ owner, name, tab }: { owner: string; name: string; t
           )}
           {model.hardware && ` · ${model.hardware}`}
         </p>
+        {version?.import?.status === "importing" && <Notice kind="info">Importing the pushed image into Docker{version.import.progress ? ` (${version.import.progress})` : ""}; predictions wait in the queue until it is there.</Notice>}
+        {version?.import?.status === "failed" && <Notice>The pushed image could not be imported into Docker: {version.import.error}</Notice>}
       </div>
       <Tabs label="Model" tabs={tabs} current={current} />
       <div class="tab-panel" role="tabpanel" aria-labelledby={`tab-${current}`}>

@@ -82,7 +82,8 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
   const get = (r: Request, owner: string, name: string) => modelJson(d, s, d.catalog.getModel(owner, name), origin(r));
   const versionOf = (owner: string, name: string, id: string) => {
     const m = d.catalog.getModel(owner, name);
-    const v = d.catalog.findVersion(id);
+    // The digest `docker push` printed names the version too (for an index, the platform manifest is the id).
+    const v = d.catalog.findVersion(id) ?? d.catalog.findVersion(d.pushedVersions?.byPushedDigest(id) ?? "");
     if (!v || v.modelId !== m.id) throw notFound(`Version ${id} not found for model ${owner}/${name}`);
     return v;
   };
@@ -153,7 +154,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         const rows = d.catalog.listVersionsPage(m.id, PAGE + 1, after && { createdAt: String(after.c), rowid: Number(after.r) });
         const last = rows.length > PAGE ? rows[PAGE - 1] : undefined;
         const next = last ? `${origin(request)}/v1/models/${m.owner}/${m.name}/versions?cursor=${encodeCursor({ c: last.createdAt, r: last.rowid })}` : null;
-        return json({ next, previous: null, results: rows.slice(0, PAGE).map(presentVersion) });
+        return json({ next, previous: null, results: rows.slice(0, PAGE).map((v) => presentVersion(v, d.pushedVersions)) });
       })
       // modelhub extension: import a local Cog image as a new version of this model.
       .post("/v1/models/:owner/:name/versions", async ({ request, params }) => {
@@ -161,7 +162,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         const { version, created } = await importImage(d.runtime, d.catalog, b.image, `${params.owner}/${params.name}`);
         return json(presentVersion(version), created ? 201 : 200);
       })
-      .get("/v1/models/:owner/:name/versions/:id", ({ params }) => json(presentVersion(versionOf(params.owner, params.name, params.id))))
+      .get("/v1/models/:owner/:name/versions/:id", ({ params }) => json(presentVersion(versionOf(params.owner, params.name, params.id), d.pushedVersions)))
       .delete("/v1/models/:owner/:name/versions/:id", ({ params }) => {
         const v = versionOf(params.owner, params.name, params.id);
         d.catalog.deleteVersion(v.id);
