@@ -6,7 +6,7 @@ import { createApp } from "./app.ts";
 import { ensureAdminToken } from "./auth/admin-token.ts";
 import { isLoopbackHost } from "./http/host-guard.ts";
 import { defaultPublicUrl } from "./http/public-origin.ts";
-import { uiPages } from "./http/ui.ts";
+import { withUi } from "./http/ui.ts";
 import type { Config } from "./config.ts";
 import { lockDataFolder } from "./db/data-lock.ts";
 import { openDatabase } from "./db/database.ts";
@@ -171,15 +171,15 @@ export async function startServer(
       // No cap from Bun: registry layers (/v2/) are often several GB and stream to disk; every other
       // route refuses an oversized Content-Length itself (body-limit.ts) and caps what it reads.
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-      routes: uiPages, // the UI pages; everything else goes to the Elysia app
-      fetch: (request, srv) => {
+      // The web UI's page and assets first; everything else goes to the Elysia app.
+      fetch: withUi((request: Request, srv: Bun.Server<undefined>) => {
         // Requests that may rightly wait longer than the idle timeout without a byte moving:
         // Prefer: wait (up to 60 s) and stopping containers (their grace period).
         // (request.url may be a bare path here: HTTP/1.0 without Host, which the app answers 400)
         const long = request.headers.has("prefer") ? 90 : /\/stop(?:\?|$)/.test(request.url) ? 255 : 0;
         if (long > config.requestTimeout) srv.timeout(request, long);
         return app.fetch(request);
-      },
+      }),
     });
   } catch (err) {
     await closeServices();

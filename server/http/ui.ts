@@ -1,11 +1,128 @@
-// The web UI pages. Bun bundles the HTML import (and `bun build --compile` embeds it in the binary);
-// they are served by Bun.serve's native routes in server.ts, ahead of the Elysia app, because an
-// HTML bundle only becomes a page (with its hashed script and style assets) that way. The one page
-// routes on the client: the model list, a model's page (a model's `url`), a prediction (`urls.web`).
+// The web UI: one HTML page (web/index.html) and its hashed script and style assets, served
+// compressed (brotli or gzip, negotiated) with immutable caching for the assets. The page routes on
+// the client, so every client route answers the same HTML; any other GET from a browser outside the
+// API gets that page with status 404, which renders the UI's own not-found page.
+//
+// Bun turns an HTML import into a page (bundling and hash-naming its assets; `bun build --compile`
+// embeds them) only when it is served as a Bun.serve route. So the page is served once on a private
+// loopback port, read back with its assets, compressed once, and that listener closed.
+import { brotliCompressSync, constants } from "node:zlib";
 import index from "../../web/index.html";
 import type { MountedRoute } from "./route-table.ts";
 
-export const uiPages = { "/": index, "/models/:owner/:name": index, "/p/:id": index };
+/** The client-side routes (web/lib/routes.ts must match): each answers the UI page. */
+export const CLIENT_ROUTES = [
+  "/",
+  "/models/new",
+  "/models/:owner/:name",
+  "/p/:id",
+  "/predictions",
+  "/instances",
+  "/settings/tokens",
+  "/sign-in",
+] as const;
 
 /** The same pages as routes, so the OpenAPI document and the 405 check know them. */
-export const uiRoutes: MountedRoute[] = Object.keys(uiPages).map((path) => ({ method: "GET", path }));
+export const uiRoutes: MountedRoute[] = CLIENT_ROUTES.map((path) => ({ method: "GET", path }));
+
+/** Paths that belong to the API and other machine clients: a 404 there stays a problem body. */
+const NOT_UI = /^\/(v1|v2|files|health|metrics|internal|openapi|_bun)(\/|$|\.)/;
+
+interface Asset {
+  type: string;
+  identity: Uint8Array<ArrayBuffer>;
+  gzip: Uint8Array<ArrayBuffer>;
+  br: Uint8Array<ArrayBuffer>;
+  etag: string;
+}
+
+export interface UiServer {
+  /** The page for a client route, or a hashed asset; null for any other path. */
+  handle(req: Request, path: string): Response | null;
+  /** The not-found page (status 404). */
+  notFound(req: Request): Response;
+  /** Compressed bytes of the JavaScript (brotli, gzip), for the size budget. */
+  scriptBytes(): { raw: number; gzip: number; br: number };
+}
+
+const ROUTE_PATTERNS = CLIENT_ROUTES.map((r) => new RegExp(`^${r.replace(/:[a-z]+/g, "[^/]+")}$`));
+
+/**
+ * The server's fetch handler: a GET of a client route or an asset gets the UI, anything else goes
+ * to the API, and a browser's 404 outside the API becomes the UI's not-found page. The UI is
+ * prepared in the background from here on, so it never delays the API's start.
+ */
+export function withUi<A extends unknown[]>(fetchApi: (req: Request, ...rest: A) => Response | Promise<Response>): (req: Request, ...rest: A) => Promise<Response> {
+  const ready = loadUi();
+  ready.catch(() => {}); // a failure is reported to the first request that needs the UI
+  return async (req, ...rest) => {
+    // A request whose URL does not parse (HTTP/1.0 without Host) is the API's to refuse.
+    const get = (req.method === "GET" || req.method === "HEAD") && URL.canParse(req.url);
+    const path = get ? new URL(req.url).pathname : "";
+    if (get && !NOT_UI.test(path)) {
+      const page = (await ready).handle(req, path);
+      if (page) return page;
+    }
+    const res = await fetchApi(req, ...rest);
+    if (res.status !== 404 || !get || NOT_UI.test(path) || !(req.headers.get("accept") ?? "").includes("text/html")) return res;
+    return (await ready).notFound(req);
+  };
+}
+
+function compress(type: string, body: Uint8Array<ArrayBuffer>): Asset {
+  return {
+    type,
+    identity: body,
+    gzip: new Uint8Array(Bun.gzipSync(body, { level: 9 })),
+    br: new Uint8Array(brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } })),
+    etag: `"${Bun.hash(body).toString(36)}"`,
+  };
+}
+
+function respond(req: Request, a: Asset, status: number, cacheControl: string): Response {
+  const headers: Record<string, string> = { "content-type": a.type, "cache-control": cacheControl, vary: "accept-encoding", etag: a.etag };
+  if (status === 200 && req.headers.get("if-none-match") === a.etag) return new Response(null, { status: 304, headers });
+  const accepts = (req.headers.get("accept-encoding") ?? "").toLowerCase();
+  let body = a.identity;
+  if (/\bbr\b/.test(accepts)) [body, headers["content-encoding"]] = [a.br, "br"];
+  else if (/\bgzip\b/.test(accepts)) [body, headers["content-encoding"]] = [a.gzip, "gzip"];
+  return new Response(req.method === "HEAD" ? null : body, { status, headers });
+}
+
+let loaded: Promise<UiServer> | undefined;
+/** The bundled page and its assets, prepared once per process (tests start many servers). */
+export const loadUi = (): Promise<UiServer> => (loaded ??= load());
+
+/** Reads the bundled page and its assets back from a private listener and prepares them to serve. */
+async function load(): Promise<UiServer> {
+  const tmp = Bun.serve({ hostname: "127.0.0.1", port: 0, development: false, routes: { "/": index }, fetch: () => new Response(null, { status: 404 }) });
+  const assets = new Map<string, Asset>();
+  let page: Asset;
+  try {
+    const base = `http://127.0.0.1:${tmp.port}`;
+    const html = await (await fetch(`${base}/`)).text();
+    page = compress("text/html;charset=utf-8", new TextEncoder().encode(html));
+    for (const [, path] of html.matchAll(/(?:src|href)="(\/[^"]+)"/g)) {
+      const res = await fetch(`${base}${path}`);
+      if (!res.ok) throw new Error(`the web UI asset ${path} is missing (${res.status})`);
+      assets.set(path, compress(res.headers.get("content-type") ?? "application/octet-stream", new Uint8Array(await res.arrayBuffer())));
+    }
+  } finally {
+    tmp.stop(true);
+  }
+  const immutable = "public, max-age=31536000, immutable";
+  return {
+    handle(req, path) {
+      if (ROUTE_PATTERNS.some((r) => r.test(path))) return respond(req, page, 200, "no-cache");
+      // Asset names carry a content hash: a changed file gets a new name, so they never need revalidating.
+      const a = assets.get(path);
+      return a ? respond(req, a, 200, immutable) : null;
+    },
+    notFound: (req) => respond(req, page, 404, "no-cache"),
+    scriptBytes() {
+      const js = [...assets.values()].filter((a) => a.type.includes("javascript"));
+      const sum = (k: "identity" | "gzip" | "br") => js.reduce((n, a) => n + a[k].byteLength, 0);
+      return { raw: sum("identity"), gzip: sum("gzip"), br: sum("br") };
+    },
+  };
+}

@@ -1,88 +1,130 @@
-// A model's page: a form generated from its version's input schema (the same pure module the server
-// validates with), submitted as a prediction; the result opens on the prediction's page.
-import { useEffect, useState } from "preact/hooks";
-import type { OpenApiDocument } from "../../server/contract/cog-schema.ts";
-import { coerceFormValues, type FormValue } from "../../server/contract/form-values.ts";
-import { orderedProperties, type InputField } from "../../server/contract/input-fields.ts";
-import { validateInput } from "../../server/contract/input-validation.ts";
-import { api, HttpError, type ModelJson, type PredictionJson } from "../api.ts";
+// A model's page: header and tabs (Playground, API, Runs, Versions, README, Settings); the tab is
+// in the URL (?tab=) so it survives a reload.
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { type OpenApiDocument } from "../../server/contract/cog-schema.ts";
+import { orderedProperties } from "../../server/contract/input-fields.ts";
+import { api, authHeaders, type ModelJson, type PageJson, type VersionJson } from "../lib/api.ts";
+import { formFor } from "../lib/form-store.ts";
+import { account, isAdmin } from "../lib/session.ts";
+import { useStore } from "../lib/store.ts";
+import { ApiTab } from "./api-tab.tsx";
+import { Ago, Loading, Notice, Tabs } from "./common.tsx";
+import { NotFound } from "./not-found.tsx";
+import { Playground } from "./playground.tsx";
+import { PredictionList } from "./prediction-list.tsx";
+import { SettingsTab } from "./settings-tab.tsx";
 
-function Field({ f, onInput }: { f: InputField; onInput: (v: FormValue) => void }) {
-  const common = { id: f.name, name: f.name };
-  const initial = f.hasDefault && f.default !== null && f.default !== undefined ? String(f.default) : "";
-  let control;
-  if (f.widget === "boolean") control = <input {...common} type="checkbox" defaultChecked={f.default === true} onChange={(e) => onInput((e.target as HTMLInputElement).checked)} />;
-  else if (f.widget === "select" && f.enum)
-    control = (
-      <select {...common} defaultValue={initial} onChange={(e) => onInput((e.target as HTMLSelectElement).value)}>
-        {!f.hasDefault && <option value="">—</option>}
-        {f.enum.map((v) => <option value={String(v)}>{String(v)}</option>)}
-      </select>
-    );
-  else if (f.widget === "textarea") control = <textarea {...common} rows={3} defaultValue={initial} onInput={(e) => onInput((e.target as HTMLTextAreaElement).value)} />;
-  else {
-    const type = f.widget === "secret" ? "password" : f.widget === "integer" || f.widget === "number" || f.widget === "slider" ? "number" : "text";
-    const step = f.widget === "integer" || f.schema.type === "integer" ? "1" : "any";
-    // Uncontrolled (defaultValue): the form state lives in the parent, and a re-render must not reset what was typed.
-    control = <input {...common} type={type as "text"} step={type === "number" ? step : undefined} defaultValue={initial} placeholder={f.widget === "file" ? "https://… or data: URL" : undefined} onInput={(e) => onInput((e.target as HTMLInputElement).value)} />;
-  }
+const TAB_LABELS = { playground: "Playground", api: "API", runs: "Runs", versions: "Versions", readme: "README", settings: "Settings" } as const;
+type Tab = keyof typeof TAB_LABELS;
+
+function Versions({ model }: { model: ModelJson }) {
+  const [page, setPage] = useState<PageJson<VersionJson> | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api<PageJson<VersionJson>>("GET", `/v1/models/${model.owner}/${model.name}/versions`).then(setPage, (e) => setError(e.message));
+  }, [model.owner, model.name]);
+  if (error) return <Notice>{error}</Notice>;
+  if (!page) return <Loading />;
   return (
-    <div class="field">
-      <label for={f.name}>
-        {f.title}
-        {f.required && " *"}
-        {f.deprecated && <span class="muted"> (deprecated)</span>}
-      </label>
-      {control}
-      {f.description && <div class="muted">{f.description}</div>}
+    <div class="table-wrap">
+      <table class="table">
+        <thead>
+          <tr>
+            <th>Version</th>
+            <th>Image</th>
+            <th>Cog</th>
+            <th>Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {page.results.map((v) => (
+            <tr>
+              <td class="mono" title={v.id}>
+                {v.id.slice(0, 12)}
+                {v.id === model.latest_version?.id && <span class="tag">latest</span>}
+              </td>
+              <td class="mono ellipsis">{v.image ?? "—"}</td>
+              <td>{v.cog_version}</td>
+              <td>
+                <Ago iso={v.created_at} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </div>
   );
 }
 
-export function ModelPage({ owner, name }: { owner: string; name: string }) {
-  const [model, setModel] = useState<ModelJson | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null); // the form's: shown beside it, input kept
-  const [raw, setRaw] = useState<Record<string, FormValue>>({});
-  const [busy, setBusy] = useState(false);
+function Readme({ model }: { model: ModelJson }) {
+  const [text, setText] = useState<string | null>(null);
   useEffect(() => {
-    api<ModelJson>("GET", `/v1/models/${owner}/${name}`).then(setModel, (e: Error) => setLoadError(e.message));
-  }, [owner, name]);
-  if (loadError) return <p role="alert">{loadError}</p>;
-  if (!model) return <p class="muted">Loading…</p>;
-  const version = model.latest_version;
-  if (!version) return <p>{owner}/{name} has no version yet.</p>;
-  const doc = version.openapi_schema as OpenApiDocument;
-  const fields = orderedProperties(doc);
+    fetch(`/v1/models/${model.owner}/${model.name}/readme`, { headers: authHeaders() }).then((r) => (r.ok ? r.text() : "")).then(setText, () => setText(""));
+  }, [model.owner, model.name]);
+  if (text === null) return <Loading />;
+  // Shown as text: a README is the model author's, and nothing in it should run in this page.
+  return text.trim() ? <pre class="readme">{text}</pre> : <p class="muted">This model doesn't have a readme.</p>;
+}
 
-  async function submit(e: Event) {
-    e.preventDefault();
-    // Untouched fields are left out: validateInput fills in their defaults, as the server would.
-    const checked = validateInput(doc, coerceFormValues(doc, raw));
-    if (!checked.ok) return setError(checked.errors.map((x) => `${x.field}: ${x.message}`).join("; "));
-    setBusy(true);
-    setError(null);
-    try {
-      const p = await api<PredictionJson>("POST", "/v1/predictions", { version: version!.id, input: checked.value }, { "x-modelhub-source": "web" });
-      location.assign(`/p/${p.id}`);
-    } catch (err) {
-      setError(err instanceof HttpError ? err.message : String(err));
-      setBusy(false);
-    }
-  }
-
+export function ModelPage({ owner, name, tab }: { owner: string; name: string; tab: string }) {
+  const [model, setModel] = useState<ModelJson | null>(null);
+  const [error, setError] = useState<{ status: number; message: string } | null>(null);
+  const acct = useStore(account);
+  const reload = () => api<ModelJson>("GET", `/v1/models/${encodeURIComponent(owner)}/${encodeURIComponent(name)}`).then(setModel, (e) => setError({ status: e.status, message: e.message }));
+  useEffect(() => void reload(), [owner, name]);
+  const version = model?.latest_version;
+  const doc = version?.openapi_schema as OpenApiDocument | undefined;
+  const fields = useMemo(() => (doc ? orderedProperties(doc) : []), [doc]);
+  if (error) return error.status === 404 ? <NotFound what={`The model ${owner}/${name}`} /> : <Notice>{error.message}</Notice>;
+  if (!model) return <Loading what={`Loading ${owner}/${name}`} />;
+  const form = version && doc ? formFor(`${owner}/${name}`, version.id, doc, fields) : null;
+  const tabs = (Object.keys(TAB_LABELS) as Tab[]).filter((t) => t !== "settings" || isAdmin(acct)).map((id) => ({ id, label: TAB_LABELS[id], href: `/models/${owner}/${name}${id === "playground" ? "" : `?tab=${id}`}` }));
+  const current = (tabs.some((t) => t.id === tab) ? tab : "playground") as Tab;
   return (
     <>
-      <h2>{owner}/{name}</h2>
-      {model.description && <p class="muted">{model.description}</p>}
-      <p class="muted">version <code>{version.id.slice(0, 12)}</code> · cog {version.cog_version} · {model.run_count} runs</p>
-      {version.import?.status === "importing" && <p class="muted">Importing the pushed image into Docker{version.import.progress ? ` (${version.import.progress})` : ""}; predictions wait in the queue until it is there.</p>}
-      {version.import?.status === "failed" && <p role="alert">The pushed image could not be imported into Docker: {version.import.error}</p>}
-      <form onSubmit={submit}>
-        {fields.map((f) => <Field key={f.name} f={f} onInput={(v) => setRaw((r) => ({ ...r, [f.name]: v }))} />)}
-        {error && <p role="alert">{error}</p>}
-        <button type="submit" disabled={busy}>{busy ? "Starting…" : "Run"}</button>
-      </form>
+      <div class="model-head">
+        <div class="model-title">
+          <h1>
+            <span class="muted">{model.owner} /</span> {model.name}
+          </h1>
+          <span class={`tag tag-${model.visibility}`}>{model.visibility === "private" ? "Private" : "Public"}</span>
+        </div>
+        {model.description && <p class="lead">{model.description}</p>}
+        <p class="meta muted">
+          {model.run_count} {model.run_count === 1 ? "run" : "runs"}
+          {version && (
+            <>
+              {" · "}version <span class="mono">{version.id.slice(0, 12)}</span> · cog {version.cog_version} · updated <Ago iso={version.created_at} />
+            </>
+          )}
+          {model.hardware && ` · ${model.hardware}`}
+        </p>
+        {version?.import?.status === "importing" && <Notice kind="info">Importing the pushed image into Docker{version.import.progress ? ` (${version.import.progress})` : ""}; predictions wait in the queue until it is there.</Notice>}
+        {version?.import?.status === "failed" && <Notice>The pushed image could not be imported into Docker: {version.import.error}</Notice>}
+      </div>
+      <Tabs label="Model" tabs={tabs} current={current} />
+      <div class="tab-panel" role="tabpanel" aria-labelledby={`tab-${current}`}>
+        {!version || !form || !doc ? (
+          current === "settings" ? (
+            <SettingsTab model={model} onSaved={setModel} />
+          ) : (
+            <p class="muted">This model has no version yet. Add one from a Cog image on the Add a model page.</p>
+          )
+        ) : current === "playground" ? (
+          <Playground model={model} form={form} doc={doc} onRunEnded={() => void reload()} />
+        ) : current === "api" ? (
+          <ApiTab model={model} form={form} />
+        ) : current === "runs" ? (
+          <PredictionList model={`${owner}/${name}`} />
+        ) : current === "versions" ? (
+          <Versions model={model} />
+        ) : current === "readme" ? (
+          <Readme model={model} />
+        ) : (
+          <SettingsTab model={model} onSaved={setModel} />
+        )}
+      </div>
     </>
   );
 }
+

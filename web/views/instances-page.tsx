@@ -1,0 +1,144 @@
+// /instances: running containers (state, model, GPUs, memory, boot time, idle time, queue; stop),
+// waiting queues and this machine's GPUs, refreshed every few seconds.
+import { useEffect, useState } from "preact/hooks";
+import { api } from "../lib/api.ts";
+import { duration } from "../lib/time.ts";
+import { Loading, Notice, Page } from "./common.tsx";
+
+interface InstancesJson {
+  gpus: { source: string; note: string | null; devices: { index: number; name: string; memory_total_mib: number | null; simulated: boolean; instance: string | null }[] };
+  instances: {
+    id: string;
+    model: string;
+    version: string;
+    state: string;
+    gpus: number[];
+    created_at: string;
+    uptime_seconds: number;
+    idle_seconds: number | null;
+    in_flight: number;
+    concurrency: number;
+    queued: number;
+    boot_ms: number | null;
+    peak_memory_bytes: number | null;
+  }[];
+  queues: { model: string; queued: number; waiting_for: string | null; setup_error: string | null }[];
+}
+
+const mb = (b: number | null) => (b === null || b === undefined ? "—" : `${Math.round(b / 1024 / 1024)} MB`);
+
+export function InstancesPage() {
+  const [data, setData] = useState<InstancesJson | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = () => api<InstancesJson>("GET", "/v1/instances").then((d) => (setData(d), setError(null)), (e) => setError(e.message));
+  useEffect(() => {
+    document.title = "Instances · modelhub";
+    void load();
+    const t = setInterval(() => void load(), 3000);
+    return () => clearInterval(t);
+  }, []);
+  const stop = async (id: string) => {
+    try {
+      await api("POST", `/v1/instances/${encodeURIComponent(id)}/stop`, {});
+      void load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <Page title="Instances">
+      {error && <Notice>{error}</Notice>}
+      {!data && !error && <Loading />}
+      {data && (
+        <>
+          <h2>Containers</h2>
+          {data.instances.length === 0 ? (
+            <p class="muted empty">Nothing is running. A model's container starts with its first prediction.</p>
+          ) : (
+            <div class="table-wrap">
+              <table class="table">
+                <thead>
+                  <tr>
+                    <th>Model</th>
+                    <th>State</th>
+                    <th>GPUs</th>
+                    <th>Busy</th>
+                    <th>Queue</th>
+                    <th>Boot</th>
+                    <th>Idle</th>
+                    <th>Memory</th>
+                    <th>
+                      <span class="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.instances.map((i) => (
+                    <tr>
+                      <td>
+                        <a href={`/models/${i.model}`}>{i.model}</a>
+                        <div class="mono small muted">{i.id}</div>
+                      </td>
+                      <td>
+                        <span class={`chip chip-${i.state === "ready" ? (i.in_flight ? "processing" : "succeeded") : i.state === "starting" ? "booting" : "canceled"}`}>
+                          <span class="dot" aria-hidden="true" />
+                          {i.state}
+                        </span>
+                      </td>
+                      <td>{i.gpus.length ? i.gpus.join(", ") : "CPU"}</td>
+                      <td class="tabular">
+                        {i.in_flight}/{i.concurrency}
+                      </td>
+                      <td class="tabular">{i.queued}</td>
+                      <td class="tabular">{duration(i.boot_ms)}</td>
+                      <td class="tabular">{i.idle_seconds === null ? "—" : duration(i.idle_seconds * 1000)}</td>
+                      <td class="tabular">{mb(i.peak_memory_bytes)}</td>
+                      <td>
+                        <button type="button" class="btn btn-danger" onClick={() => void stop(i.id)}>
+                          Stop
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {data.queues.some((q) => q.queued > 0 || q.setup_error) && (
+            <>
+              <h2>Waiting</h2>
+              <ul class="plain">
+                {data.queues.map((q) => (
+                  <li>
+                    <a href={`/models/${q.model}`}>{q.model}</a>: {q.queued} queued{q.waiting_for ? ` · ${q.waiting_for}` : ""}
+                    {q.setup_error && <span class="field-error"> · setup failed: {q.setup_error}</span>}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          <h2>GPUs</h2>
+          {data.gpus.devices.length === 0 ? (
+            <p class="muted">No GPU found{data.gpus.note ? `: ${data.gpus.note}` : ""}. Models run on the CPU.</p>
+          ) : (
+            <ul class="cards gpu-cards">
+              {data.gpus.devices.map((g) => (
+                <li class="card">
+                  <div class="card-body">
+                    <strong>
+                      GPU {g.index} · {g.name}
+                    </strong>
+                    <p class="muted small">
+                      {g.memory_total_mib ? `${Math.round(g.memory_total_mib / 1024)} GiB` : ""}
+                      {g.simulated ? " · simulated" : ""} · {g.instance ? `used by ${g.instance}` : "free"}
+                    </p>
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </Page>
+  );
+}
