@@ -22,6 +22,12 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   r("GET", "/", "anonymous"),
   r("GET", "/models/:owner/:name", "anonymous"),
   r("GET", "/p/:id", "anonymous"),
+  // The web UI's other pages: the page itself holds no data (it reads /v1 with the user's token).
+  r("GET", "/models/new", "anonymous"),
+  r("GET", "/predictions", "anonymous"),
+  r("GET", "/instances", "anonymous"),
+  r("GET", "/settings/tokens", "anonymous"),
+  r("GET", "/sign-in", "anonymous"),
 
   r("GET", "/v1/streams/:token", "capability"),
   r("GET", "/v1/files/streams/:token", "capability"),
