@@ -28,7 +28,7 @@ ${settingsHelp()}
 /** CLI-only flags (the settings registry holds the rest). */
 const CLI_FLAGS = new Set([
   "name", "json", "help", "version", "all", "grace", "quiet", "force", "no-wait", "output-dir", "yes", "follow", "model", "status",
-  "limit", "visibility", "description", "role", "output", "color",
+  "limit", "visibility", "predictions", "description", "role", "output", "color",
 ]);
 
 const line = (s: string) => process.stdout.write(s.endsWith("\n") ? s : s + "\n");
@@ -135,8 +135,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (sub === "update") {
-        noExtra(rest.slice(1), "modelhub models update MODEL [--visibility public|private] [--description TEXT]");
-        line(await m.updateModel(ctx, rest[0], { visibility: flags.visibility, description: flags.description }, json));
+        noExtra(rest.slice(1), "modelhub models update MODEL [--visibility public|private] [--predictions owner|public] [--description TEXT]");
+        line(await m.updateModel(ctx, rest[0], { visibility: flags.visibility, predictions: flags.predictions, description: flags.description }, json));
         return 0;
       }
       if (sub === "rm" || sub === "remove" || sub === "delete") {

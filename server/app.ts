@@ -45,13 +45,15 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps, registry?
   // Read lazily (after every module is mounted) by the 405 check and the OpenAPI document.
   const routes = (): MountedRoute[] => [...app.routes, ...uiRoutes];
   const app = new Elysia({ strictPath: true })
-    // In this order: a malformed request, a rebound Host, the registry (/v2/, its own auth), a
-    // cross-site write, a missing token, then an oversized body.
+    // In this order: a malformed request, a rebound Host, a cross-site write, the registry (/v2/,
+    // its own auth), a missing token, then an oversized body.
     .onRequest(({ request }) => {
       const refused = rejectMalformed(request) ?? guardHost(request);
       if (refused) return refused;
+      const crossSite = guardOrigin.check(request);
+      if (crossSite) return crossSite;
       if (handleRegistry && isRegistryPath(new URL(request.url).pathname)) return handleRegistry(request);
-      return guardOrigin.check(request) ?? guardAccess(request) ?? rejectOversized(request, limits);
+      return guardAccess(request) ?? rejectOversized(request, limits);
     })
     .onAfterHandle({ as: "global" }, ({ request, response }) => {
       if (response instanceof Response) guardOrigin.decorate(request, response);

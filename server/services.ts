@@ -32,10 +32,10 @@ import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
 import type { ContainerRuntime } from "./runtime/runtime.ts";
 import type { Clock } from "./scheduler/clock.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
-import { loopbackOnlyPolicy, type RegistryAccessPolicy } from "./registry/access.ts";
-import { isLoopbackHost } from "./http/host-guard.ts";
+import type { RegistryAccessPolicy } from "./registry/access.ts";
 import { importAwareRuntime } from "./registry/engine-import.ts";
 import { openRegistry, type Registry } from "./registry/registry.ts";
+import { tokenRegistryPolicy } from "./registry/token-policy.ts";
 import { StatsBook, type VersionStats } from "./scheduler/stats.ts";
 import { WebhookSecrets } from "./webhooks/secret.ts";
 import { TargetPolicy } from "./webhooks/target-policy.ts";
@@ -112,6 +112,9 @@ export function buildServices(o: ServiceOptions): Services {
     setupTimeoutS: config.setupTimeout,
     maxQueue: config.maxQueue,
     maxInstances: config.maxInstances,
+    memoryBytes: config.containerMemory,
+    cpus: config.containerCpus,
+    pids: config.containerPids,
   }, inventory, containerCommand);
   const statsStore = new VersionStatsStore(db);
   // Stats change on every prediction: writing them behind (every 2 s and at shutdown) keeps a SQLite
@@ -134,9 +137,10 @@ export function buildServices(o: ServiceOptions): Services {
     (versionId, ms) => metrics.bootObserved(catalog.findVersion(versionId)?.model ?? versionId, ms),
   );
   stats.seed(statsStore.load());
-  const registry = o.registryDir
-    ? openRegistry({ db, catalog, dir: o.registryDir, logger, policy: o.registryPolicy ?? loopbackOnlyPolicy(!isLoopbackHost(config.host)) })
-    : null;
+  const tokens = new TokenStore(db);
+  // `docker login` takes a modelhub token; with --auth off (loopback only) the registry is open too.
+  const registryPolicy = o.registryPolicy ?? tokenRegistryPolicy({ required: config.auth === "on", verify: (s) => tokens.verify(s), catalog });
+  const registry = o.registryDir ? openRegistry({ db, catalog, dir: o.registryDir, logger, policy: registryPolicy }) : null;
   const scheduler = new Scheduler({
     // A pushed version's container waits for the engine to finish pulling its image.
     runtime: registry ? importAwareRuntime(runtime, registry.imports) : runtime,
@@ -189,7 +193,6 @@ export function buildServices(o: ServiceOptions): Services {
     cog,
   });
   const webhookSecrets = new WebhookSecrets(db);
-  const tokens = new TokenStore(db);
   const targets = new TargetPolicy(config.webhookAllow);
   targets.addOwnOrigin(config.publicUrl);
   const imageTransfer = o.images ?? new DockerImageTransfer(config.dockerHost);

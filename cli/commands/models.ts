@@ -22,6 +22,7 @@ interface ModelJson {
   name: string;
   description: string | null;
   visibility: string;
+  predictions_visibility?: string;
   run_count: number;
   hardware?: string | null;
   url?: string;
@@ -100,8 +101,8 @@ export async function showModel(ctx: Context, ref: string | undefined, asJson: b
   return lines.join("\n");
 }
 
-export async function updateModel(ctx: Context, ref: string | undefined, o: { visibility?: string; description?: string }, asJson: boolean): Promise<string> {
-  const usage = "modelhub models update MODEL [--visibility public|private] [--description TEXT]";
+export async function updateModel(ctx: Context, ref: string | undefined, o: { visibility?: string; predictions?: string; description?: string }, asJson: boolean): Promise<string> {
+  const usage = "modelhub models update MODEL [--visibility public|private] [--predictions owner|public] [--description TEXT]";
   const { owner, name, version } = parseModelRef(ref, usage);
   if (version) throw new UsageError(`models update changes the model, not a version: drop ":${version}"`);
   const body: Record<string, unknown> = {};
@@ -109,11 +110,15 @@ export async function updateModel(ctx: Context, ref: string | undefined, o: { vi
     if (o.visibility !== "public" && o.visibility !== "private") throw new UsageError(`--visibility takes public or private, got "${o.visibility}"`);
     body.visibility = o.visibility;
   }
+  if (o.predictions !== undefined) {
+    if (o.predictions !== "owner" && o.predictions !== "public") throw new UsageError(`--predictions takes owner or public, got "${o.predictions}"`);
+    body.predictions_visibility = o.predictions;
+  }
   if (o.description !== undefined) body.description = o.description === "" ? null : o.description;
   if (!Object.keys(body).length) throw new UsageError(`nothing to change\nusage: ${usage}`);
   const m = await ctx.client.request<ModelJson>("PATCH", `/v1/models/${owner}/${name}`, body);
   if (asJson) return JSON.stringify(m, null, 2);
-  return `Updated ${owner}/${name}: visibility ${m.visibility}${m.description ? `, description "${m.description}"` : ", no description"}`;
+  return `Updated ${owner}/${name}: visibility ${m.visibility}, predictions seen by ${m.predictions_visibility === "public" ? "anyone who sees the model" : "their creator"}${m.description ? `, description "${m.description}"` : ", no description"}`;
 }
 
 async function confirm(question: string): Promise<boolean> {

@@ -12,7 +12,7 @@ interface PolicyJson {
 /** "2" → 2, "0,1" → [0, 1] (pinned_gpus), "never", "default"/"null" → null (back to the default). */
 export function parseAssignment(arg: string): [string, unknown] {
   const eq = arg.indexOf("=");
-  if (eq <= 0) throw new Error(`expected key=value, got "${arg}" (e.g. idle_timeout=600, gpus=1, pinned_gpus=0,1, min_instances=1)`);
+  if (eq <= 0) throw new Error(`expected key=value, got "${arg}" (e.g. idle_timeout=600, gpus=1, pinned_gpus=0,1, min_instances=1, memory=8g)`);
   const key = arg.slice(0, eq).trim().replace(/-/g, "_");
   const raw = arg.slice(eq + 1).trim();
   if (raw === "default" || raw === "null" || raw === "") return [key, null];
@@ -22,13 +22,20 @@ export function parseAssignment(arg: string): [string, unknown] {
   return [key, Number.isFinite(n) ? n : raw];
 }
 
+/** 8589934592 → "8g"; 0 → "none" (no limit) */
+function size(bytes: number): string {
+  if (bytes === 0) return "none";
+  for (const [unit, n] of [["t", 1024 ** 4], ["g", 1024 ** 3], ["m", 1024 ** 2], ["k", 1024]] as const) if (bytes % n === 0) return `${bytes / n}${unit}`;
+  return String(bytes);
+}
+
 export function formatPolicy(p: PolicyJson): string {
   const lines = [`${p.model}${p.effective ? ` (version ${p.effective.version.slice(0, 12)})` : ""}`];
   const keys = Object.keys(p.policy);
   const rows = [["SETTING", "VALUE", "FROM"]];
   for (const k of keys) {
     const eff = p.effective ? p.effective[k] : p.policy[k];
-    const shown = Array.isArray(eff) ? (eff.length ? eff.join(",") : "-") : String(eff ?? "-");
+    const shown = Array.isArray(eff) ? (eff.length ? eff.join(",") : "-") : k === "memory" && typeof eff === "number" ? size(eff) : String(eff ?? "-");
     rows.push([k, shown, p.effective?.sources[k] ?? (p.policy[k] === null ? "default" : "policy")]);
   }
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));

@@ -23,6 +23,15 @@ export function owns(c: Caller, row: { createdBy?: string | null }): boolean {
   return isAdmin(c) || (!!row.createdBy && row.createdBy === c.id);
 }
 
+/**
+ * A prediction may be read by the token that made it, by admins, and — when the model's owner made
+ * its predictions public — by anyone who may see the model. Acting on one (cancel) stays `owns`.
+ */
+export function canReadPrediction(c: Caller, row: { createdBy?: string | null }, m: { owner: string; visibility: string; predictions_visibility?: string } | null): boolean {
+  if (owns(c, row)) return true;
+  return !!m && m.predictions_visibility === "public" && canSeeModel(c, m);
+}
+
 /** The filter lists apply for this caller: undefined = everything (admins). */
 export const viewerOf = (c: Caller): string | undefined => (isAdmin(c) ? undefined : c.name);
 export const creatorFilterOf = (c: Caller): string | undefined => (isAdmin(c) ? undefined : c.id);

@@ -10,6 +10,8 @@ export interface ModelRow {
   name: string;
   description: string | null;
   visibility: "public" | "private";
+  /** who sees its predictions: "owner" (the token that made each one) or "public" (anyone who may see the model) */
+  predictions_visibility: PredictionsVisibility;
   created_at: string;
   github_url: string | null;
   paper_url: string | null;
@@ -18,10 +20,13 @@ export interface ModelRow {
   readme: string | null;
 }
 
+export type PredictionsVisibility = "owner" | "public";
+
 /** The fields a user may set on a model; null clears one, undefined leaves it as it is. */
 export interface ModelFields {
   description?: string | null;
   visibility?: "public" | "private";
+  predictions_visibility?: PredictionsVisibility;
   github_url?: string | null;
   paper_url?: string | null;
   license_url?: string | null;
@@ -29,7 +34,9 @@ export interface ModelFields {
   readme?: string | null;
 }
 
-const EDITABLE = ["description", "visibility", "github_url", "paper_url", "license_url", "cover_image_url", "readme"] as const;
+const EDITABLE = ["description", "visibility", "predictions_visibility", "github_url", "paper_url", "license_url", "cover_image_url", "readme"] as const;
+/** Fields that always have a value: null in a change leaves them as they are, absent on create takes this default. */
+const REQUIRED: Partial<Record<(typeof EDITABLE)[number], string>> = { visibility: "public", predictions_visibility: "owner" };
 
 export type ModelSort = "model_created_at" | "latest_version_created_at";
 
@@ -137,13 +144,13 @@ export class Catalog {
       .query(
         `INSERT INTO models (owner, name, created_at, ${EDITABLE.join(", ")}) VALUES (?, ?, ?, ${EDITABLE.map(() => "?").join(", ")})`,
       )
-      .run(owner, name, new Date().toISOString(), ...EDITABLE.map((k) => (k === "visibility" ? (fields.visibility ?? "public") : (fields[k] ?? null))));
+      .run(owner, name, new Date().toISOString(), ...EDITABLE.map((k) => fields[k] ?? REQUIRED[k] ?? null));
     return this.findModel(owner, name)!;
   }
 
   updateModel(owner: string, name: string, fields: ModelFields): ModelRow {
     const m = this.getModel(owner, name);
-    const keys = EDITABLE.filter((k) => fields[k] !== undefined && !(k === "visibility" && fields[k] === null));
+    const keys = EDITABLE.filter((k) => fields[k] !== undefined && !(k in REQUIRED && fields[k] === null));
     if (keys.length) this.db.query(`UPDATE models SET ${keys.map((k) => `${k} = ?`).join(", ")} WHERE id = ?`).run(...keys.map((k) => fields[k] ?? null), m.id);
     return this.getModel(owner, name);
   }

@@ -14,6 +14,10 @@ export interface PolicyDefaults {
   setupTimeoutS: number;
   maxQueue: number;
   maxInstances: number;
+  /** container limits (the --container-* settings); 0 = none */
+  memoryBytes: number;
+  cpus: number;
+  pids: number;
 }
 
 /** Stored overrides; null = default. Times are seconds; idleTimeout -1 = never stop, 0 = stop when idle. */
@@ -26,6 +30,10 @@ export interface ModelPolicy {
   concurrency: number | null;
   maxQueue: number | null;
   setupTimeout: number | null;
+  /** container limits: bytes, CPUs, processes; 0 = no limit */
+  memory: number | null;
+  cpus: number | null;
+  pids: number | null;
 }
 
 export type PolicyKey = keyof ModelPolicy;
@@ -40,10 +48,13 @@ export interface EffectivePolicy {
   concurrency: number;
   maxQueue: number;
   setupTimeout: number;
+  memory: number;
+  cpus: number;
+  pids: number;
   sources: Record<PolicyKey, PolicySource>;
 }
 
-export const POLICY_KEYS: readonly PolicyKey[] = ["gpus", "pinnedGpus", "idleTimeout", "minInstances", "maxInstances", "concurrency", "maxQueue", "setupTimeout"];
+export const POLICY_KEYS: readonly PolicyKey[] = ["gpus", "pinnedGpus", "idleTimeout", "minInstances", "maxInstances", "concurrency", "maxQueue", "setupTimeout", "memory", "cpus", "pids"];
 
 /** API (snake_case) name of each policy field. */
 export const WIRE_NAME: Record<PolicyKey, string> = {
@@ -55,6 +66,9 @@ export const WIRE_NAME: Record<PolicyKey, string> = {
   concurrency: "concurrency",
   maxQueue: "max_queue",
   setupTimeout: "setup_timeout",
+  memory: "memory",
+  cpus: "cpus",
+  pids: "pids",
 };
 
 const EMPTY: ModelPolicy = {
@@ -66,6 +80,9 @@ const EMPTY: ModelPolicy = {
   concurrency: null,
   maxQueue: null,
   setupTimeout: null,
+  memory: null,
+  cpus: null,
+  pids: null,
 };
 
 /** The image's own say: build.gpu → 1 GPU, concurrency.max → slots per instance (docs/cog-schemas.md, Image labels). */
@@ -105,6 +122,9 @@ export function effectivePolicy(v: Version, stored: ModelPolicy, defaults: Polic
     concurrency: pick("concurrency", ["policy", stored.concurrency], ["image", image.concurrency], ["config", 1]),
     maxQueue: pick("maxQueue", ["policy", stored.maxQueue], ["config", Math.max(1, defaults.maxQueue)]),
     setupTimeout: pick("setupTimeout", ["policy", stored.setupTimeout], ["config", defaults.setupTimeoutS]),
+    memory: pick("memory", ["policy", stored.memory], ["config", defaults.memoryBytes]),
+    cpus: pick("cpus", ["policy", stored.cpus], ["config", defaults.cpus]),
+    pids: pick("pids", ["policy", stored.pids], ["config", defaults.pids]),
     sources,
   };
 }
@@ -125,6 +145,7 @@ export function toRunSpec(v: Version, p: EffectivePolicy, deployment?: Deploymen
     setupTimeoutMs: p.setupTimeout * 1000,
     minInstances: Math.min(p.minInstances, p.maxInstances),
     maxInstances: p.maxInstances,
+    limits: { memoryBytes: p.memory, cpus: p.cpus, pids: p.pids },
   };
 }
 
@@ -142,6 +163,9 @@ export function policyChange(body: ModelPolicyPatchBody, inv: GpuInventory): Par
   if (body.concurrency !== undefined) out.concurrency = body.concurrency;
   if (body.max_queue !== undefined) out.maxQueue = body.max_queue;
   if (body.setup_timeout !== undefined) out.setupTimeout = body.setup_timeout;
+  if (body.memory !== undefined) out.memory = body.memory === null ? null : memoryBytes(body.memory);
+  if (body.cpus !== undefined) out.cpus = body.cpus;
+  if (body.pids !== undefined) out.pids = body.pids;
   const pinned = body.pinned_gpus;
   if (pinned === null || pinned?.length === 0) out.pinnedGpus = null;
   else if (pinned) {
@@ -154,6 +178,24 @@ export function policyChange(body: ModelPolicyPatchBody, inv: GpuInventory): Par
     out.pinnedGpus = [...pinned].sort((a, b) => a - b);
   }
   return out;
+}
+
+/** Docker refuses a memory limit under 6 MiB; 0 means no limit. */
+const MIN_MEMORY = 6 * 1024 * 1024;
+
+/** 8589934592, "8g", "512m", "1.5GiB" → bytes (the schema has checked the shape). */
+function memoryBytes(v: number | string): number {
+  let n = typeof v === "number" ? v : 0;
+  if (typeof v === "string") {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(v);
+    const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[(m?.[2] ?? "").toLowerCase() as "" | "k" | "m" | "g" | "t"];
+    n = m ? Math.round(Number(m[1]) * mult) : Number.NaN;
+  }
+  if (!Number.isFinite(n) || (n !== 0 && n < MIN_MEMORY)) {
+    const message = `must be 0 (no limit) or at least 6m, got ${JSON.stringify(v)}`;
+    throw invalidInput(`Invalid policy: memory ${message}`, [{ field: "memory", rule: "range", message }]);
+  }
+  return n;
 }
 
 /** Rules that span fields, checked on the merged result. */
@@ -177,6 +219,9 @@ interface PolicyRow {
   concurrency: number | null;
   max_queue: number | null;
   setup_timeout: number | null;
+  memory: number | null;
+  cpus: number | null;
+  pids: number | null;
 }
 
 export class Policies {
@@ -216,6 +261,9 @@ export class Policies {
       concurrency: r.concurrency,
       maxQueue: r.max_queue,
       setupTimeout: r.setup_timeout,
+      memory: r.memory,
+      cpus: r.cpus,
+      pids: r.pids,
     };
   }
 
@@ -226,11 +274,12 @@ export class Policies {
     checkConsistent(next, this.defaults);
     this.db
       .query(
-        `INSERT INTO model_policies (model_id, gpus, pinned_gpus, idle_timeout, min_instances, max_instances, concurrency, max_queue, setup_timeout, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO model_policies (model_id, gpus, pinned_gpus, idle_timeout, min_instances, max_instances, concurrency, max_queue, setup_timeout, memory, cpus, pids, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (model_id) DO UPDATE SET gpus = excluded.gpus, pinned_gpus = excluded.pinned_gpus, idle_timeout = excluded.idle_timeout,
            min_instances = excluded.min_instances, max_instances = excluded.max_instances, concurrency = excluded.concurrency,
-           max_queue = excluded.max_queue, setup_timeout = excluded.setup_timeout, updated_at = excluded.updated_at`,
+           max_queue = excluded.max_queue, setup_timeout = excluded.setup_timeout,
+           memory = excluded.memory, cpus = excluded.cpus, pids = excluded.pids, updated_at = excluded.updated_at`,
       )
       .run(
         m.id,
@@ -242,6 +291,9 @@ export class Policies {
         next.concurrency,
         next.maxQueue,
         next.setupTimeout,
+        next.memory,
+        next.cpus,
+        next.pids,
         new Date().toISOString(),
       );
     this.rev++;

@@ -10,7 +10,7 @@ export const Health = t.Object({
 });
 
 const PolicyValues = t.Record(t.String(), t.Unknown(), {
-  description: "gpus, pinned_gpus, idle_timeout (seconds or \"never\"), min_instances, max_instances, concurrency, max_queue, setup_timeout",
+  description: "gpus, pinned_gpus, idle_timeout (seconds or \"never\"), min_instances, max_instances, concurrency, max_queue, setup_timeout, memory (bytes), cpus, pids (0 = no limit)",
 });
 
 export const ModelPolicyView = t.Object({
@@ -38,6 +38,13 @@ export const ModelPolicyPatch = t.Object(
     // A cold start needs somewhere to wait, so the queue holds at least one.
     max_queue: reset(Int({ minimum: 1, maximum: 1_000_000 })),
     setup_timeout: reset(t.Number({ minimum: 1, description: "seconds from start to READY" })),
+    memory: reset(
+      t.Union([Int({ minimum: 0 }), t.String({ pattern: "^\\s*\\d+(\\.\\d+)?\\s*[kmgtKMGT]?([iI]?[bB])?\\s*$", maxLength: 32 })], {
+        description: "memory limit per container: bytes, or a size like 8g or 512m; 0 = no limit; going over it kills the container (out of memory)",
+      }),
+    ),
+    cpus: reset(t.Number({ minimum: 0, maximum: 1024, description: "CPUs a container may use, e.g. 4 or 2.5; 0 = no limit" })),
+    pids: reset(Int({ minimum: 0, maximum: 4_194_304, description: "processes a container may run; 0 = no limit" })),
   },
   { additionalProperties: false },
 );

@@ -23,6 +23,9 @@ export const Version = t.Object({
 });
 
 export const Visibility = t.Union([t.Literal("public"), t.Literal("private")]);
+export const PredictionsVisibility = t.Union([t.Literal("owner"), t.Literal("public")], {
+  description: "modelhub: who sees this model's predictions: \"owner\" (the token that made each one, and admins) or \"public\" (anyone who may see the model)",
+});
 
 /** Python 1.x requires url, owner, name, visibility and an integer run_count; the rest may be null. */
 export const Model = t.Object({
@@ -31,6 +34,7 @@ export const Model = t.Object({
   name: t.String(),
   description: orNull(t.String()),
   visibility: Visibility,
+  predictions_visibility: PredictionsVisibility,
   github_url: orNull(t.String()),
   paper_url: orNull(t.String()),
   license_url: orNull(t.String()),
@@ -50,6 +54,7 @@ export const ModelCreate = t.Object({
   owner: t.String({ minLength: 1, maxLength: 100 }),
   name: t.String({ minLength: 1, maxLength: 100 }),
   visibility: t.Optional(Visibility),
+  predictions_visibility: t.Optional(PredictionsVisibility),
   hardware: t.Optional(Hardware),
   description: t.Optional(orNull(Text(5000))),
   github_url: t.Optional(orNull(HttpUrl)),

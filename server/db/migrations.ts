@@ -263,6 +263,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE files ADD COLUMN created_by TEXT;
     `,
   },
+  {
+    version: 9,
+    name: "container limits in the run policy; who sees a model's predictions",
+    sql: `
+      -- Container limits per model; NULL = the server's --container-memory/-cpus/-pids, 0 = no limit.
+      ALTER TABLE model_policies ADD COLUMN memory INTEGER;   -- bytes
+      ALTER TABLE model_policies ADD COLUMN cpus REAL;
+      ALTER TABLE model_policies ADD COLUMN pids INTEGER;
+      -- 'owner': a prediction is seen by the token that made it (and admins); 'public': by anyone who may see the model.
+      ALTER TABLE models ADD COLUMN predictions_visibility TEXT NOT NULL DEFAULT 'owner' CHECK (predictions_visibility IN ('owner','public'));
+    `,
+  },
 ];
 
 export function migrate(db: Database): number {

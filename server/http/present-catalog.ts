@@ -31,6 +31,7 @@ export function presentModel(
     name: m.name,
     description: m.description,
     visibility: m.visibility,
+    predictions_visibility: m.predictions_visibility,
     github_url: m.github_url,
     paper_url: m.paper_url,
     license_url: m.license_url,

@@ -2,7 +2,7 @@
 // caller may not see answers exactly as one that does not exist (404 with the same words), so a
 // private model's name cannot be probed.
 import type { ModelRow, Version } from "../catalog/catalog.ts";
-import { canSeeModel, owns } from "../auth/caller.ts";
+import { canReadPrediction, canSeeModel, owns } from "../auth/caller.ts";
 import { notFound } from "../errors.ts";
 import type { FileRecord } from "../files/store.ts";
 import type { PredictionRecord } from "../predictions/store.ts";
@@ -29,8 +29,16 @@ export function visibleVersion(d: HttpDeps, request: Request, v: Version, asked:
   return v;
 }
 
-export function visiblePrediction(d: HttpDeps, request: Request, p: PredictionRecord): PredictionRecord {
-  if (!owns(callerOf(request), p) || !modelVisible(d, request, p.model)) throw notFound(`Prediction ${p.id} not found`);
+/**
+ * A prediction the caller may read ("read": its own, or any of a model whose predictions are public)
+ * or act on ("act": cancel — only its own). Either way the model must be visible to the caller.
+ */
+export function visiblePrediction(d: HttpDeps, request: Request, p: PredictionRecord, mode: "read" | "act" = "read"): PredictionRecord {
+  const c = callerOf(request);
+  const slash = p.model.indexOf("/");
+  const m = d.catalog.findModel(p.model.slice(0, slash), p.model.slice(slash + 1));
+  const allowed = mode === "act" ? owns(c, p) : canReadPrediction(c, p, m);
+  if (!allowed || !modelVisible(d, request, p.model)) throw notFound(`Prediction ${p.id} not found`);
   return p;
 }
 

@@ -1,5 +1,5 @@
 // Who may push and pull. The registry does not know how modelhub tokens are stored: it is given a
-// RegistryAccessPolicy (verify a secret, may this identity write/read that model) and adds Docker's
+// RegistryAccessPolicy (token-policy.ts: verify a secret, may this identity write/read that model) and adds Docker's
 // token dance on top: /v2/ challenges with Bearer, /v2/token trades a `docker login` password (a
 // modelhub token) for a short-lived opaque token scoped to repositories.
 import { DistributionError } from "./distribution-errors.ts";
@@ -19,14 +19,6 @@ export interface RegistryAccessPolicy {
   /** anonymous callers (who = null) may read public models */
   mayRead(who: RegistryIdentity | null, owner: string, model: string): boolean;
 }
-
-/** Until a token store is plugged in: anonymous on loopback, and nobody's secret is valid elsewhere. */
-export const loopbackOnlyPolicy = (required: boolean): RegistryAccessPolicy => ({
-  required,
-  verify: () => null,
-  mayWrite: (who) => who.role === "admin",
-  mayRead: (who) => !required || who !== null,
-});
 
 export type Action = "pull" | "push";
 interface Grant {

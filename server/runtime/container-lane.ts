@@ -2,17 +2,12 @@
 // traffic off (a container cannot reach another's port 5000), resource limits, no new privileges.
 // The network is made once per engine and shared by every modelhub on it; making it is idempotent.
 import type Docker from "dockerode";
-import { MANAGED_LABEL } from "./runtime.ts";
+import { type ContainerLimits, MANAGED_LABEL } from "./runtime.ts";
 
-export interface ContainerLane {
+/** The limits here are the server-wide defaults; a container's own (its model's policy) replace them. */
+export interface ContainerLane extends ContainerLimits {
   /** Docker network name; "" = the engine's default bridge (no isolation) */
   network: string;
-  /** bytes; 0 = no limit */
-  memoryBytes: number;
-  /** CPUs (e.g. 2.5); 0 = no limit */
-  cpus: number;
-  /** processes; 0 = no limit */
-  pids: number;
 }
 
 export const ICC_OPTION = "com.docker.network.bridge.enable_icc";

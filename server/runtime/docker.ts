@@ -127,7 +127,7 @@ export class DockerRuntime implements ContainerRuntime {
           ShmSize: spec.shmSizeBytes,
           DeviceRequests: deviceRequests(spec.gpus),
           ExtraHosts: spec.extraHosts,
-          ...laneHostConfig(this.lane),
+          ...laneHostConfig(spec.limits ? { ...this.lane, ...spec.limits } : this.lane),
         },
       });
       return container.id;

@@ -25,6 +25,16 @@ export type GpuRequest =
   | { kind: "all" }
   | { kind: "devices"; ids: string[] };
 
+/** A container's resource limits; 0 = no limit. */
+export interface ContainerLimits {
+  /** bytes */
+  memoryBytes: number;
+  /** CPUs, e.g. 2.5 */
+  cpus: number;
+  /** processes */
+  pids: number;
+}
+
 export interface ContainerSpec {
   image: string;
   name?: string;
@@ -36,6 +46,8 @@ export interface ContainerSpec {
   shmSizeBytes: number;
   /** host:ip pairs, e.g. host.docker.internal:host-gateway */
   extraHosts: string[];
+  /** this container's limits (the model's policy); absent = the runtime's own defaults */
+  limits?: ContainerLimits;
 }
 
 export interface ContainerState {

@@ -25,7 +25,7 @@ export async function waitReady(inst: Instance, model: string, setupTimeoutMs: n
     // The exit watcher marks the instance dead; Python Cog ≥ 0.9.16 exits 255 right after setup() raises.
     if (inst.state === "dead" && inst.exit) {
       const logs = await runtime.logs(inst.containerId!).catch(() => "");
-      const why = inst.exit.exitCode === 255 ? "setup() raised an exception" : describeExit(inst.exit);
+      const why = inst.exit.exitCode === 255 ? "setup() raised an exception" : describeExit(inst.exit, inst.limits);
       return new SetupFailedError(`Setup of ${model} failed: the container exited during setup (${why}). See the logs for the cause. ${retryHint(inst.model)}`, logs);
     }
     if (inst.state === "stopping") return new SetupFailedError(`${model} was stopped while it was starting`, "");

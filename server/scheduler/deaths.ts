@@ -29,7 +29,7 @@ export async function containerExited(c: SchedulerState, instanceId: string, exi
   c.deps.logger.warn("container exited", { model: inst.model, instance: inst.id, exitCode: exit.exitCode, oom: exit.oomKilled });
   // Read the container's last words before removing it: they usually say why it died.
   const logs = inst.containerId ? await c.deps.runtime.logs(inst.containerId, 50).catch(() => "") : "";
-  tellEnded(inst, describeExit(exit), logs);
+  tellEnded(inst, describeExit(exit, inst.limits), logs);
   forget(c, inst);
   if (inst.containerId) void c.deps.runtime.remove(inst.containerId).catch(() => {});
   if (pool) countFailure(c, pool);

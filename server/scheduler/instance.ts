@@ -31,6 +31,7 @@ export function newInstance(spec: RunSpec, gpuIndices: number[], now: number, in
     stopReason: null,
     unhealthyChecks: 0,
     oomSeen: false,
+    limits: spec.limits ?? null,
     idleTimer: undefined,
     healthTimer: undefined,
     end: null,

@@ -38,6 +38,7 @@ async function boot(c: SchedulerState, inst: Instance, pool: Pool, spec: RunSpec
       gpus: inst.gpuIndices.length === 0 || inst.simulatedGpus ? { kind: "none" } : { kind: "devices", ids: inst.gpuIndices.map(String) },
       shmSizeBytes: c.deps.shmSizeBytes,
       extraHosts: c.deps.extraHosts,
+      ...(spec.limits ? { limits: spec.limits } : {}),
     });
     if (inst.state === "stopping") {
       // stop() ran while the container was being created (shutdown, modelhub stop): it had no id to remove.

@@ -1,6 +1,6 @@
 // Stopping instances: at once (stop), gracefully (drain: in-flight work gets a grace period),
 // `modelhub stop` (stopWhere), and retiring instances a new release or a deleted deployment replaced.
-import { RuntimeError } from "../runtime/runtime.ts";
+import { type ContainerLimits, RuntimeError } from "../runtime/runtime.ts";
 import { clearTimers, failWaiters, forget, live, type SchedulerState, tellEnded, whenGone } from "./state.ts";
 import type { Pool } from "./pool.ts";
 import type { Instance } from "./types.ts";
@@ -85,12 +85,15 @@ export function retire(c: SchedulerState, key: string, reason: string, graceMs: 
   for (const inst of live(c, key)) void drain(c, inst.id, graceMs, reason);
 }
 
-/** Drains the pool's instances that no longer match its spec (another version, GPU count or pinning). */
+const sameLimits = (a: ContainerLimits | null, b: ContainerLimits | undefined) =>
+  !b || (!!a && a.memoryBytes === b.memoryBytes && a.cpus === b.cpus && a.pids === b.pids);
+
+/** Drains the pool's instances that no longer match its spec (another version, GPU count, pinning or limits). */
 export function retireStale(c: SchedulerState, pool: Pool, graceMs: number): void {
   const spec = pool.spec;
   for (const inst of live(c, pool.key)) {
     const pinnedOk = !spec.pinnedGpus?.length || spec.pinnedGpus.join() === inst.gpuIndices.join();
-    if (inst.versionId === spec.versionId && inst.gpuIndices.length === spec.gpuCount && pinnedOk) continue;
-    void drain(c, inst.id, graceMs, `replaced: ${spec.deployment ?? spec.model} now runs ${spec.versionId.slice(0, 12)} on ${spec.gpuCount} GPU(s)`);
+    if (inst.versionId === spec.versionId && inst.gpuIndices.length === spec.gpuCount && pinnedOk && sameLimits(inst.limits, spec.limits)) continue;
+    void drain(c, inst.id, graceMs, `replaced: ${spec.deployment ?? spec.model} now runs ${spec.versionId.slice(0, 12)} on ${spec.gpuCount} GPU(s)${sameLimits(inst.limits, spec.limits) ? "" : " with new container limits"}`);
   }
 }

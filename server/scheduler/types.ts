@@ -1,6 +1,6 @@
 // The scheduler's vocabulary: what it is asked to run (RunSpec), what it runs (Instance), what it hands
 // out (Lease), and the errors callers must tell apart.
-import type { ContainerExit } from "../runtime/runtime.ts";
+import type { ContainerExit, ContainerLimits } from "../runtime/runtime.ts";
 
 /** What the scheduler needs to know about a version to run it: the image plus its effective policy. */
 export interface RunSpec {
@@ -23,6 +23,8 @@ export interface RunSpec {
   minInstances?: number;
   /** scale out up to this many instances while the queue outgrows the free slots */
   maxInstances?: number;
+  /** container memory/CPU/process limits from the model's policy (absent: the runtime's defaults) */
+  limits?: ContainerLimits;
   /** policy revision it was built from: a pool never goes back to a spec older than the one it has (callers may cache specs) */
   rev?: number;
 }
@@ -61,6 +63,8 @@ export interface Instance {
   stopReason: string | null;
   unhealthyChecks: number;
   oomSeen: boolean;
+  /** the limits its container was created with (null: the runtime's defaults), to explain an OOM and spot stale instances */
+  limits: ContainerLimits | null;
   /** when memory was last sampled (docker stats), to keep sampling cheap */
   sampledAt?: number;
   idleTimer: unknown;

@@ -80,6 +80,24 @@ describe.skipIf(!dockerTests)("a team on one modelhub", () => {
     expect(probe.out).toContain("/internal/files/nope HTTP 404");
   }, 90_000);
 
+  it("a model's run policy sets its containers' memory, CPU and process limits (over the server's)", async () => {
+    const set = await s.api("PATCH", "/v1/models/team/hello/policy", { memory: "256m", cpus: 0.5, pids: 128 }, admin);
+    expect(set.status).toBe(200);
+    expect(set.body.effective).toMatchObject({ memory: 256 * 1024 ** 2, cpus: 0.5, pids: 128 });
+    const run = await s.api("POST", "/v1/models/team/hello/predictions", { input: { text: "limits" } }, { ...admin, prefer: "wait" });
+    expect(run.body.status).toBe("succeeded");
+    const all = (await s.api("GET", "/v1/instances", undefined, admin)).body.instances as { model: string; container_id: string; state: string }[];
+    const inst = all.find((i) => i.model === "team/hello" && i.state === "ready");
+    expect(inst).toBeDefined();
+    const host = JSON.parse((await sh(["docker", "inspect", inst!.container_id])).out)[0].HostConfig;
+    expect(host.Memory).toBe(256 * 1024 ** 2);
+    expect(host.NanoCpus).toBe(5e8);
+    expect(host.PidsLimit).toBe(128);
+    // another model keeps the server's limits
+    const other = all.find((i) => i.model === "team/image" && i.state === "ready");
+    if (other) expect(JSON.parse((await sh(["docker", "inspect", other.container_id])).out)[0].HostConfig.Memory).toBe(512 * 1024 ** 2);
+  }, 90_000);
+
   it("answers 400 to image references that are not ones, and keeps serving", async () => {
     for (const image of ["../x", `../127.0.0.1:${s.port}/probe?x=1`]) {
       const r = await s.api("POST", "/v1/models/a/b/versions", { image }, admin);

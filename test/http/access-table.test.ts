@@ -1,5 +1,5 @@
 // Every mounted route × {no token, wrong token, user A, user B, admin} × {a public model, A's private
-// model}, generated from the app's route table: a route without an access rule fails here, and each
+// model, a public model whose predictions are public}, generated from the app's route table: a route without an access rule fails here, and each
 // rule is checked for what it promises (401 without a valid token, 403 for users on admin routes, 404
 // — never 403 — for what a caller may not see, and through for everyone allowed).
 import { afterAll, describe, expect, it } from "bun:test";
@@ -10,7 +10,8 @@ import { ORIGIN, type TestApp, testApp } from "../helpers/test-app.ts";
 
 type CallerName = "none" | "wrong" | "userA" | "userB" | "admin";
 const CALLERS: CallerName[] = ["none", "wrong", "userB", "userA", "admin"];
-type Case = "public" | "private";
+/** "shared": a public model with predictions_visibility "public" (anyone who sees it reads its predictions) */
+type Case = "public" | "private" | "shared";
 
 interface Fixture {
   h: TestApp;
@@ -34,13 +35,16 @@ async function fixture(kase: Case): Promise<Fixture> {
   const b = h.deps.tokens.create("userb", "user");
   h.deps.tokens.create("victim", "user");
   const auth = { authorization: `Bearer ${admin.token}` };
-  const model = kase === "public" ? "pub/hello" : "usera/secret";
+  const model = kase === "private" ? "usera/secret" : "pub/hello";
   const [owner, name] = model.split("/");
-  expect((await h.req("POST", "/v1/models", { owner, name, visibility: kase }, auth)).status).toBe(201);
+  const visibility = kase === "private" ? "private" : "public";
+  const created = await h.req("POST", "/v1/models", { owner, name, visibility, ...(kase === "shared" ? { predictions_visibility: "public" } : {}) }, auth);
+  expect(created.status).toBe(201);
+  expect(((await created.json()) as { predictions_visibility: string }).predictions_visibility).toBe(kase === "shared" ? "public" : "owner");
   const v = await h.req("POST", `/v1/models/${model}/versions`, { image: IMAGE }, auth);
   const versionId = ((await v.json()) as { id: string }).id;
   expect((await h.req("POST", "/v1/deployments", { name: "dep", model, hardware: "cpu" }, auth)).status).toBe(201);
-  const p = h.addPrediction(model, versionId, { createdBy: a.record.id });
+  const p = h.addPrediction(model, versionId, { createdBy: a.record.id, webhook: "https://hooks.example/usera-secret-hook" });
   const f = await h.deps.files.create({ kind: "upload", name: "a.txt", contentType: "text/plain", body: new TextEncoder().encode("hi"), createdBy: a.record.id });
   return {
     h,
@@ -117,6 +121,8 @@ function expected(rule: AccessRule, caller: CallerName, kase: Case): Expect {
   if (caller === "userB" && (kase === "private" || ownedByA(rule.path))) {
     // Lists and the account have no subject to hide: they answer, filtered (checked below).
     if (!rule.path.includes(":") && !(rule.method === "POST" && rule.path === "/v1/predictions")) return "through";
+    // A's prediction of a model whose predictions are public: B reads it, but may not cancel it.
+    if (kase === "shared" && rule.method === "GET" && rule.path.startsWith("/v1/predictions/:id")) return "through";
     return 404;
   }
   return "through";
@@ -146,7 +152,7 @@ describe("access rules", () => {
     expect(ACCESS_RULES.filter(isUiPage).every((r) => r.access === "anonymous")).toBe(true);
   });
 
-  for (const kase of ["public", "private"] as Case[])
+  for (const kase of ["public", "private", "shared"] as Case[])
     describe(`on a ${kase} model`, () => {
       // Reads share one fixture; a write gets a fresh one per caller (A's DELETE must not hide the thing from the admin).
       let shared: Promise<Fixture> | undefined;
@@ -218,6 +224,37 @@ describe("nothing private leaks through lists and search", () => {
     const list = await get(pub, "userB", "/v1/predictions");
     expect(list.status).toBe(200);
     expect(list.text).not.toContain(pub.predictionId);
+  });
+
+  it("on a model whose predictions are public, B reads A's prediction (not its list, not cancel); made private, it is gone", async () => {
+    const shared = await fixture("shared");
+    try {
+      const one = await get(shared, "userB", `/v1/predictions/${shared.predictionId}`);
+      expect(one.status).toBe(200);
+      expect(one.text).toContain(shared.streamToken);
+      expect(JSON.parse(one.text).webhook).toBeNull();
+      expect(JSON.parse((await get(shared, "userA", `/v1/predictions/${shared.predictionId}`)).text).webhook).toBe("https://hooks.example/usera-secret-hook");
+      expect((await get(shared, "userB", "/v1/predictions")).text).not.toContain(shared.predictionId);
+      expect((await get(shared, "userB", `/v1/predictions/${shared.predictionId}/cancel`, { method: "POST" })).status).toBe(404);
+      expect((await get(shared, "userB", `/v1/files/${shared.fileId}`)).status).toBe(404);
+      // back to "owner": B no longer reads it
+      const patch = (body: unknown) =>
+        get(shared, "admin", "/v1/models/pub/hello", { method: "PATCH", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+      expect((await patch({ predictions_visibility: "owner" })).text).toContain('"predictions_visibility":"owner"');
+      expect((await get(shared, "userB", `/v1/predictions/${shared.predictionId}`)).status).toBe(404);
+      // public again, then the model private: closed to B whatever the predictions setting says
+      await patch({ predictions_visibility: "public" });
+      expect((await get(shared, "userB", `/v1/predictions/${shared.predictionId}`)).status).toBe(200);
+      await patch({ visibility: "private" });
+      expect((await get(shared, "userB", `/v1/predictions/${shared.predictionId}`)).status).toBe(404);
+      expect((await get(shared, "admin", `/v1/predictions/${shared.predictionId}`)).status).toBe(200);
+      // a value that is not one is a 422 naming the field
+      const bad = await patch({ predictions_visibility: "everyone" });
+      expect(bad.status).toBe(422);
+      expect(bad.text).toContain("predictions_visibility");
+    } finally {
+      shared.h.close();
+    }
   });
 
   it("a bogus capability token is a 404 for everyone", async () => {

@@ -14,8 +14,20 @@ import { backoffMs } from "../../server/scheduler/backoff.ts";
 import { estimateStart, retryAfterSeconds } from "../../server/scheduler/estimate.ts";
 import { gpus } from "./scheduler-fakes.ts";
 
-const DEFAULTS = { idleTimeoutS: 300, setupTimeoutS: 300, maxQueue: 100, maxInstances: 1 };
-const NONE: ModelPolicy = { gpus: null, pinnedGpus: null, idleTimeout: null, minInstances: null, maxInstances: null, concurrency: null, maxQueue: null, setupTimeout: null };
+const DEFAULTS = { idleTimeoutS: 300, setupTimeoutS: 300, maxQueue: 100, maxInstances: 1, memoryBytes: 0, cpus: 0, pids: 4096 };
+const NONE: ModelPolicy = {
+  gpus: null,
+  pinnedGpus: null,
+  idleTimeout: null,
+  minInstances: null,
+  maxInstances: null,
+  concurrency: null,
+  maxQueue: null,
+  setupTimeout: null,
+  memory: null,
+  cpus: null,
+  pids: null,
+};
 
 function version(config: Version["config"]): Version {
   return { id: "a".repeat(64), modelId: 1, model: "acme/m", image: "acme/m", cogVersion: "0.13.6", openapiSchema: {}, config, createdAt: "", setupError: null, setupLogs: null };
@@ -99,6 +111,34 @@ describe("policy changes", () => {
     expect(policies.stored(v.modelId)).toMatchObject({ idleTimeout: 2, minInstances: 1, maxInstances: 2, maxQueue: 5 });
     expect(policies.runSpec(v)).toMatchObject({ key: v.id, gpuCount: 1, idleTimeoutMs: 2000, minInstances: 1, maxInstances: 2, maxQueue: 5 });
     expect(policies.warmSpecs().map((s) => s.versionId)).toEqual([v.id]);
+  });
+
+  it("takes container limits from the policy, else from the settings, into the RunSpec", () => {
+    const db = openDatabase(":memory:");
+    const catalog = new Catalog(db);
+    const inv = gpus(0);
+    const policies = new Policies(db, catalog, new Deployments(db, catalog, inv), { ...DEFAULTS, memoryBytes: 2 * 1024 ** 3 }, inv);
+    const { version: v } = catalog.addVersion("acme/m", { id: "c".repeat(64), image: "acme/m", cogVersion: "0.13.6", openapiSchema: {}, config: {} });
+    expect(policies.runSpec(v).limits).toEqual({ memoryBytes: 2 * 1024 ** 3, cpus: 0, pids: 4096 });
+    expect(policies.effective(v).sources).toMatchObject({ memory: "config", cpus: "config", pids: "config" });
+    policies.update("acme", "m", patch({ memory: "8g", cpus: 2.5, pids: 512 }, inv));
+    expect(policies.stored(v.modelId)).toMatchObject({ memory: 8 * 1024 ** 3, cpus: 2.5, pids: 512 });
+    expect(policies.runSpec(v).limits).toEqual({ memoryBytes: 8 * 1024 ** 3, cpus: 2.5, pids: 512 });
+    expect(policies.effective(v).sources).toMatchObject({ memory: "policy", cpus: "policy", pids: "policy" });
+    // 0 = no limit for this model, whatever the setting; null = back to the setting
+    policies.update("acme", "m", patch({ memory: 0, cpus: null }, inv));
+    expect(policies.runSpec(v).limits).toEqual({ memoryBytes: 0, cpus: 0, pids: 512 });
+  });
+
+  it("reads memory as bytes or a size, and refuses what Docker would", () => {
+    expect(patch({ memory: "512m" })).toEqual({ memory: 512 * 1024 ** 2 });
+    expect(patch({ memory: "1.5GiB" })).toEqual({ memory: 1.5 * 1024 ** 3 });
+    expect(patch({ memory: 1024 ** 3, pids: 0, cpus: 0 })).toEqual({ memory: 1024 ** 3, pids: 0, cpus: 0 });
+    expect(patch({ memory: null })).toEqual({ memory: null });
+    expect(fieldsOf(() => patch({ memory: "1k" }))).toEqual(["memory"]);
+    expect(fieldsOf(() => patch({ memory: 100 }))).toEqual(["memory"]);
+    const errors = fieldErrors(ModelPolicyPatch, { memory: "lots", cpus: -1, pids: 1.5 });
+    expect(errors.map((e) => e.field).sort()).toEqual(["cpus", "memory", "pids"]);
   });
 });
 

@@ -282,6 +282,34 @@ describe("scheduler: deaths, backoff and setup failure", () => {
     runtime.die("c1", 137, true);
     await flush();
     expect((await lease.ended).reason).toContain("out of memory");
+    expect((await lease.ended).reason).toContain("no memory limit is set");
+  });
+
+  it("creates the container with the spec's limits, names its memory limit in an OOM, and replaces instances when the limits change", async () => {
+    const { clock, runtime, scheduler } = harness();
+    await scheduler.watchEvents();
+    const limits = { memoryBytes: 512 * 1024 ** 2, cpus: 1.5, pids: 128 };
+    const p = scheduler.acquire(spec("a", { limits }));
+    await clock.advance(BOOT);
+    const lease = await p;
+    expect(runtime.containers[0].spec.limits).toEqual(limits);
+    runtime.die("c1", 137, true);
+    await flush();
+    expect((await lease.ended).reason).toContain("its memory limit of 512 MiB");
+    lease.release();
+    // a new spec with other limits: the running instance drains, the next one gets them
+    const q = scheduler.acquire(spec("a", { limits, rev: 1 }));
+    await clock.advance(BOOT);
+    const second = await q;
+    second.release();
+    scheduler.applySpec(spec("a", { limits: { ...limits, memoryBytes: 1024 ** 3 }, rev: 2 }));
+    await flush();
+    expect(scheduler.get(second.instanceId)?.state ?? "gone").not.toBe("ready");
+    const r = scheduler.acquire(spec("a", { limits: { ...limits, memoryBytes: 1024 ** 3 }, rev: 2 }));
+    await clock.advance(BOOT);
+    const third = await r;
+    expect(third.instanceId).not.toBe(second.instanceId);
+    expect(runtime.containers.at(-1)!.spec.limits?.memoryBytes).toBe(1024 ** 3);
   });
 
   it("backs off after repeated deaths: 0, then 1 s, then 2 s", async () => {

@@ -76,7 +76,7 @@ function hardwarePolicy(sku: string, s: SchedulingDeps | undefined): Partial<Mod
 /** Keeps the model fields of a checked body, dropping `hardware` and anything unknown. */
 function modelFields(b: Record<string, unknown>): ModelFields {
   const out: Record<string, unknown> = {};
-  for (const k of ["description", "visibility", "github_url", "paper_url", "license_url", "cover_image_url", "readme"] as const) if (k in b) out[k] = b[k];
+  for (const k of ["description", "visibility", "predictions_visibility", "github_url", "paper_url", "license_url", "cover_image_url", "readme"] as const) if (k in b) out[k] = b[k];
   return out as ModelFields;
 }
 

@@ -6,7 +6,7 @@ import { presentPrediction } from "../present.ts";
 import { queueJson } from "./queue-info.ts";
 import { decodeCursor, encodeCursor, json, originOf } from "../respond.ts";
 import { callerOf } from "../access-guard.ts";
-import { creatorFilterOf } from "../../auth/caller.ts";
+import { creatorFilterOf, owns } from "../../auth/caller.ts";
 import { modelVisible, visibleModel, visiblePrediction, visibleVersion } from "../visibility.ts";
 
 const PAGE = 100;
@@ -47,6 +47,8 @@ export function predictionRoutes(d: HttpDeps) {
     .get("/v1/predictions/:id", ({ request, params }) => {
       const p = visiblePrediction(d, request, d.predictions.get(params.id));
       const out = presentPrediction(p, origin(request));
+      // Another token reading a public prediction does not learn where its creator's webhook goes.
+      if (!owns(callerOf(request), p)) out.webhook = null;
       // A waiting prediction says where it is in line and when it should start (modelhub extension).
       if (p.status === "starting") {
         const queue = queueJson(d.scheduler, p.id);
@@ -55,7 +57,7 @@ export function predictionRoutes(d: HttpDeps) {
       return json(out);
     })
     .post("/v1/predictions/:id/cancel", async ({ request, params }) => {
-      visiblePrediction(d, request, d.predictions.get(params.id));
+      visiblePrediction(d, request, d.predictions.get(params.id), "act");
       return json(presentPrediction(await d.predictions.cancel(params.id), origin(request)));
     });
 }
