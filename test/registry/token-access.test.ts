@@ -43,9 +43,12 @@ it("a push needs write on the owner: the token named like the owner, or an admin
   const root = (await login(admin)).token;
   expect((await startUpload("alice/new", a)).status).toBe(202);
   expect((await startUpload("alice/new", root)).status).toBe(202);
-  const denied = await startUpload("alice/new", b);
+  // a model bob may read (public): DENIED; one he may not even see: the same 401 as no access at all
+  const denied = await startUpload("alice/open", b);
   expect(denied.status).toBe(403);
   expect(((await denied.json()) as { errors: { code: string }[] }).errors[0].code).toBe("DENIED");
+  expect((await startUpload("alice/new", b)).status).toBe(401);
+  expect((await startUpload("alice/secret", b)).status).toBe(401);
   // an API token sent directly works the same way
   expect((await startUpload("bob/mine", bob)).status).toBe(202);
   expect((await startUpload("alice/new", bob)).status).not.toBe(202);

@@ -9,7 +9,7 @@ import { openDatabase } from "../../server/db/database.ts";
 import type { RunSpec } from "../../server/scheduler/types.ts";
 import { gpus } from "./scheduler-fakes.ts";
 
-const DEFAULTS = { idleTimeoutS: 300, setupTimeoutS: 300, maxQueue: 100, maxInstances: 1 };
+const DEFAULTS = { idleTimeoutS: 300, setupTimeoutS: 300, maxQueue: 100, maxInstances: 1, memoryBytes: 0, cpus: 0, pids: 0 };
 
 function setup() {
   const db = openDatabase(":memory:");
