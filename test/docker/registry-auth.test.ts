@@ -83,3 +83,51 @@ describe.skipIf(!dockerTests)("docker login, push and pull with tokens", () => {
     expect((await run(["docker", "image", "inspect", `${host}/alice/secure@${digest}`])).code).toBe(0);
   });
 });
+
+// The same with modelhub's own token store plugged in (no test policy): tokens made through the API.
+describe.skipIf(!dockerTests)("docker login with a token made by modelhub tokens create", () => {
+  let s: LiveServer;
+  let host: string;
+  const config = mkdtempSync(join(tmpdir(), "modelhub-docker-config-"));
+  const docker = (...args: string[]) => run(["docker", "--config", config, ...args]);
+  const local = `modelhub-test/reg-auth-real:${process.pid}-${Date.now()}`;
+  const created = [local];
+  let carol: string;
+  beforeAll(async () => {
+    s = await startLiveServer({ auth: "on" });
+    host = `127.0.0.1:${s.port}`;
+    const made = await s.api("POST", "/v1/tokens", { name: "carol" }, { authorization: `Bearer ${s.adminToken}` });
+    expect(made.status).toBe(201);
+    carol = made.body.token;
+    await buildRandomImage(local, 64 * 1024, await labelsOf("modelhub-test/hello:latest"));
+  });
+  afterAll(async () => {
+    await s?.[Symbol.asyncDispose]();
+    for (const ref of created) await run(["docker", "rmi", "-f", ref]);
+    rmSync(config, { recursive: true, force: true });
+  });
+
+  it("logs in with a user token, pushes to its own owner, is denied another's, and the model is private-readable only to it", async () => {
+    const bad = await run(["docker", "--config", config, "login", host, "-u", "carol", "--password-stdin"], {}, "mh_not_a_real_token_0123456789abcdefghijklmnop");
+    expect(bad.code).not.toBe(0);
+    const ok = await run(["docker", "--config", config, "login", host, "-u", "carol", "--password-stdin"], {}, carol);
+    expect(ok.code).toBe(0);
+    const ref = `${host}/carol/pushed:v1`;
+    expect((await run(["docker", "tag", local, ref])).code).toBe(0);
+    created.push(ref);
+    const push = await docker("push", ref);
+    expect(push.code).toBe(0);
+    const other = `${host}/dave/pushed:v1`;
+    expect((await run(["docker", "tag", local, other])).code).toBe(0);
+    created.push(other);
+    expect((await docker("push", other)).code).not.toBe(0);
+    // made private, the model's tags are closed to anonymous callers and open to carol's token
+    const admin = { authorization: `Bearer ${s.adminToken}` };
+    for (let i = 0; i < 100 && (await s.api("GET", "/v1/models/carol/pushed", undefined, admin)).status !== 200; i++) await Bun.sleep(100);
+    expect((await s.api("PATCH", "/v1/models/carol/pushed", { visibility: "private" }, admin)).status).toBe(200);
+    expect((await fetch(`${s.url}/v2/carol/pushed/tags/list`)).status).toBe(401);
+    const tags = await fetch(`${s.url}/v2/carol/pushed/tags/list`, { headers: { authorization: `Bearer ${carol}` } });
+    expect(tags.status).toBe(200);
+    expect(((await tags.json()) as { tags: string[] }).tags).toContain("v1");
+  });
+});
