@@ -87,6 +87,7 @@ export class PredictionService {
   /** Validates before anything is stored or started: a bad input is a 422 and costs nothing. */
   create(req: CreatePrediction): PredictionRecord {
     const { version } = req;
+    this.specs.stillListed(version);
     if (req.input === undefined || req.input === null || typeof req.input !== "object" || Array.isArray(req.input))
       throw invalidInput("input must be a JSON object", [{ field: "input", rule: "type", message: "must be an object" }]);
     const checked = validateInput(version.openapiSchema, req.input as Record<string, unknown>);
