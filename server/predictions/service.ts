@@ -150,6 +150,11 @@ export class PredictionService {
     return p;
   }
 
+  /** Stores a prediction that just ended now (its final write is otherwise deferred); throws when it cannot be written. */
+  ensureStored(id: string): void {
+    this.registry.writeNow(id);
+  }
+
   /** Resolves with the prediction once it is terminal, or as it is after `ms`. */
   waitFor(id: string, ms: number): Promise<PredictionRecord> {
     const live = this.registry.running.get(id)?.rec;
@@ -212,6 +217,15 @@ export class PredictionService {
     run.receiveWebhook(body);
   }
 
+  /** A container webhook the listener refused (over its size limit): the run fails now with `reason`. */
+  containerWebhookRefused(token: string, reason: string): void {
+    const id = this.deps.callbacks?.predictionForWebhookToken(token);
+    const run = id ? this.registry.running.get(id) : undefined;
+    if (!run) return;
+    this.deps.logger.warn("refused a container webhook; failing its prediction", { prediction: run.rec.id, reason });
+    run.refuseWebhook(`The model's answer was too large for modelhub to accept (${reason}). Return large outputs as files, or send a smaller input.`);
+  }
+
   /** A file PUT to a container's --upload-url. The token names the version; 404 when unknown. */
   async containerUpload(u: { token: string; name: string; contentType: string | null; body: ReadableStream<Uint8Array> | Uint8Array; predictionId: string | null }): Promise<string> {
     const versionId = this.deps.callbacks?.versionForUploadToken(u.token);
@@ -252,7 +266,7 @@ export class PredictionService {
 
   /** Stops background work: pending writes are made, container sockets closed. */
   close(): void {
-    this.writeFinished();
+    this.registry.close();
     this.cog.close();
   }
 
