@@ -59,7 +59,7 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps, registry?
       if (response instanceof Response) guardOrigin.decorate(request, response);
     })
     .onError(({ error, code, request, path }) => {
-      const res = code === "NOT_FOUND" ? noRouteResponse(request.method, path, routes()) : toProblemResponse(error, code, deps.logger);
+      const res = code === "NOT_FOUND" ? noRouteResponse(request.method, path, routes()) : toProblemResponse(error, code, deps.logger, deps.config.dataDir);
       guardOrigin.decorate(request, res);
       return res;
     })

@@ -42,6 +42,8 @@ export interface Config {
   retentionDays: number;
   /** bytes */
   maxBodySize: number;
+  /** bytes: memory large JSON requests may take at once (body-budget.ts) */
+  bodyMemory: number;
   username: string;
   auth: string;
   allowOpenNetwork: boolean;
@@ -94,6 +96,8 @@ export const SETTINGS: readonly Setting[] = [
     description: "days finished predictions (with their logs and output files) are kept before they are deleted; 0 = keep forever" },
   { key: "maxBodySize", flag: "--max-body-size", env: "MODELHUB_MAX_BODY_SIZE", type: "bytes", default: "100m", scope: "serve",
     description: "largest JSON request body (inputs with inline data URLs included); larger ones get 413 (uploads: --max-file-size)" },
+  { key: "bodyMemory", flag: "--body-memory", env: "MODELHUB_BODY_MEMORY", type: "bytes", default: "1g", scope: "serve",
+    description: "memory large JSON requests (over 1 MiB) may take at once, counted as 8x their size; more wait their turn, one always runs (e.g. 1g)" },
   { key: "username", flag: "--username", env: "MODELHUB_USERNAME", type: "string", default: "", scope: "serve",
     description: "account name GET /v1/account reports (default: the user running modelhub)" },
   { key: "auth", flag: "--auth", env: "MODELHUB_AUTH", type: "string", default: "on", scope: "serve",

@@ -7,10 +7,11 @@ import { ensureAdminToken } from "./auth/admin-token.ts";
 import { isLoopbackHost } from "./http/host-guard.ts";
 import { defaultPublicUrl } from "./http/public-origin.ts";
 import { withUi } from "./http/ui.ts";
+import { BodyBudget } from "./http/transport/body-budget.ts";
 import type { Config } from "./config.ts";
 import { lockDataFolder } from "./db/data-lock.ts";
 import { openDatabase } from "./db/database.ts";
-import { openCallbackListener } from "./http/internal.ts";
+import { containerWebhookLimit, openCallbackListener } from "./http/internal.ts";
 import { presentPrediction } from "./http/present.ts";
 import { createLogger, type Logger } from "./log.ts";
 import type { PredictionEvents } from "./predictions/events.ts";
@@ -110,7 +111,7 @@ export async function startServer(
   const callbackStore = new CallbackStore(db);
   const previousPort = callbackStore.listenerPort();
   const callbackListener = await openCallbackListener(
-    { predictions, files, logger, maxWebhookBytes: 2 * config.maxLogSize + 64 * 1024 * 1024 },
+    { predictions, files, logger, maxWebhookBytes: containerWebhookLimit(config) },
     config.callbackHost,
     () => bridgeGateway(config.dockerHost),
     previousPort,
@@ -157,6 +158,7 @@ export async function startServer(
     db.close();
     lock.release();
   };
+  const bodyBudget = BodyBudget.fromConfig(config);
   let server: ReturnType<typeof Bun.serve>;
   try {
     server = Bun.serve({
@@ -178,7 +180,8 @@ export async function startServer(
         // (request.url may be a bare path here: HTTP/1.0 without Host, which the app answers 400)
         const long = request.headers.has("prefer") ? 90 : /\/stop(?:\?|$)/.test(request.url) ? 255 : 0;
         if (long > config.requestTimeout) srv.timeout(request, long);
-        return app.fetch(request);
+        // Large JSON bodies take turns within --body-memory.
+        return bodyBudget.run(BodyBudget.costOf(request, config.maxBodySize), () => app.fetch(request));
       }),
     });
   } catch (err) {

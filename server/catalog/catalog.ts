@@ -115,6 +115,13 @@ export class Catalog {
    */
   private parsed = new Map<string, { openapiSchema: Record<string, unknown>; config: CogConfig }>();
 
+  /**
+   * Bumped whenever a model or version goes away or a version is added: callers that cache lookups
+   * (predictions/run-specs.ts) compare it and drop what they hold, so a deleted model takes no
+   * prediction even within their cache's lifetime.
+   */
+  revision = 0;
+
   constructor(private db: Db) {}
 
   private toVersion(row: VersionRow & { owner: string; name: string }): Version {
@@ -220,6 +227,7 @@ export class Catalog {
   deleteModel(owner: string, name: string): void {
     const m = this.getModel(owner, name);
     this.db.query("DELETE FROM models WHERE id = ?").run(m.id);
+    this.revision++;
   }
 
   /** Adds a version (an image digest) to a model, creating the model when it does not exist. */
@@ -228,6 +236,7 @@ export class Catalog {
     v: { id: string; image: string; cogVersion: string; openapiSchema: Record<string, unknown>; config: CogConfig },
   ): { version: Version; created: boolean } {
     const { owner, name } = parseModelName(fullName);
+    this.revision++; // "owner/name" may now mean a newer version
     return this.db.transaction(() => {
       const model = this.findModel(owner, name) ?? this.createModel(owner, name);
       const existing = this.findVersion(v.id);
@@ -293,6 +302,7 @@ export class Catalog {
   deleteVersion(id: string): void {
     this.db.query("DELETE FROM versions WHERE id = ?").run(id);
     this.parsed.delete(id);
+    this.revision++;
   }
 
   setSetupFailure(id: string, error: string, logs: string): void {

@@ -2,7 +2,9 @@
 // served at. Uploads come from /v1/files; output files from predictions (data URLs decoded, or
 // PUTs from the container's --upload-url).
 import { notFound } from "../errors.ts";
+import { join } from "node:path";
 import type { BlobDir } from "./blobs.ts";
+import { SpaceReserve } from "./space-reserve.ts";
 import type { FileKind, FileRecord, FileStore } from "./store.ts";
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
@@ -33,11 +35,17 @@ export function safeName(name: string): string {
 }
 
 export class FileService {
+  /** room for deletes on a full disk (the files folder shares the data folder's disk) */
+  private reserve: SpaceReserve;
+
   constructor(
     private store: FileStore,
     private blobs: BlobDir,
     readonly maxBytes: number,
-  ) {}
+  ) {
+    this.reserve = new SpaceReserve(join(blobs.root, ".space-reserve"));
+    this.reserve.take();
+  }
 
   async create(f: NewFile): Promise<FileRecord> {
     const id = newFileId();
@@ -78,10 +86,12 @@ export class FileService {
     return this.store.list("upload", limit, after, createdBy);
   }
 
+  /** Works on a full disk (the way to free space): the bytes go first, then the row, with the reserve's room if needed. */
   deleteUpload(id: string): void {
     const f = this.getUpload(id);
-    this.store.delete(f.id);
     this.blobs.remove(f.id);
+    this.reserve.freeing(() => this.store.delete(f.id));
+    this.reserve.take();
   }
 
   byToken(token: string): FileRecord | null {
@@ -114,8 +124,8 @@ export class FileService {
   deleteForPrediction(predictionId: string): number {
     const files = this.store.byPrediction(predictionId);
     for (const f of files) {
-      this.store.delete(f.id);
       this.blobs.remove(f.id);
+      this.reserve.freeing(() => this.store.delete(f.id));
     }
     return files.length;
   }

@@ -3,7 +3,8 @@
 // an unguessable token: prediction webhooks, --upload-url PUTs, and stored files for large inputs.
 // The user-facing API never listens here, and this never listens on the user's address.
 import { Elysia } from "elysia";
-import { tooLarge } from "../errors.ts";
+import type { Config } from "../config.ts";
+import { AppError, tooLarge } from "../errors.ts";
 import type { FileService } from "../files/service.ts";
 import type { Logger } from "../log.ts";
 import type { PredictionService } from "../predictions/service.ts";
@@ -20,6 +21,19 @@ export interface InternalDeps {
   maxWebhookBytes: number;
 }
 
+/** Room for a model's inline output (file outputs come as uploads, not in the webhook). */
+const OUTPUT_ALLOWANCE = 64 * 1024 * 1024;
+
+/**
+ * The largest container webhook modelhub reads. Cog's webhooks carry the input back (json.dumps
+ * escapes non-ASCII text: up to 3× its UTF-8 size, and inputs up to --max-body-size are accepted),
+ * the logs so far (up to --max-log-size; twice for escapes) and the output. Under it, every answer
+ * to an accepted input fits; over it, the prediction fails at once (containerWebhookRefused).
+ */
+export function containerWebhookLimit(c: Pick<Config, "maxBodySize" | "maxLogSize">): number {
+  return 3 * c.maxBodySize + 2 * c.maxLogSize + OUTPUT_ALLOWANCE;
+}
+
 export function internalRoutes(d: InternalDeps) {
   const download = ({ request, params }: { request: Request; params: { token: string } }) => {
     const f = d.files.byToken(params.token);
@@ -28,7 +42,15 @@ export function internalRoutes(d: InternalDeps) {
   return new Elysia({ name: "internal" })
     .onError(({ error, code }) => toProblemResponse(error, code, d.logger))
     .post("/internal/webhooks/:token", async ({ request, params }) => {
-      const body = await readJsonObject(request, d.maxWebhookBytes);
+      let body: Record<string, unknown>;
+      try {
+        body = await readJsonObject(request, d.maxWebhookBytes);
+      } catch (err) {
+        // Cog does not retry a 413: the answer is lost, so its prediction fails now with the reason
+        // instead of holding the container's slot until --predict-timeout.
+        if (err instanceof AppError && err.status === 413) d.predictions.containerWebhookRefused(params.token, err.detail);
+        throw err;
+      }
       d.predictions.containerWebhook(params.token, body as CogPrediction);
       return json({});
     })
@@ -78,7 +100,10 @@ function listenOn(d: InternalDeps, hostname: string, port: number): CallbackList
   const app = internalRoutes(d);
   // reusePort off (Elysia turns it on): a port another modelhub holds must fail here and fall back,
   // or the kernel would split container callbacks between the two processes.
-  app.listen({ hostname, port, idleTimeout: CALLBACK_IDLE_S, reusePort: false, maxRequestBodySize: d.files.maxBytes + 1024 * 1024 });
+  // No server-wide body limit: each route bounds its own (webhooks by maxWebhookBytes, uploads by
+  // --max-file-size as they stream), so an oversized webhook still reaches the handler, which fails
+  // its prediction with the reason instead of a 413 nobody sees.
+  app.listen({ hostname, port, idleTimeout: CALLBACK_IDLE_S, reusePort: false, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
   const server = app.server!;
   return { hostname, port: server.port!, stop: async () => void (await app.stop(true).catch(() => {})) };
 }

@@ -20,9 +20,11 @@ export const noContent = () => new Response(null, { status: 204 });
  * `Content-Type: application/json` with no body on some POSTs (cancel).
  */
 export async function readJsonObject(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
-  const len = Number(request.headers.get("content-length") ?? 0);
+  const declared = request.headers.get("content-length");
+  const len = Number(declared ?? 0);
   if (len > maxBytes) throw tooLarge(`Request body is ${len} bytes; the limit is ${maxBytes}`);
-  const text = await request.text();
+  // A declared length is enforced by the server; a chunked body is counted as it comes.
+  const text = declared !== null ? await request.text() : await readBounded(request, maxBytes);
   if (text.length > maxBytes) throw tooLarge(`Request body is over the ${maxBytes}-byte limit`);
   if (!text.trim()) return {};
   // A JSON route takes JSON only: text/plain and form bodies are what a cross-site page can send
@@ -38,6 +40,19 @@ export async function readJsonObject(request: Request, maxBytes: number): Promis
   }
   if (!v || typeof v !== "object" || Array.isArray(v)) throw badRequest("Request body must be a JSON object");
   return v as Record<string, unknown>;
+}
+
+/** A body without a declared length, read until it passes `maxBytes` (a 413 then, with nothing more buffered). */
+async function readBounded(request: Request, maxBytes: number): Promise<string> {
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for await (const chunk of request.body) {
+    n += chunk.byteLength;
+    if (n > maxBytes) throw tooLarge(`Request body is over the ${maxBytes}-byte limit`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** The origin clients should use in absolute URLs: the configured one, else the request's own. */

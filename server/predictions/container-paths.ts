@@ -23,6 +23,8 @@ export class ContainerGoneError extends Error {
   }
 }
 export class AnswerTimeoutError extends Error {}
+/** The callback listener refused one of this prediction's webhooks (too large): no answer will come. */
+export class WebhookRefusedError extends Error {}
 
 export interface ContainerPathStrategy {
   call(run: PredictionRun, container: CogContainer, input: Record<string, unknown>, lease: Lease): Promise<CogPrediction>;
@@ -59,7 +61,10 @@ export function awaitAnswer(run: PredictionRun, lease: Lease, opts: { firstWebho
       if (!run.canceling) return settle(() => reject(new Error("aborted")));
       timers.push(setTimeout(() => settle(() => reject(new Error("canceled"))), CANCELED_WEBHOOK_MS));
     };
-    run.webhookAnswer.then((p) => settle(() => resolve(p)));
+    run.webhookAnswer.then(
+      (p) => settle(() => resolve(p)),
+      (err) => settle(() => reject(err)),
+    );
     lease.ended.then((end) => settle(() => reject(new ContainerGoneError(end))));
     if (opts.firstWebhookMs !== undefined) {
       const silence = setTimeout(() => settle(() => reject(new CallbacksUnreachableError("no webhook from the container"))), opts.firstWebhookMs);

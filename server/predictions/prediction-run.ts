@@ -5,15 +5,14 @@
 import type { Version } from "../catalog/catalog.ts";
 import { type CogContainer, type CogPrediction, isTerminal } from "../cog/cog-container.ts";
 import { WebhookMerge } from "../cog/webhook-merge.ts";
-import { AppError } from "../errors.ts";
-import { DockerUnavailableError, GpuUnavailableError, RuntimeError } from "../runtime/runtime.ts";
-import { CanceledError, type InstanceEnd, type Lease, poolKey, QueueFullError, type RunSpec, SetupFailedError } from "../scheduler/scheduler.ts";
-import { AnswerTimeoutError, asyncPath, awaitAnswer, CallbacksUnreachableError, ContainerGoneError, syncPath } from "./container-paths.ts";
+import { CanceledError, type InstanceEnd, type Lease, poolKey, type RunSpec, SetupFailedError } from "../scheduler/scheduler.ts";
+import { AnswerTimeoutError, asyncPath, awaitAnswer, CallbacksUnreachableError, ContainerGoneError, syncPath, WebhookRefusedError } from "./container-paths.ts";
 import { appendCapped, finalCapped } from "./log-cap.ts";
 import { ingestOutput } from "./output-ingest.ts";
 import { type OutputInfo, outputInfo } from "./output-schema.ts";
 import { type ContainerPath, choosePath } from "./path-choice.ts";
 import { maxLogChars, type RunContext } from "./run-context.ts";
+import { userMessage } from "./run-errors.ts";
 import { type PredictionRecord, type PredictionStatus, TERMINAL } from "./store.ts";
 import { round, terminalPatch } from "./terminal-patch.ts";
 
@@ -70,10 +69,10 @@ export class PredictionRun {
   /** Registers a new prediction (`starting`): written now, or shortly unless it is over by then. */
   admit(cancelAfterMs: number | null, onDeadline: () => void): void {
     const { deps, registry } = this.ctx;
-    registry.add(this);
-    // A webhook receiver or a polling client may look it up at once: write it now.
+    // A webhook receiver or a polling client may look it up at once: write it now (a full disk: a 507 before anything runs).
     if (!this.clientWaits || this.rec.webhook) this.flush();
-    else this.flushTimer = setTimeout(() => this.flush(), PERSIST_DELAY_MS);
+    else this.flushTimer = setTimeout(this.flushLater, PERSIST_DELAY_MS);
+    registry.add(this);
     deps.events.publish("update", this.rec);
     if (cancelAfterMs !== null) this.armDeadline(cancelAfterMs, onDeadline);
   }
@@ -135,7 +134,7 @@ export class PredictionRun {
     const startedAt = new Date(this.ctx.deps.clock.now()).toISOString();
     Object.assign(this.rec, { status: "processing", startedAt, instanceId: lease.instanceId });
     // Written only if it is still running shortly: a fast prediction gets one write at the end.
-    this.flushTimer ??= setTimeout(() => this.flush(), PERSIST_DELAY_MS);
+    this.flushTimer ??= setTimeout(this.flushLater, PERSIST_DELAY_MS);
     this.ctx.deps.events.publish("start", this.rec);
   }
 
@@ -166,6 +165,10 @@ export class PredictionRun {
   /** Why the container call did not produce an answer, as the prediction's end. */
   private async failed(err: unknown): Promise<void> {
     if (this.cancelRequested) return this.finish({ status: "canceled" });
+    if (err instanceof WebhookRefusedError) {
+      void this.container?.cancel(this.rec.id); // a refused progress webhook leaves the model running
+      return this.finish({ status: "failed", error: err.message });
+    }
     if (this.abort.signal.aborted) {
       if (this.path === "async") void this.container?.cancel(this.rec.id);
       const limit = Math.round(this.ctx.deps.policy.predictTimeoutMs / 1000);
@@ -206,6 +209,11 @@ export class PredictionRun {
     if (this.webhookToken) deps.callbacks?.dropWebhook(this.webhookToken);
     deps.events.publish("completed", rec);
   }
+
+  /** A timer's write: one that fails (a full disk) is left to the final write, which inserts or updates what is missing. */
+  private flushLater = () => {
+    try { this.flush(); } catch (err) { this.ctx.deps.logger.warn("could not store a running prediction yet", { prediction: this.rec.id, error: (err as Error).message }); }
+  };
 
   /** Writes the current state: the first time as an insert. */
   private flush(): void {
@@ -296,6 +304,12 @@ export class PredictionRun {
       .catch((err) => this.ctx.deps.logger.warn("could not merge a container webhook", { prediction: this.rec.id, error: (err as Error).message }));
   }
 
+  /** A webhook the listener refused: the answer will not come; whoever awaits it (maybe nobody yet) is told why. */
+  refuseWebhook(reason: string): void {
+    this.answer?.promise.catch(() => {});
+    this.answer?.reject(new WebhookRefusedError(reason));
+  }
+
   /** Live progress: new log text and new iterator items are stored and published. */
   private async progress(snap: CogPrediction, reportedAt: number): Promise<void> {
     const { deps } = this.ctx;
@@ -383,11 +397,4 @@ export class PredictionRun {
       lease.release();
     }
   }
-}
-
-function userMessage(err: unknown): string {
-  if (err instanceof DockerUnavailableError || err instanceof GpuUnavailableError || err instanceof RuntimeError) return err.message;
-  if (err instanceof QueueFullError) return err.message;
-  if (err instanceof AppError) return err.detail;
-  return `Internal error: ${(err as Error).message}`;
 }

@@ -4,6 +4,9 @@ import type { PredictionRun } from "./prediction-run.ts";
 import type { PredictionRecord } from "./store.ts";
 import type { Logger } from "../log.ts";
 
+/** How often final writes that failed (a full disk) are tried again. */
+const RETRY_WRITE_MS = 2000;
+
 export class RunRegistry {
   readonly running = new Map<string, PredictionRun>();
   /** stream token → prediction id, for running predictions not written yet */
@@ -11,6 +14,10 @@ export class RunRegistry {
   /** finished predictions whose final write is queued (id → write), and their records */
   private finishing = new Map<string, () => void>();
   readonly finished = new Map<string, PredictionRecord>();
+  /** a writeFinished is queued for the next turn */
+  private scheduled = false;
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
 
   constructor(private logger: Logger) {}
 
@@ -34,20 +41,56 @@ export class RunRegistry {
       this.liveStreams.delete(rec.streamToken);
     });
     this.finished.set(rec.id, rec);
-    if (this.finishing.size === 1) setImmediate(() => this.writeFinished());
     this.running.delete(rec.id);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.writeFinished());
+    }
   }
 
-  /** The deferred final writes (see ended). Also called on shutdown. */
+  /**
+   * Makes `id`'s queued final write now, before a waiting client is told the prediction ended:
+   * nothing is reported finished unless it is stored. Throws when the write fails (a full disk: the
+   * client gets a 507, and the write is tried again later).
+   */
+  writeNow(id: string): void {
+    const write = this.finishing.get(id);
+    if (!write) return;
+    write();
+    this.finishing.delete(id);
+    this.finished.delete(id);
+  }
+
+  /**
+   * The deferred final writes (see ended). Also called on shutdown. A write that fails (a full disk)
+   * keeps its record readable from memory and is tried again every RETRY_WRITE_MS until it succeeds.
+   */
   writeFinished(): void {
+    this.scheduled = false;
+    let failed = 0;
     for (const [id, write] of this.finishing) {
-      this.finishing.delete(id);
-      this.finished.delete(id);
       try {
         write();
+        this.finishing.delete(id);
+        this.finished.delete(id);
       } catch (err) {
-        this.logger.error("could not store a finished prediction", { prediction: id, error: (err as Error).message });
+        failed++;
+        this.logger.error("could not store a finished prediction; trying again shortly", { prediction: id, error: (err as Error).message });
       }
     }
+    if (failed && !this.retry && !this.closed) {
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        this.writeFinished();
+      }, RETRY_WRITE_MS);
+      this.retry.unref?.();
+    }
+  }
+
+  /** Shutdown: the last try at every queued write (what still fails is logged), no more retries. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.writeFinished();
   }
 }

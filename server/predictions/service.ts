@@ -87,6 +87,7 @@ export class PredictionService {
   /** Validates before anything is stored or started: a bad input is a 422 and costs nothing. */
   create(req: CreatePrediction): PredictionRecord {
     const { version } = req;
+    this.specs.stillListed(version);
     if (req.input === undefined || req.input === null || typeof req.input !== "object" || Array.isArray(req.input))
       throw invalidInput("input must be a JSON object", [{ field: "input", rule: "type", message: "must be an object" }]);
     const checked = validateInput(version.openapiSchema, req.input as Record<string, unknown>);
@@ -147,6 +148,11 @@ export class PredictionService {
     const p = this.deps.store.get(id);
     if (!p) throw notFound(`Prediction ${id} not found`);
     return p;
+  }
+
+  /** Stores a prediction that just ended now (its final write is otherwise deferred); throws when it cannot be written. */
+  ensureStored(id: string): void {
+    this.registry.writeNow(id);
   }
 
   /** Resolves with the prediction once it is terminal, or as it is after `ms`. */
@@ -211,6 +217,15 @@ export class PredictionService {
     run.receiveWebhook(body);
   }
 
+  /** A container webhook the listener refused (over its size limit): the run fails now with `reason`. */
+  containerWebhookRefused(token: string, reason: string): void {
+    const id = this.deps.callbacks?.predictionForWebhookToken(token);
+    const run = id ? this.registry.running.get(id) : undefined;
+    if (!run) return;
+    this.deps.logger.warn("refused a container webhook; failing its prediction", { prediction: run.rec.id, reason });
+    run.refuseWebhook(`The model's answer was too large for modelhub to accept (${reason}). Return large outputs as files, or send a smaller input.`);
+  }
+
   /** A file PUT to a container's --upload-url. The token names the version; 404 when unknown. */
   async containerUpload(u: { token: string; name: string; contentType: string | null; body: ReadableStream<Uint8Array> | Uint8Array; predictionId: string | null }): Promise<string> {
     const versionId = this.deps.callbacks?.versionForUploadToken(u.token);
@@ -251,7 +266,7 @@ export class PredictionService {
 
   /** Stops background work: pending writes are made, container sockets closed. */
   close(): void {
-    this.writeFinished();
+    this.registry.close();
     this.cog.close();
   }
 

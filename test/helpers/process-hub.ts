@@ -8,7 +8,7 @@ import { importImage } from "../../server/catalog/import-image.ts";
 import type { Version } from "../../server/catalog/catalog.ts";
 import { loadConfig } from "../../server/config.ts";
 import { type Db, openDatabase } from "../../server/db/database.ts";
-import { type CallbackListener, startCallbackListener } from "../../server/http/internal.ts";
+import { type CallbackListener, containerWebhookLimit, startCallbackListener } from "../../server/http/internal.ts";
 import { silentLogger } from "../../server/log.ts";
 import { CallbackStore } from "../../server/predictions/callback-store.ts";
 import type { PredictionEvent } from "../../server/predictions/events.ts";
@@ -32,16 +32,29 @@ export interface HubRun {
   listener: CallbackListener;
 }
 
+export interface HubOptions {
+  /** overrides the callback listener's webhook limit */
+  maxWebhookBytes?: number;
+  /** the data folder (database and files); a fresh temporary one by default */
+  dataDir?: string;
+}
+
 export class ProcessHub {
   readonly runtime = new FakeRuntime({ processes: true, env: { COG_FIXTURE_SETUP_MS: "20" } });
-  private dir = tempDir("modelhub-core-");
+  private dir: { path: string; [Symbol.dispose](): void };
   private runs: HubRun[] = [];
 
-  private constructor(private flags: Record<string, string>) {}
+  private constructor(
+    private flags: Record<string, string>,
+    private opts: HubOptions,
+  ) {
+    // A data folder given by the test (a small tmpfs) is the test's to clean up.
+    this.dir = opts.dataDir ? { path: opts.dataDir, [Symbol.dispose]: () => {} } : tempDir("modelhub-core-");
+  }
 
-  /** A modelhub whose containers are fixture processes; `flags` are command-line settings. */
-  static async start(flags: Record<string, string> = {}): Promise<ProcessHub> {
-    const hub = new ProcessHub(flags);
+  /** A modelhub whose containers are fixture processes; `flags` are command-line settings (see HubOptions). */
+  static async start(flags: Record<string, string> = {}, opts: HubOptions = {}): Promise<ProcessHub> {
+    const hub = new ProcessHub(flags, opts);
     await hub.boot(null);
     return hub;
   }
@@ -120,7 +133,7 @@ export class ProcessHub {
     });
     const { predictions, files, callbacks, store, scheduler, policies } = services;
     // Processes reach modelhub on loopback, not through the Docker bridge.
-    const listener = startCallbackListener({ predictions, files, logger: silentLogger, maxWebhookBytes: 64 * 1024 * 1024 }, "127.0.0.1", previousPort);
+    const listener = startCallbackListener({ predictions, files, logger: silentLogger, maxWebhookBytes: this.opts.maxWebhookBytes ?? containerWebhookLimit(config) }, "127.0.0.1", previousPort);
     callbacks.listening(listener.port, "127.0.0.1");
     new CallbackStore(db).setListenerPort(listener.port);
     this.runs.push({ services, db, listener });

@@ -151,6 +151,33 @@ describe("PATCH /v1/models/{owner}/{name}", () => {
 });
 
 describe("DELETE /v1/models/{owner}/{name}", () => {
+  it("a deleted model takes no prediction at once, and no container starts for it", async () => {
+    await importVersion("acme/gone", "acme/gone:1");
+    // A refused input still resolves the model (and so fills the 1 s lookup cache): 422, no container.
+    expect((await h.req("POST", "/v1/models/acme/gone/predictions", { input: {} })).status).toBe(422);
+    expect((await h.req("DELETE", "/v1/models/acme/gone")).status).toBe(204);
+    const res = await h.req("POST", "/v1/models/acme/gone/predictions", { input: { text: "x" } });
+    expectProblem(res, 404, await body(res));
+    expect(h.runtime.containers.length).toBe(0);
+  });
+
+  it("a deleted version takes no prediction at once, and no container starts for it", async () => {
+    const v = await importVersion("acme/gone", "acme/gone:1");
+    expect((await h.req("POST", "/v1/predictions", { version: v.id, input: {} })).status).toBe(422);
+    expect((await h.req("DELETE", `/v1/models/acme/gone/versions/${v.id}`)).status).toBe(204);
+    const res = await h.req("POST", "/v1/predictions", { version: v.id, input: { text: "x" } });
+    expectProblem(res, 404, await body(res));
+    expect(h.runtime.containers.length).toBe(0);
+  });
+
+  it("a request that resolved the version before the DELETE (then awaited) stores nothing and starts nothing", async () => {
+    const v = await importVersion("acme/gone", "acme/gone:1");
+    const version = h.deps.predictions.resolveVersion(v.id);
+    expect((await h.req("DELETE", "/v1/models/acme/gone")).status).toBe(204);
+    expect(() => h.deps.predictions.create({ version, input: { text: "x" }, origin: ORIGIN })).toThrow(/not found/);
+    expect(h.runtime.containers.length).toBe(0);
+  });
+
   it("answers 204 with an empty body, then the model is a 404", async () => {
     await importVersion("acme/gone", "acme/gone:1");
     const res = await h.req("DELETE", "/v1/models/acme/gone");

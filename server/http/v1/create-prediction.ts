@@ -96,5 +96,7 @@ export async function createPredictionFromRequest(d: HttpDeps, request: Request,
   });
   if (wait === null) return json(presentPrediction(rec, origin), 201);
   const done = await d.predictions.waitFor(rec.id, wait * 1000);
+  // Told `succeeded` only once that is stored: a full disk is a 507 here, not a lost prediction.
+  if (TERMINAL.has(done.status)) d.predictions.ensureStored(done.id);
   return json(presentSync(done, origin), 201, { "preference-applied": `wait=${wait}` });
 }
