@@ -21,6 +21,7 @@ describe("coglet containers (fixture processes, no Docker)", () => {
     v.hello = await hub.addCogletModel("hello");
     v.pyHello = await hub.addModel("hello");
     v.slow = await hub.addCogletModel("slow");
+    v.stream = await hub.addCogletModel("stream");
     v.files = await hub.addCogletModel("files", { env: { COG_FIXTURE_UPLOAD_DELAY_MS: "150" } });
     v.drop = await hub.addCogletModel("files", { name: "files-drop", env: { COG_FIXTURE_UPLOAD_FAIL: "out-1.txt" } });
     v.image = await hub.addCogletModel("image-typed");
@@ -111,6 +112,33 @@ describe("coglet containers (fixture processes, no Docker)", () => {
     const done = await hub.settled(p.id, 25_000);
     expect([done.status, done.output]).toEqual(["succeeded", "hello patient"]);
   }, 30_000);
+
+  it("streams an iterator's items live and in order, each once", async () => {
+    const p = hub.create({ version: v.stream, input: { prompt: "a b c", count: 6 } });
+    const lengths: number[] = [];
+    const unsub = hub.services.events.subscribe(p.id, (e) => {
+      if (e.kind === "output") lengths.push((e.prediction.output as unknown[]).length);
+    });
+    const done = await hub.settled(p.id);
+    unsub();
+    expect([done.status, done.output]).toEqual(["succeeded", ["a", " b", " c", " a", " b", " c"]]);
+    expect(lengths.length).toBeGreaterThan(1);
+    for (let i = 1; i < lengths.length; i++) expect(lengths[i]).toBeGreaterThan(lengths[i - 1]);
+  }, 30_000);
+
+  it("cancels a running prediction, sync or async, and the container stays usable", async () => {
+    for (const clientWaits of [false, true]) {
+      const p = hub.create({ version: v.slow, input: { seconds: 30 }, clientWaits });
+      await until("the model to start", () => hub.services.predictions.get(p.id).status === "processing");
+      await Bun.sleep(300);
+      const canceled = await hub.services.predictions.cancel(p.id);
+      expect((await hub.settled(p.id)).status).toBe("canceled");
+      const next = hub.create({ version: v.slow, input: { seconds: 0.2 }, clientWaits: true });
+      const done = await hub.settled(next.id);
+      expect(done.status).toBe("succeeded");
+      expect(done.instanceId).toBe(canceled.instanceId);
+    }
+  }, 60_000);
 
   it("gives a concurrency.max 4 model four slots per container; no 409 reaches a user", async () => {
     const ps = Array.from({ length: 6 }, () => hub.create({ version: v.concurrent, input: { seconds: 1 } }));
