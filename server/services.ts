@@ -10,7 +10,7 @@ import { Policies } from "./catalog/policy.ts";
 import { PolicyChanges } from "./catalog/policy-changes.ts";
 import { VersionStatsStore } from "./catalog/version-stats.ts";
 import type { CogRuntimeLine } from "./cog/cog-container.ts";
-import { PythonCogServer } from "./cog/python-server.ts";
+import { DetectingCogServer } from "./cog/detected-line.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
 import { BlobDir } from "./files/blobs.ts";
@@ -101,10 +101,21 @@ export function buildServices(o: ServiceOptions): Services {
   const deployments = new Deployments(db, catalog, inventory);
   // How containers are spoken to (Cog's Python server), and the tokens of their callbacks: together
   // they make the container command every RunSpec carries (--upload-url at the callback listener).
-  const cog = o.cog ?? new PythonCogServer();
+  // Each container is spoken to as the server its health says it runs (coglet or the Python server);
+  // coglet's log stream (for what a failed sync prediction printed) and its "worker died" come
+  // through the scheduler, which knows each container by its address.
+  const cog =
+    o.cog ??
+    new DetectingCogServer({}, {
+      containerLogs: async (baseUrl) => {
+        const inst = scheduler.list().find((i) => i.baseUrl === baseUrl);
+        return inst?.containerId ? runtime.logs(inst.containerId, 2000) : "";
+      },
+      onBroken: (baseUrl, reason) => scheduler.reportBroken(baseUrl, reason),
+    });
   const callbacks = new CallbackRegistry(new CallbackStore(db));
   const containerCommand = (v: Version) => {
-    const upload = callbacks.reachable && cog.supportsAsync(v.cogVersion) ? callbacks.uploadUrl(v.id) : null;
+    const upload = callbacks.reachable && (cog.wantsUploadUrl?.(v.cogVersion) ?? cog.supportsAsync(v.cogVersion)) ? callbacks.uploadUrl(v.id) : null;
     return upload ? cog.command({ uploadUrl: upload }) : undefined;
   };
   const policies = new Policies(db, catalog, deployments, {

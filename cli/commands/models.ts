@@ -43,8 +43,9 @@ export async function addModel(client: Client, image: string, name?: string): Pr
   const full = name ?? defaultModelName(image);
   const [owner, model] = full.split("/");
   if (!owner || !model) throw new UsageError(`--name must look like owner/name, got "${full}"`);
-  const v: { id: string; cog_version: string } = await client.request("POST", `/v1/models/${owner}/${model}/versions`, { image });
-  return `Added ${image} as ${full}\n  version ${v.id}\n  cog ${v.cog_version}`;
+  const v: { id: string; cog_version: string; cog_runtime?: { line: string } } = await client.request("POST", `/v1/models/${owner}/${model}/versions`, { image });
+  const server = v.cog_runtime ? ` (${v.cog_runtime.line === "coglet" ? "coglet, the Rust server of Cog 0.17+" : "Cog's Python server"})` : "";
+  return `Added ${image} as ${full}\n  version ${v.id}\n  cog ${v.cog_version}${server}`;
 }
 
 /** One line per input: name, type, default or "required", and the description. */

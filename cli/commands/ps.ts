@@ -18,6 +18,7 @@ interface InstancesJson {
     queued: number;
     boot_ms: number | null;
     adopted: boolean;
+    cog_server?: string | null;
   }[];
   queues: { model: string; version: string; deployment: string | null; queued: number; waiting_for: string | null; backoff_until: string | null; setup_error: string | null }[];
 }
@@ -39,7 +40,7 @@ function ms(v: number | null): string {
 const name = (model: string, deployment: string | null) => (deployment ? `${deployment} (deployment of ${model})` : model);
 
 export function formatPs(r: InstancesJson): string {
-  const rows: string[][] = [["MODEL", "VERSION", "STATE", "GPUS", "UPTIME", "IDLE", "IN FLIGHT", "QUEUED", "BOOT"]];
+  const rows: string[][] = [["MODEL", "VERSION", "STATE", "GPUS", "UPTIME", "IDLE", "IN FLIGHT", "QUEUED", "BOOT", "SERVER"]];
   for (const i of r.instances)
     rows.push([
       name(i.model, i.deployment),
@@ -51,13 +52,14 @@ export function formatPs(r: InstancesJson): string {
       `${i.in_flight}/${i.concurrency}`,
       String(i.queued),
       i.adopted ? "(before restart)" : ms(i.boot_ms),
+      i.cog_server ?? "-",
     ]);
   // Work waiting with no instance up (waiting for a GPU, backing off, setup failed) gets a row too.
   const shown = new Set(r.instances.map((i) => `${i.version}|${i.deployment}`));
   for (const q of r.queues) {
     if (shown.has(`${q.version}|${q.deployment}`)) continue;
     const state = q.setup_error ? "setup failed" : q.backoff_until ? "backing off" : q.queued ? "waiting" : "idle";
-    rows.push([name(q.model, q.deployment), q.version.slice(0, 12), state, "-", "-", "-", "0", String(q.queued), "-"]);
+    rows.push([name(q.model, q.deployment), q.version.slice(0, 12), state, "-", "-", "-", "0", String(q.queued), "-", "-"]);
   }
   const lines: string[] = [];
   if (rows.length === 1) lines.push("No instances running.");

@@ -9,6 +9,18 @@ export interface Health {
   status: HealthStatus | "UNREACHABLE";
   setupLogs: string;
   detail?: string;
+  /** which server answered: coglet's health carries `version.coglet`, the Python server's no version */
+  runtime?: RuntimeLineName;
+  /** coglet's own version, when it said */
+  serverVersion?: string;
+}
+
+export type RuntimeLineName = "python" | "coglet";
+
+/** The server a health answer came from, as shown to users ("coglet 0.22.0", "python"); undefined when it did not say. */
+export function serverName(h: Health): string | undefined {
+  if (!h.runtime) return undefined;
+  return h.runtime === "coglet" ? `coglet ${h.serverVersion ?? ""}`.trim() : "python";
 }
 
 /** A prediction as a Cog server reports it (sync answer, 202 body, webhook body). */
@@ -48,6 +60,8 @@ export interface CogContainer {
   cancel(id: string): Promise<boolean>;
   /** Asks the server to exit (for servers started with --await-explicit-shutdown). */
   shutdown(): Promise<boolean>;
+  /** The container's reading of a terminal webhook (async path): a line may explain it better. */
+  settle?(p: CogPrediction): CogPrediction;
 }
 
 /** A Cog runtime line: how its containers are started and spoken to. */
@@ -56,6 +70,14 @@ export interface CogRuntimeLine {
   command(opts: { uploadUrl: string }): string[];
   /** Whether an image built with this Cog version takes --upload-url and async predictions. */
   supportsAsync(cogVersion: string): boolean;
+  /**
+   * Whether containers of an image built with this Cog version should get --upload-url (default
+   * yes when async is supported). coglet uploads sync outputs too, out of order and dropping failed
+   * ones silently: its file outputs are better inline.
+   */
+  wantsUploadUrl?(cogVersion: string): boolean;
+  /** The line a container answered as, once its health was read (undefined before). */
+  lineOf?(baseUrl: string): RuntimeLineName | undefined;
   open(baseUrl: string): CogContainer;
   close(): void;
 }

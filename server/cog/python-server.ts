@@ -24,9 +24,16 @@ export async function checkHealth(baseUrl: string, timeoutMs = 1000): Promise<He
     // Pre-0.7 images have no /health-check (404): they only open the port once setup is done.
     if (res.status === 404) return { status: "READY", setupLogs: "", detail: "no /health-check (Cog < 0.7)" };
     if (!res.ok) return { status: "UNREACHABLE", setupLogs: "", detail: `HTTP ${res.status}` };
-    const body = (await res.json()) as { status?: string; setup?: { logs?: string } | null; user_healthcheck_error?: string };
+    const body = (await res.json()) as {
+      status?: string;
+      setup?: { logs?: string } | null;
+      user_healthcheck_error?: string;
+      version?: { coglet?: string; python_sdk?: string } | null;
+    };
     const status = body.status && KNOWN.has(body.status) ? (body.status as HealthStatus) : "UNKNOWN";
-    return { status, setupLogs: body.setup?.logs ?? "", detail: body.user_healthcheck_error };
+    // Only coglet (Cog 0.17+) puts `version` into its health answer: that is how the line is told apart.
+    const line = typeof body.version?.coglet === "string" ? { runtime: "coglet" as const, serverVersion: body.version.coglet } : { runtime: "python" as const };
+    return { status, setupLogs: body.setup?.logs ?? "", detail: body.user_healthcheck_error, ...line };
   } catch (err) {
     // Connection refused while the server boots is normal.
     return { status: "UNREACHABLE", setupLogs: "", detail: (err as Error).message };
@@ -54,8 +61,22 @@ export function readPredictionAnswer(status: number, text: string): PredictAnswe
 /** A refused request as the prediction's end: the user sees why. */
 export function rejected(a: { kind: "invalid"; detail: unknown } | { kind: "error"; status: number; body: string }): CogPrediction {
   if (a.kind === "invalid") return { status: "failed", error: `The model rejected the input: ${JSON.stringify(a.detail)}`, logs: "" };
+  if (a.status === 500 && !a.body.trimStart().startsWith("{"))
+    // Cog 0.11–0.16 on pydantic 2 re-validates its own sync answer and fails with a bare 500 when an
+    // optional file input (`Path = Input(default=None)`) was left out; the async path is unaffected.
+    return {
+      status: "failed",
+      error:
+        `The model container answered HTTP 500 (${a.body.slice(0, 200).trim() || "no body"}). Cog 0.11–0.16 servers do this for a waited-for prediction ` +
+        "that leaves out an optional file input; set that input, or run the prediction without waiting.",
+      logs: "",
+      [SYNC_SERVER_BUG]: true,
+    };
   return { status: "failed", error: `The model container answered HTTP ${a.status}: ${a.body}`, logs: "" };
 }
+
+/** Marks a sync answer that the same request through the async path would not give (see rejected). */
+export const SYNC_SERVER_BUG = "modelhubSyncServerBug";
 
 /** Cog ≥ 0.7 takes --upload-url and Prefer: respond-async; unknown versions are assumed modern. */
 export function supportsAsync(cogVersion: string): boolean {
@@ -70,12 +91,17 @@ export interface PythonServerOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-class PythonServerContainer implements CogContainer {
+export class PythonServerContainer implements CogContainer {
   constructor(
     readonly baseUrl: string,
-    private http: Http1Client,
-    private sleep: (ms: number) => Promise<void>,
+    protected http: Http1Client,
+    protected sleep: (ms: number) => Promise<void>,
   ) {}
+
+  /** What an answer means; the coglet container reads some of its answers differently. */
+  protected read(status: number, text: string): PredictAnswer {
+    return readPredictionAnswer(status, text);
+  }
 
   health(timeoutMs = 1000): Promise<Health> {
     return checkHealth(this.baseUrl, timeoutMs);
@@ -86,7 +112,7 @@ class PythonServerContainer implements CogContainer {
     const body = JSON.stringify({ id: req.id, input: req.input });
     for (let attempt = 0; ; attempt++) {
       const res = await this.http.request(this.baseUrl, "POST", "/predictions", { "Content-Type": "application/json" }, body, signal);
-      const a = readPredictionAnswer(res.status, res.body.toString("utf8"));
+      const a = this.read(res.status, res.body.toString("utf8"));
       if (a.kind === "done") return a.prediction;
       if (a.kind !== "busy") return rejected(a);
       const broken = await this.whileBusy(attempt);
@@ -104,7 +130,7 @@ class PythonServerContainer implements CogContainer {
         body,
         signal,
       });
-      const a = readPredictionAnswer(res.status, await res.text());
+      const a = this.read(res.status, await res.text());
       // A 202 body is the full object (FastAPI) or just {id, status} (coglet); either means accepted.
       if (a.kind === "done" || (a.kind === "error" && res.status >= 200 && res.status <= 299)) return { kind: "accepted" };
       // Busy also right after a `completed` webhook: the container may not have freed its slot yet.
@@ -136,7 +162,7 @@ class PythonServerContainer implements CogContainer {
    * 503 after a failed setup): every BUSY_CHECK_EVERY tries its health is asked, and a container
    * that says it is broken ends the prediction with that reason.
    */
-  private async whileBusy(attempt: number): Promise<string | null> {
+  protected async whileBusy(attempt: number): Promise<string | null> {
     if (attempt > 0 && attempt % BUSY_CHECK_EVERY === 0) {
       const h = await this.health(2000);
       if (h.status === "SETUP_FAILED" || h.status === "DEFUNCT" || h.status === "UNHEALTHY")

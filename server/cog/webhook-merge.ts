@@ -15,6 +15,12 @@ export class WebhookMerge {
     private logsSeen = 0,
     /** iterator items already taken */
     private outputsSeen = 0,
+    /**
+     * whether the model yields (an iterator): only then are list outputs in progress webhooks items.
+     * coglet sends even a plain return first as an `output` webhook `[value]`; the terminal webhook
+     * carries the real shape.
+     */
+    private iterator = true,
   ) {}
 
   get logChars(): number {
@@ -33,7 +39,7 @@ export class WebhookMerge {
       this.logsSeen = raw.length;
     }
     let outputs: unknown[] = [];
-    if (Array.isArray(snap.output) && snap.output.length > this.outputsSeen) {
+    if (this.iterator && Array.isArray(snap.output) && snap.output.length > this.outputsSeen) {
       outputs = snap.output.slice(this.outputsSeen);
       this.outputsSeen = snap.output.length;
     }

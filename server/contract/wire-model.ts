@@ -10,6 +10,20 @@ export const Version = t.Object({
   cog_version: t.String(),
   openapi_schema: t.Record(t.String(), t.Unknown(), { description: "the image's Cog OpenAPI schema (Input, Output)" }),
   image: t.Optional(t.String({ description: "modelhub: the Docker image reference the version was imported from" })),
+  cog_runtime: t.Optional(
+    t.Object(
+      {
+        line: t.Union([t.Literal("coglet"), t.Literal("python")]),
+        source: t.Union([t.Literal("label"), t.Literal("container")]),
+        server_version: t.Union([t.String(), t.Null()]),
+      },
+      {
+        description:
+          "modelhub: the Cog server its containers run: `coglet` (the Rust server of Cog 0.17+) or `python` (Cog's FastAPI server, 0.7–0.16); " +
+          "from a running container's health answer when one is up (`source: container`), else from the image's run.cog.version label",
+      },
+    ),
+  ),
   import: t.Optional(
     t.Object(
       {

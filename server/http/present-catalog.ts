@@ -4,6 +4,7 @@ import type { Static } from "elysia";
 import type { ModelRow, Version } from "../catalog/catalog.ts";
 import type { Collection, CollectionDetail } from "../contract/wire-account.ts";
 import type { Model, Version as VersionWire } from "../contract/wire-model.ts";
+import { isCogletBuild } from "../cog/detected-line.ts";
 import { hardwareSku } from "../runtime/hardware.ts";
 import type { HttpDeps, PushedVersions } from "./http-context.ts";
 import type { SchedulingDeps } from "./scheduling-context.ts";
@@ -13,8 +14,27 @@ export type VersionJson = Static<typeof VersionWire>;
 export type CollectionJson = Static<typeof Collection>;
 export type CollectionDetailJson = Static<typeof CollectionDetail>;
 
-export function presentVersion(v: Version, pushed?: PushedVersions): VersionJson {
-  const json: VersionJson = { id: v.id, created_at: v.createdAt, cog_version: v.cogVersion, openapi_schema: v.openapiSchema, image: v.image };
+/**
+ * The Cog server a version runs: what a running container of it answered as (`running`, e.g.
+ * "coglet 0.22.0" or "python"), else what its run.cog.version label implies (coglet from 0.17).
+ */
+export function cogRuntime(v: Version, running?: string): NonNullable<VersionJson["cog_runtime"]> {
+  if (running) {
+    const [line, ver] = running.split(" ");
+    return { line: line === "coglet" ? "coglet" : "python", source: "container", server_version: ver ?? null };
+  }
+  return { line: isCogletBuild(v.cogVersion) ? "coglet" : "python", source: "label", server_version: null };
+}
+
+export function presentVersion(v: Version, pushed?: PushedVersions, running?: string): VersionJson {
+  const json: VersionJson = {
+    id: v.id,
+    created_at: v.createdAt,
+    cog_version: v.cogVersion,
+    openapi_schema: v.openapiSchema,
+    image: v.image,
+    cog_runtime: cogRuntime(v, running),
+  };
   const state = pushed?.importState(v.id);
   if (state) json.import = state;
   return json;

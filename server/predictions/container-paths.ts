@@ -3,6 +3,7 @@
 // waits for the terminal one, which the run merges in (see PredictionRun.receiveWebhook). Both
 // report to the run; the run decides what an answer or a failure means for the prediction.
 import type { CogContainer, CogPrediction } from "../cog/cog-container.ts";
+import { SYNC_SERVER_BUG } from "../cog/python-server.ts";
 import type { InstanceEnd, Lease } from "../scheduler/scheduler.ts";
 import type { PredictionRun } from "./prediction-run.ts";
 
@@ -31,14 +32,20 @@ export interface ContainerPathStrategy {
 }
 
 export const syncPath: ContainerPathStrategy = {
-  call: (run, container, input) => container.predict({ id: run.rec.id, input }, run.signal),
+  async call(run, container, input, lease) {
+    const p = await container.predict({ id: run.rec.id, input }, run.signal);
+    // A known bug of the server's sync answer (pydantic-2 Cog): the async path gives the real one.
+    if (p[SYNC_SERVER_BUG] === true && run.mayGoAsync) return asyncPath.call(run, container, input, lease);
+    return p;
+  },
 };
 
 export const asyncPath: ContainerPathStrategy = {
   async call(run, container, input, lease) {
     const started = await container.startAsync({ id: run.rec.id, input, webhookUrl: run.openWebhook() }, run.signal);
     if (started.kind === "ended") return started.prediction;
-    return awaitAnswer(run, lease, { firstWebhookMs: FIRST_WEBHOOK_TIMEOUT_MS });
+    const p = await awaitAnswer(run, lease, { firstWebhookMs: FIRST_WEBHOOK_TIMEOUT_MS });
+    return container.settle ? container.settle(p) : p;
   },
 };
 

@@ -8,6 +8,7 @@ import { WebhookMerge } from "../cog/webhook-merge.ts";
 import { CanceledError, type InstanceEnd, type Lease, poolKey, type RunSpec, SetupFailedError } from "../scheduler/scheduler.ts";
 import { AnswerTimeoutError, asyncPath, awaitAnswer, CallbacksUnreachableError, ContainerGoneError, syncPath, WebhookRefusedError } from "./container-paths.ts";
 import { appendCapped, finalCapped } from "./log-cap.ts";
+import { withoutNullDefaults } from "./null-inputs.ts";
 import { ingestOutput } from "./output-ingest.ts";
 import { type OutputInfo, outputInfo } from "./output-schema.ts";
 import { type ContainerPath, choosePath } from "./path-choice.ts";
@@ -49,6 +50,8 @@ export class PredictionRun {
   private merging: Promise<void> = Promise.resolve();
   private answer: PromiseWithResolvers<CogPrediction> | null = null;
   private heard: PromiseWithResolvers<void> | null = null;
+  /** whether this prediction could take the async path (container-paths.ts falls back to it) */
+  mayGoAsync = false;
 
   constructor(
     private ctx: RunContext,
@@ -101,12 +104,14 @@ export class PredictionRun {
     }
     this.processing(lease);
     const info = outputInfo(version);
+    this.merge = new WebhookMerge(0, 0, info.iterator);
     this.path = this.choosePath(version, info, lease.adopted);
     const t0 = performance.now();
     const timeout = setTimeout(() => this.abort.abort(), deps.policy.predictTimeoutMs);
     let released = false;
     try {
-      const input = this.hasOwnFiles && deps.files ? await deps.files.containerInput(this.rec.input, this.rec.origin ?? "") : this.rec.input;
+      const given = this.hasOwnFiles && deps.files ? await deps.files.containerInput(this.rec.input, this.rec.origin ?? "") : this.rec.input;
+      const input = withoutNullDefaults(given, version);
       const result = await this.callContainer(input, version);
       const predictMs = performance.now() - t0;
       // The container is free. With a queue, the next prediction goes to it while this one is
@@ -236,9 +241,10 @@ export class PredictionRun {
     const { deps, cog, typicalMs } = this.ctx;
     const callbacks = deps.callbacks;
     const filter = this.rec.webhookEventsFilter;
+    // An adopted container (from a previous run) has a stale --upload-url: file outputs must come inline.
+    this.mayGoAsync = !!callbacks?.base && callbacks.reachable && cog.supportsAsync(version.cogVersion) && !(adopted && info.fileOutput);
     const choice = choosePath({
-      // An adopted container (from a previous run) has a stale --upload-url: file outputs must come inline.
-      asyncCapable: !!callbacks?.base && callbacks.reachable && cog.supportsAsync(version.cogVersion) && !(adopted && info.fileOutput),
+      asyncCapable: this.mayGoAsync,
       iterator: info.iterator,
       clientWaits: this.clientWaits,
       streamSubscribers: this.subscribers,
@@ -360,7 +366,7 @@ export class PredictionRun {
     run.lease = lease;
     run.container = ctx.cog.open(lease.baseUrl);
     // Cog resends its whole logs and iterator output each time; what was stored is what was merged.
-    run.merge = new WebhookMerge(rec.logs.length, Array.isArray(rec.output) ? rec.output.length : 0);
+    run.merge = new WebhookMerge(rec.logs.length, Array.isArray(rec.output) ? rec.output.length : 0, outputInfo(version).iterator);
     run.listen(webhookToken);
     ctx.deps.callbacks?.restoreWebhook(rec.id, webhookToken);
     ctx.registry.add(run);

@@ -1,7 +1,8 @@
 // Readiness of a booting container (docs/cog-protocol.md): poll /health-check until READY, treat
 // connection refused / STARTING / UNKNOWN as "still booting", and turn every way setup can fail into
 // a SetupFailedError carrying the logs that explain it.
-import type { Health } from "../cog/cog-container.ts";
+import { type Health, serverName } from "../cog/cog-container.ts";
+import { setupLogs } from "../cog/coglet-log.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Clock } from "./clock.ts";
 import { type Instance, SetupFailedError } from "./types.ts";
@@ -30,9 +31,14 @@ export async function waitReady(inst: Instance, model: string, setupTimeoutMs: n
     }
     if (inst.state === "stopping") return new SetupFailedError(`${model} was stopped while it was starting`, "");
     const h = await deps.probe(inst.baseUrl!, 1000);
-    if (h.status === "READY" || h.status === "BUSY") return null;
+    if (h.status === "READY" || h.status === "BUSY") {
+      inst.cogServer = serverName(h) ?? inst.cogServer;
+      return null;
+    }
     if (h.status === "SETUP_FAILED" || h.status === "DEFUNCT") {
-      const logs = h.setupLogs || (await runtime.logs(inst.containerId!).catch(() => ""));
+      // coglet stays up after a failed setup and its health holds only the error string: what setup() printed is in its log stream.
+      const printed = h.runtime === "coglet" ? setupLogs(await runtime.logs(inst.containerId!).catch(() => "")) : "";
+      const logs = printed || h.setupLogs || (await runtime.logs(inst.containerId!).catch(() => ""));
       return new SetupFailedError(`Setup of ${model} failed (health-check says ${h.status}). See the logs for the cause. ${retryHint(inst.model)}`, logs);
     }
     // UNHEALTHY during boot is the model's own healthcheck() saying "not yet": keep waiting like STARTING.

@@ -2,7 +2,7 @@
 // service and replaces it after repeated failures, DEFUNCT replaces it at once) and memory samples
 // (docker stats; GPU memory from nvidia-smi, since an instance's GPUs are its own).
 import type { Logger } from "../log.ts";
-import type { Health } from "../cog/cog-container.ts";
+import { type Health, serverName } from "../cog/cog-container.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Clock } from "./clock.ts";
 import type { StatsBook } from "./stats.ts";
@@ -63,6 +63,8 @@ export class InstanceMonitor {
   }
 
   private verdict(inst: Instance, h: Health): void {
+    // An adopted container was never booted by this modelhub: its first check says what it runs.
+    inst.cogServer = serverName(h) ?? inst.cogServer;
     if (h.status === "READY" || h.status === "BUSY") {
       inst.unhealthyChecks = 0;
       if (inst.state === "unhealthy") {

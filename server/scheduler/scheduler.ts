@@ -219,6 +219,12 @@ export class Scheduler {
     return drain(this.c, instanceId, graceMs, reason);
   }
 
+  /** A container that says its model server is broken for good (coglet's dead worker) is replaced now, not at its next health check. */
+  reportBroken(baseUrl: string, reason: string): void {
+    for (const inst of this.c.instances.values())
+      if (inst.baseUrl === baseUrl && (inst.state === "ready" || inst.state === "unhealthy")) handle(this.c, { kind: "broken", inst, reason, countsAsFailure: true });
+  }
+
   /**
    * Stops an instance at once (a cancel that did not take effect, a container that cannot call
    * back); running work fails with `reason`. Nothing is started in its place here: the next

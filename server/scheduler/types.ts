@@ -59,6 +59,8 @@ export interface Instance {
   exit: ContainerExit | null;
   adopted: boolean;
   peakMemoryBytes: number | null;
+  /** the Cog server its health answered as ("coglet 0.22.0", "python"), once it did */
+  cogServer?: string;
   /** why it is being stopped, told to predictions that were still running on it */
   stopReason: string | null;
   unhealthyChecks: number;

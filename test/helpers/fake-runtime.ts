@@ -156,7 +156,8 @@ export class FakeRuntime implements ContainerRuntime {
   private spawn(c: FakeContainer): void {
     const image = this.images.get(c.spec.image);
     const env: Record<string, string> = { ...(process.env as Record<string, string>), ...this.opts.env, PORT: String(c.port) };
-    for (const kv of c.spec.env) {
+    // The image's ENV (a coglet fixture image bakes COG_FIXTURE_RUNTIME=coglet), then the container's.
+    for (const kv of [...(image?.env ?? []), ...c.spec.env]) {
       const i = kv.indexOf("=");
       env[kv.slice(0, i)] = kv.slice(i + 1);
     }

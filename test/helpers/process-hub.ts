@@ -18,6 +18,7 @@ import type { PredictionRecord } from "../../server/predictions/store.ts";
 import { OWNER_LABEL } from "../../server/runtime/runtime.ts";
 import { systemClock } from "../../server/scheduler/clock.ts";
 import { buildServices, type Services } from "../../server/services.ts";
+import { cogletLabels } from "../fixtures/cog-server/coglet/labels.ts";
 import { cogLabels } from "../fixtures/cog-server/labels.ts";
 import { modelByName } from "../fixtures/cog-server/models/index.ts";
 import { FakeRuntime, FIXTURE_MODEL_LABEL } from "./fake-runtime.ts";
@@ -70,6 +71,18 @@ export class ProcessHub {
   async addModel(model: string): Promise<Version> {
     const ref = `acme/${model}:latest`;
     this.runtime.addImage(ref, { ...cogLabels(modelByName(model)), [FIXTURE_MODEL_LABEL]: model });
+    return (await importImage(this.runtime, this.services.catalog, ref)).version;
+  }
+
+  /**
+   * Registers fixture model `model` as a Cog 0.22 build (coglet server, static-generator labels) under
+   * `acme/coglet-<name>:latest`, with the image ENV `env` (fixture knobs), and imports it.
+   */
+  async addCogletModel(model: string, opts: { name?: string; concurrency?: number; env?: Record<string, string> } = {}): Promise<Version> {
+    const ref = `acme/coglet-${opts.name ?? model}:latest`;
+    const info = this.runtime.addImage(ref, { ...cogletLabels(modelByName(model), { concurrency: opts.concurrency }), [FIXTURE_MODEL_LABEL]: model });
+    const env = { COG_FIXTURE_RUNTIME: "coglet", ...(opts.concurrency ? { COG_MAX_CONCURRENCY: String(opts.concurrency) } : {}), ...opts.env };
+    info.env = Object.entries(env).map(([k, v]) => `${k}=${v}`);
     return (await importImage(this.runtime, this.services.catalog, ref)).version;
   }
 

@@ -42,6 +42,8 @@ export function instanceRoutes(d: HttpDeps, s: SchedulingDeps) {
       queued: sch.queued(i.key),
       boot_ms: i.readyAt === null ? null : i.adopted ? null : i.readyAt - i.createdAt,
       peak_memory_bytes: i.peakMemoryBytes,
+      // the Cog server the container answered as: "coglet 0.22.0" (Cog 0.17+) or "python"
+      cog_server: i.cogServer ?? null,
     }));
     const queues = sch.queues().map((q) => ({
       model: q.model,

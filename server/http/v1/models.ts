@@ -165,7 +165,12 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
         const { version, created } = await importImage(d.runtime, d.catalog, b.image, `${params.owner}/${params.name}`);
         return json(presentVersion(version), created ? 201 : 200);
       })
-      .get("/v1/models/:owner/:name/versions/:id", ({ request, params }) => json(presentVersion(versionOf(request, params.owner, params.name, params.id), d.pushedVersions)))
+      .get("/v1/models/:owner/:name/versions/:id", ({ request, params }) => {
+        const v = versionOf(request, params.owner, params.name, params.id);
+        // A running container's own word on its server beats the label's.
+        const running = d.scheduler.list().find((i) => i.versionId === v.id && i.cogServer)?.cogServer;
+        return json(presentVersion(v, d.pushedVersions, running));
+      })
       .delete("/v1/models/:owner/:name/versions/:id", ({ request, params }) => {
         const v = versionOf(request, params.owner, params.name, params.id);
         d.catalog.deleteVersion(v.id);

@@ -1,0 +1,43 @@
+// coglet's container log stream: one JSON object per line on stderr, `{timestamp, level, fields:
+// {message, source?, prediction_id?}, target}`. It is the only place where coglet keeps what the
+// model printed in setup() and what a failed sync prediction printed (its answer has `logs: ""`).
+
+interface CogletLogLine {
+  target?: string;
+  fields?: { message?: unknown; prediction_id?: unknown };
+}
+
+function* lines(raw: string): Generator<CogletLogLine> {
+  for (const text of raw.split("\n")) {
+    const t = text.trim();
+    if (!t.startsWith("{")) continue;
+    try {
+      const line = JSON.parse(t) as CogletLogLine;
+      if (line && typeof line === "object") yield line;
+    } catch {
+      // a plain line (LOG_FORMAT=console, or the model writing to stderr before coglet took it over)
+    }
+  }
+}
+
+const message = (l: CogletLogLine) => (typeof l.fields?.message === "string" ? l.fields.message : null);
+
+/** What the model printed while running prediction `id`, in order. */
+export function predictionLogs(raw: string, id: string): string {
+  let out = "";
+  for (const l of lines(raw)) {
+    const m = message(l);
+    if (m !== null && l.fields?.prediction_id === id) out += `${m}\n`;
+  }
+  return out;
+}
+
+/** What setup() printed (and its traceback), in order. */
+export function setupLogs(raw: string): string {
+  let out = "";
+  for (const l of lines(raw)) {
+    const m = message(l);
+    if (m !== null && l.target === "coglet::setup") out += `${m}\n`;
+  }
+  return out;
+}
