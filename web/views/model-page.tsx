@@ -108,7 +108,7 @@ export function ModelPage({ owner, name, tab }: { owner: string; name: string; t
           current === "settings" ? (
             <SettingsTab model={model} onSaved={setModel} />
           ) : (
-            <p class="muted">This model has no version yet. Add one from a Cog image on the Add a model page.</p>
+            <p class="muted">This model has no version yet.{isAdmin(acct) && <> Add one from a Cog image on the <a href="/models/new">Add a model</a> page.</>}</p>
           )
         ) : current === "playground" ? (
           <Playground model={model} form={form} doc={doc} onRunEnded={() => void reload()} />

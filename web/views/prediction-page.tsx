@@ -22,10 +22,11 @@ function InputList({ p, doc }: { p: PredictionJson; doc: OpenApiDocument | null 
     <dl class="kv">
       {order.map((k) => {
         const v = p.input[k];
+        // An upload's /v1/files URL needs a token, so it is not a link a browser could follow.
         return (
           <>
             <dt class="mono">{k}</dt>
-            <dd>{secret.has(k) ? "••••••" : typeof v === "string" ? (/^https?:\/\//.test(v) ? <a href={v}>{v}</a> : v) : JSON.stringify(v)}</dd>
+            <dd>{secret.has(k) ? "••••••" : typeof v === "string" ? (/\/v1\/files\//.test(v) ? <span class="mono">uploaded file {v.split("/").pop()}</span> : /^https?:\/\//.test(v) ? <a href={v}>{v}</a> : v) : JSON.stringify(v)}</dd>
           </>
         );
       })}

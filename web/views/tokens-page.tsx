@@ -1,6 +1,8 @@
 // /settings/tokens (admins): API tokens: create one (shown once), list, revoke.
 import { useEffect, useState } from "preact/hooks";
 import { api, HttpError, type PageJson } from "../lib/api.ts";
+import { account } from "../lib/session.ts";
+import { useStore } from "../lib/store.ts";
 import { Ago, CopyButton, Loading, Notice, Page } from "./common.tsx";
 
 interface TokenJson {
@@ -17,7 +19,8 @@ export function TokensPage() {
   const [unsupported, setUnsupported] = useState(false);
   const [name, setName] = useState("");
   const [role, setRole] = useState<"user" | "admin">("user");
-  const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
+  const [created, setCreated] = useState<{ name: string; role: string; token: string } | null>(null);
+  const me = useStore(account);
   const load = () =>
     api<PageJson<TokenJson>>("GET", "/v1/tokens").then(
       (p) => setTokens(p.results),
@@ -31,7 +34,7 @@ export function TokensPage() {
     e.preventDefault();
     try {
       const t = await api<TokenJson & { token: string }>("POST", "/v1/tokens", { name: name.trim(), role });
-      setCreated({ name: t.name, token: t.token });
+      setCreated({ name: t.name, role: t.role, token: t.token });
       setName("");
       setError(null);
       void load();
@@ -56,6 +59,7 @@ export function TokensPage() {
     );
   return (
     <Page title="API tokens">
+      {me?.auth === "off" && <Notice kind="info">This server runs with <code>--auth off</code>: it checks no tokens. The ones made here take effect once it is started with <code>--auth on</code>.</Notice>}
       <form class="card row-wrap" onSubmit={create}>
         <div class="field grow">
           <label for="token-name">Name</label>
@@ -75,7 +79,7 @@ export function TokensPage() {
       {created && (
         <Notice kind="ok">
           <p>
-            The token <strong>{created.name}</strong>. Copy it now: it is not shown again.
+            The new token <strong>{created.name}</strong> ({created.role}). Copy it now: it is not shown again.
           </p>
           <div class="row-inline">
             <code class="mono token-value">{created.token}</code>
@@ -102,7 +106,10 @@ export function TokensPage() {
             <tbody>
               {tokens.map((t) => (
                 <tr>
-                  <td>{t.name}</td>
+                  <td>
+                    {t.name}
+                    {me?.auth === "on" && t.name === me.name && <span class="tag">you</span>}
+                  </td>
                   <td>{t.role}</td>
                   <td>
                     <Ago iso={t.created_at} />
