@@ -75,7 +75,7 @@ export function PredictionPage({ id }: { id: string }) {
             Created <Ago iso={p.created_at} /> · source {p.source ?? "api"} · version <span class="mono">{p.version.slice(0, 12)}</span>
           </p>
         </div>
-        <div class="actions">
+        <div class="actions actions-grid">
           <a class="btn" href={`/models/${owner}/${name}?tweak=${p.id}`}>
             Tweak it
           </a>
@@ -106,7 +106,7 @@ export function PredictionPage({ id }: { id: string }) {
             <dt>Total</dt>
             <dd>{duration(between(p.created_at, p.completed_at))}</dd>
             {Object.entries(p.metrics ?? {})
-              .filter(([k]) => k !== "predict_time")
+              .filter(([k]) => k !== "predict_time" && k !== "total_time") // both shown above
               .map(([k, v]) => (
                 <>
                   <dt class="mono">{k}</dt>

@@ -43,7 +43,8 @@ export function TokensPage() {
     }
   };
   const revoke = async (t: TokenJson) => {
-    if (!confirm(`Revoke the token “${t.name}”? Programs using it stop working.`)) return;
+    const own = me?.auth === "on" && t.name === me.name;
+    if (!confirm(`Revoke the token “${t.name}”? Programs using it stop working.${own ? " It is the one you signed in with: you will be signed out." : ""}`)) return;
     try {
       await api("DELETE", `/v1/tokens/${encodeURIComponent(t.id)}`);
       void load();
@@ -59,6 +60,7 @@ export function TokensPage() {
     );
   return (
     <Page title="API tokens">
+      <div class="stack">
       {me?.auth === "off" && <Notice kind="info">This server runs with <code>--auth off</code>: it checks no tokens. The ones made here take effect once it is started with <code>--auth on</code>.</Notice>}
       <form class="card row-wrap" onSubmit={create}>
         <div class="field grow">
@@ -91,7 +93,7 @@ export function TokensPage() {
       {!tokens && !error && <Loading />}
       {tokens && (
         <div class="table-wrap">
-          <table class="table">
+          <table class="table table-cards">
             <thead>
               <tr>
                 <th>Name</th>
@@ -106,16 +108,16 @@ export function TokensPage() {
             <tbody>
               {tokens.map((t) => (
                 <tr>
-                  <td>
+                  <td class="cell-main">
                     {t.name}
                     {me?.auth === "on" && t.name === me.name && <span class="tag">you</span>}
                   </td>
-                  <td>{t.role}</td>
-                  <td>
+                  <td data-label="Role">{t.role}</td>
+                  <td data-label="Created">
                     <Ago iso={t.created_at} />
                   </td>
-                  <td>{t.last_used_at ? <Ago iso={t.last_used_at} /> : "never"}</td>
-                  <td>
+                  <td data-label="Last used">{t.last_used_at ? <Ago iso={t.last_used_at} /> : "never"}</td>
+                  <td class="cell-actions">
                     <button type="button" class="btn btn-danger" onClick={() => void revoke(t)}>
                       Revoke
                     </button>
@@ -126,6 +128,7 @@ export function TokensPage() {
           </table>
         </div>
       )}
+      </div>
     </Page>
   );
 }
