@@ -10,44 +10,16 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { serveChild, type ServeChild } from "../helpers/serve-child.ts";
 import { containersOf, docker, removeContainersOf, TERMINAL, until } from "./scheduler-helpers.ts";
 
 const enabled = process.env.MODELHUB_TEST_DOCKER === "1";
-const ROOT = resolve(import.meta.dir, "../..");
-const BUN = join(ROOT, "node_modules/.bin/bun");
 
-interface Child {
-  proc: ReturnType<typeof Bun.spawn>;
-  url: string;
-}
+type Child = ServeChild;
 
-/** Starts `modelhub serve` on a free port and resolves once it says where it listens. */
-async function serve(dataDir: string): Promise<Child> {
-  const proc = Bun.spawn([BUN, "cli/main.ts", "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "warn", "--idle-timeout", "300", "--auth", "off"], {
-    cwd: ROOT,
-    stdout: "ignore",
-    stderr: "pipe",
-  });
-  const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
-  let text = "";
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-    const m = /serving on (http:\/\/[^\s]+)/.exec(text);
-    if (m) {
-      // Keep draining stderr so the child never blocks on a full pipe.
-      void (async () => {
-        while (!(await reader.read()).done);
-      })().catch(() => {});
-      return { proc, url: m[1] };
-    }
-  }
-  proc.kill(9);
-  throw new Error(`modelhub did not start:\n${text}`);
-}
+/** Starts `modelhub serve` on a free port (its own process, so it can really be killed). */
+const serve = (dataDir: string) => serveChild(dataDir, ["--idle-timeout", "300"]);
 
 async function api(c: Child, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${c.url}${path}`, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -57,11 +29,7 @@ async function api(c: Child, method: string, path: string, body?: unknown, heade
 
 /** Stops the modelhub children a test started: SIGTERM, then SIGKILL if one has not exited in 15 s. */
 async function stopChildren(children: Child[]): Promise<void> {
-  for (const c of children) {
-    c.proc.kill("SIGTERM");
-    await Promise.race([c.proc.exited, Bun.sleep(15_000)]);
-    c.proc.kill(9);
-  }
+  for (const c of children) await c.stop();
 }
 
 describe.skipIf(!enabled)("restart after kill -9", () => {
