@@ -144,6 +144,11 @@ describe.skipIf(!dockerTests)("web UI with tokens, in Chromium", () => {
     const ids = await page.locator(".run-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")));
     expect(ids).toEqual([mine]);
     await shot(page, "predictions-user-light");
+    await page.goto(`${s.url}/models/ui/image?tab=runs`);
+    await page.locator(".run-row").first().waitFor();
+    expect(await page.locator(".run-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-id")))).toEqual([mine]);
+    await page.goto(`${s.url}/predictions`);
+    await page.locator(".run-row").first().waitFor();
     await page.click(`.run-row[data-id="${mine}"]`);
     await page.waitForURL(`${s.url}/p/${mine}`);
     await page.waitForSelector('.chip[data-status="succeeded"]');
