@@ -64,7 +64,10 @@ export function withUi<A extends unknown[]>(fetchApi: (req: Request, ...rest: A)
       if (page) return page;
     }
     const res = await fetchApi(req, ...rest);
-    if (res.status !== 404 || !get || NOT_UI.test(path) || !(req.headers.get("accept") ?? "").includes("text/html")) return res;
+    // With tokens on, the access guard answers an unknown path 401 (no rule: admin-only) before any
+    // 404; outside the API either way means no such page.
+    const missing = res.status === 404 || res.status === 401;
+    if (!missing || !get || NOT_UI.test(path) || !(req.headers.get("accept") ?? "").includes("text/html")) return res;
     return (await ready).notFound(req);
   };
 }

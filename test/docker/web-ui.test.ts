@@ -1,7 +1,9 @@
 // The web UI in real Chromium against a live modelhub and the fixture images: the playground runs a
 // model without leaving the page, uploads files, streams text, reports invalid inputs at the field,
 // cancels; the history and prediction pages; the API tab's curl runs as copied; every page in light,
-// dark and phone widths (screenshots under .tmp/screenshots/ to look at).
+// dark and phone widths (screenshots under .tmp/screenshots/ to look at). The server requires tokens
+// (the default) and the browser is signed in with the admin token; web-ui-auth.test.ts covers
+// signing in, the admin pages and a user token.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -17,7 +19,9 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
   let browser: Browser;
   let ctx: BrowserContext;
   const problems: string[] = [];
-  const predictionCount = async () => (await s.api("GET", "/v1/predictions")).body.results.length as number;
+  let admin: Record<string, string>;
+  const api = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => s.api(method, path, body, { ...admin, ...headers });
+  const predictionCount = async () => (await api("GET", "/v1/predictions")).body.results.length as number;
 
   async function open(path: string, opts: { width?: number; dark?: boolean } = {}): Promise<Page> {
     const page = await ctx.newPage();
@@ -31,18 +35,22 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: test/run.sh installs Debian's chromium`);
     mkdirSync(SHOTS, { recursive: true });
-    s = await startLiveServer();
-    await s.addModel("modelhub-test/image:latest", "ui/image");
-    await s.addModel("modelhub-test/stream:latest", "ui/stream");
-    await s.addModel("modelhub-test/slow:latest", "ui/slow");
+    s = await startLiveServer({ auth: "on" });
+    admin = { authorization: `Bearer ${s.adminToken}` };
+    for (const [image, name] of [["image", "ui/image"], ["stream", "ui/stream"], ["slow", "ui/slow"]]) {
+      const r = await api("POST", `/v1/models/${name}/versions`, { image: `modelhub-test/${image}:latest` });
+      if (r.status >= 300) throw new Error(`adding ${image} failed: ${r.status} ${JSON.stringify(r.body)}`);
+    }
     // One finished run from the API, so each test below can also run alone.
-    const first = await s.api("POST", "/v1/predictions", { version: "ui/image", input: { color: "blue", height: 48 } }, { prefer: "wait" });
+    const first = await api("POST", "/v1/predictions", { version: "ui/image", input: { color: "blue", height: 48 } }, { prefer: "wait" });
     if (first.body.status !== "succeeded") throw new Error(`the first prediction did not succeed: ${JSON.stringify(first.body)}`);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
     });
     ctx = await browser.newContext();
+    // Signed in as the admin, as the sign-in page leaves it.
+    await ctx.addInitScript((t) => localStorage.setItem("modelhub.token", t), s.adminToken!);
     await ctx.grantPermissions(["clipboard-read", "clipboard-write"], { origin: s.url });
   }, 60_000);
   afterAll(async () => {
@@ -73,7 +81,7 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
     const url = new URL(page.url());
     expect(url.pathname).toBe("/models/ui/image");
     const id = url.searchParams.get("prediction")!;
-    const p = (await s.api("GET", `/v1/predictions/${id}`)).body;
+    const p = (await api("GET", `/v1/predictions/${id}`)).body;
     expect(p).toMatchObject({ status: "succeeded", source: "web", input: { color: "blue", height: 32 } });
     // The uploaded file reached the model.
     expect(p.input.init_image).toMatch(/\/v1\/files\//);
@@ -140,7 +148,7 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
     await page.click(".pane-output button:has-text('Cancel')");
     await page.waitForSelector('.pane-output .chip[data-status="canceled"]', { timeout: 30_000 });
     const id = new URL(page.url()).searchParams.get("prediction")!;
-    expect((await s.api("GET", `/v1/predictions/${id}`)).body.status).toBe("canceled");
+    expect((await api("GET", `/v1/predictions/${id}`)).body.status).toBe("canceled");
     expect(await page.textContent(".pane-output .timing")).toMatch(/after \d/);
     await page.close();
   }, 120_000);
@@ -157,7 +165,7 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
     await page.waitForSelector("img.output-image");
     expect(await page.textContent(".kv")).toContain("blue");
     // The same page straight from its URL (a shared link), with the server's urls.web.
-    expect((await s.api("GET", `/v1/predictions/${id}`)).body.urls.web).toBe(`${s.url}/p/${id}`);
+    expect((await api("GET", `/v1/predictions/${id}`)).body.urls.web).toBe(`${s.url}/p/${id}`);
     const direct = await open(`/p/${id}`);
     await direct.waitForSelector('.chip[data-status="succeeded"]');
     await direct.close();
@@ -168,7 +176,7 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
     const curl = await page.evaluate(() => navigator.clipboard.readText());
     expect(curl).toContain(`${s.url}/v1/predictions`);
     // Async: the server runs in this process, so a blocking spawn would never get its answer.
-    const run = Bun.spawn(["bash", "-c", curl], { env: { ...process.env, REPLICATE_API_TOKEN: "unused" }, stdout: "pipe" });
+    const run = Bun.spawn(["bash", "-c", curl], { env: { ...process.env, REPLICATE_API_TOKEN: s.adminToken! }, stdout: "pipe" });
     const answer = JSON.parse(await new Response(run.stdout).text());
     expect(await run.exited).toBe(0);
     expect(answer).toMatchObject({ status: "succeeded", model: "ui/image" });
@@ -193,7 +201,7 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
     expect(await missing.text()).toContain('<div id="app">');
     expect((await fetch(`${s.url}/v1/nothing`)).headers.get("content-type")).toContain("problem+json");
 
-    const id = (await s.api("GET", "/v1/predictions")).body.results[0].id;
+    const id = (await api("GET", "/v1/predictions")).body.results[0].id;
     const pages: [string, string][] = [
       ["models", "/"],
       ["playground", "/models/ui/image"],
@@ -209,7 +217,7 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
       ["not-found", "/no/such/page"],
     ];
     // One tab per variant, moving between pages by the UI's own client-side routing (cheap under load).
-    for (const [variant, opts] of [["light", {}], ["dark", { dark: true }], ["phone", { width: 360 }]] as const) {
+    for (const [variant, opts] of [["light", {}], ["dark", { dark: true }], ["phone", { width: 390 }], ["narrow", { width: 360 }]] as const) {
       const page = await open("/", opts);
       for (const [name, path] of pages) {
         await page.evaluate((to) => {
@@ -237,10 +245,21 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
     // A phone's touch targets: the nav links, tabs and buttons are at least 44 px tall.
     const phone = await open("/models/ui/image", { width: 360 });
     await phone.waitForSelector("button.btn-run", { timeout: 60_000 });
+    // The links fold into the menu: every one of them fits the width, none scrolls out of sight.
+    expect(await phone.locator("nav .nav-link").first().isVisible()).toBe(false);
+    await phone.click("#menu-button");
+    const links = await phone.locator("nav .nav-link").evaluateAll((els) => els.map((e) => [e.textContent, Math.round(e.getBoundingClientRect().right)] as const));
+    expect(links.map(([t]) => t)).toEqual(["Models", "Predictions", "Instances", "Tokens", "Add a model"]);
+    expect(links.every(([, right]) => right <= 360)).toBe(true);
+    await phone.screenshot({ path: join(SHOTS, "menu-narrow.png") });
     const small = await phone.evaluate(() =>
       [...document.querySelectorAll<HTMLElement>(".nav-link, .tab, .btn, .seg button")].filter((e) => e.offsetParent && e.getBoundingClientRect().height < 44).map((e) => e.textContent),
     );
     expect(small).toEqual([]);
+    // Following a link closes the menu.
+    await phone.click("nav >> text=Predictions");
+    await phone.waitForURL(`${s.url}/predictions`);
+    expect(await phone.getAttribute("#menu-button", "aria-expanded")).toBe("false");
     await phone.close();
     // The theme override wins over the system setting.
     const page = await open("/", { dark: true });

@@ -32,6 +32,10 @@ test("the UI's JavaScript is well under 100 KB compressed, and every route answe
   expect((await wrapped(new Request("http://x/v1/nope", { headers: { accept: "text/html" } }))).headers.get("content-type")).toContain("problem");
   expect((await wrapped(new Request("http://x/nope", { headers: { accept: "application/json" } }))).headers.get("content-type")).toContain("problem");
   expect((await wrapped(new Request("http://x/predictions"))).headers.get("content-type")).toContain("text/html");
+  // With tokens on, the guard's 401 for a path it has no rule for is still a missing page to a browser.
+  const guarded = withUi(() => new Response("{}", { status: 401, headers: { "content-type": "application/problem+json" } }));
+  expect((await guarded(new Request("http://x/no/such/page", { headers: { accept: "text/html" } }))).status).toBe(404);
+  expect((await guarded(new Request("http://x/v1/models", { headers: { accept: "text/html" } }))).status).toBe(401);
 });
 
 test("a request whose URL does not parse goes to the API untouched (it answers the 400)", async () => {

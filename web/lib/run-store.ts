@@ -1,6 +1,6 @@
 // Follows one prediction for the page: opens its SSE stream for output and logs, polls its status
 // (the stream carries no status) until it ends, and cancels it. One watcher per prediction id.
-import { api, type PredictionJson, TERMINAL } from "./api.ts";
+import { api, HttpError, type PredictionJson, TERMINAL } from "./api.ts";
 import { initialRun, reduce, type RunAction, type RunState } from "./run-state.ts";
 import { Store } from "./store.ts";
 
@@ -56,8 +56,10 @@ export class RunWatch {
       this.follow(await api<PredictionJson>("GET", `/v1/predictions/${encodeURIComponent(this.id)}`));
     } catch (e) {
       this.dispatch({ type: "problem", message: (e as Error).message });
-      // One failed request does not end the updates.
-      this.schedule();
+      // One failed request does not end the updates; a prediction that is not there (or not this
+      // caller's) will not appear by asking again.
+      if (e instanceof HttpError && e.status === 404) this.close();
+      else this.schedule();
     }
   }
 

@@ -1,8 +1,9 @@
 // The API tab: curl, Node and Python for this server, this model and version, and the inputs now in
 // the form (only what differs from the defaults), each with a copy button.
 import { useState } from "preact/hooks";
-import type { ModelJson } from "../lib/api.ts";
+import { token, type ModelJson } from "../lib/api.ts";
 import type { FormStore } from "../lib/form-store.ts";
+import { account } from "../lib/session.ts";
 import { curlSnippet, nodeSnippet, pythonSnippet, type SnippetInput } from "../lib/snippets.ts";
 import { useStore } from "../lib/store.ts";
 import { CopyButton, Tabs } from "./common.tsx";
@@ -14,6 +15,32 @@ export function serverOrigin(emitted?: string): string {
   } catch {
     return location.origin;
   }
+}
+
+/** Step 1: the token to export. The viewer's own, masked until Show, when they signed in with one. */
+function TokenStep() {
+  const mine = useStore(token);
+  const auth = useStore(account)?.auth;
+  const [shown, setShown] = useState(false);
+  const value = auth === "off" ? "anything" : mine ? (shown ? mine : `${mine.slice(0, 6)}${"•".repeat(12)}`) : "<your modelhub token>";
+  return (
+    <li>
+      Set <code>REPLICATE_API_TOKEN</code> to {auth === "off" ? "any value (this server does not require tokens)" : mine ? "your modelhub token (the one you signed in with)" : "your modelhub token"}:
+      <div class="code-block token-block">
+        <pre class="code" data-snippet="token">
+          export REPLICATE_API_TOKEN={value}
+        </pre>
+        {auth !== "off" && mine && (
+          <span class="copy-snippet row-inline">
+            <button type="button" class="btn" aria-pressed={shown} onClick={() => setShown(!shown)}>
+              {shown ? "Hide" : "Show"}
+            </button>
+            <CopyButton text={`export REPLICATE_API_TOKEN=${mine}`} label="Copy" />
+          </span>
+        )}
+      </div>
+    </li>
+  );
 }
 
 export function Snippets({ input }: { input: SnippetInput }) {
@@ -34,10 +61,7 @@ export function Snippets({ input }: { input: SnippetInput }) {
         onSelect={setLang}
       />
       <ol class="steps">
-        <li>
-          Set <code>REPLICATE_API_TOKEN</code> to your modelhub token (any value while the server does not require tokens):
-          <pre class="code">export REPLICATE_API_TOKEN=&lt;your modelhub token&gt;</pre>
-        </li>
+        <TokenStep />
         {setup && (
           <li>
             Install the client: <pre class="code">{setup}</pre>

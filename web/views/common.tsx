@@ -1,6 +1,6 @@
 // Small pieces every page uses: status chip, copy button, relative time, tabs, notices.
 import type { ComponentChildren } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { PredictionJson } from "../lib/api.ts";
 import { ago } from "../lib/time.ts";
 
@@ -96,8 +96,17 @@ export function Tabs<T extends string>({ tabs, current, onSelect, label }: { tab
     onSelect?.(t.id);
     requestAnimationFrame(() => document.getElementById(`tab-${t.id}`)?.focus());
   };
+  // On a phone the tab row scrolls sideways: keep the selected tab in sight.
+  const row = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const box = row.current;
+    const el = box?.querySelector<HTMLElement>('[aria-selected="true"]');
+    if (!box || !el) return;
+    if (el.offsetLeft + el.offsetWidth > box.scrollLeft + box.clientWidth) box.scrollLeft = el.offsetLeft + el.offsetWidth - box.clientWidth;
+    else if (el.offsetLeft < box.scrollLeft) box.scrollLeft = el.offsetLeft;
+  }, [current]);
   return (
-    <div class="tabs" role="tablist" aria-label={label} onKeyDown={onKey}>
+    <div class="tabs" role="tablist" aria-label={label} onKeyDown={onKey} ref={row}>
       {tabs.map((t) => (
         <a
           id={`tab-${t.id}`}

@@ -56,7 +56,7 @@ export function InstancesPage() {
             <p class="muted empty">Nothing is running. A model's container starts with its first prediction.</p>
           ) : (
             <div class="table-wrap">
-              <table class="table">
+              <table class="table table-cards">
                 <thead>
                   <tr>
                     <th>Model</th>
@@ -75,25 +75,25 @@ export function InstancesPage() {
                 <tbody>
                   {data.instances.map((i) => (
                     <tr>
-                      <td>
+                      <td class="cell-main">
                         <a href={`/models/${i.model}`}>{i.model}</a>
                         <div class="mono small muted">{i.id}</div>
                       </td>
-                      <td>
+                      <td data-label="State">
                         <span class={`chip chip-${i.state === "ready" ? (i.in_flight ? "processing" : "succeeded") : i.state === "starting" ? "booting" : "canceled"}`}>
                           <span class="dot" aria-hidden="true" />
                           {i.state}
                         </span>
                       </td>
-                      <td>{i.gpus.length ? i.gpus.join(", ") : "CPU"}</td>
-                      <td class="tabular">
+                      <td data-label="GPUs">{i.gpus.length ? i.gpus.join(", ") : "CPU"}</td>
+                      <td class="tabular" data-label="Busy">
                         {i.in_flight}/{i.concurrency}
                       </td>
-                      <td class="tabular">{i.queued}</td>
-                      <td class="tabular">{duration(i.boot_ms)}</td>
-                      <td class="tabular">{i.idle_seconds === null ? "—" : duration(i.idle_seconds * 1000)}</td>
-                      <td class="tabular">{mb(i.peak_memory_bytes)}</td>
-                      <td>
+                      <td class="tabular" data-label="Queue">{i.queued}</td>
+                      <td class="tabular" data-label="Boot">{duration(i.boot_ms)}</td>
+                      <td class="tabular" data-label="Idle">{i.idle_seconds === null ? "—" : duration(i.idle_seconds * 1000)}</td>
+                      <td class="tabular" data-label="Memory">{mb(i.peak_memory_bytes)}</td>
+                      <td class="cell-actions">
                         <button type="button" class="btn btn-danger" onClick={() => void stop(i.id)}>
                           Stop
                         </button>

@@ -27,7 +27,7 @@ function Versions({ model }: { model: ModelJson }) {
   if (!page) return <Loading />;
   return (
     <div class="table-wrap">
-      <table class="table">
+      <table class="table table-cards">
         <thead>
           <tr>
             <th>Version</th>
@@ -39,13 +39,13 @@ function Versions({ model }: { model: ModelJson }) {
         <tbody>
           {page.results.map((v) => (
             <tr>
-              <td class="mono" title={v.id}>
+              <td class="mono cell-main" title={v.id}>
                 {v.id.slice(0, 12)}
                 {v.id === model.latest_version?.id && <span class="tag">latest</span>}
               </td>
-              <td class="mono ellipsis">{v.image ?? "—"}</td>
-              <td>{v.cog_version}</td>
-              <td>
+              <td class="mono ellipsis" data-label="Image">{v.image ?? "—"}</td>
+              <td data-label="Cog">{v.cog_version}</td>
+              <td data-label="Created">
                 <Ago iso={v.created_at} />
               </td>
             </tr>
@@ -108,7 +108,7 @@ export function ModelPage({ owner, name, tab }: { owner: string; name: string; t
           current === "settings" ? (
             <SettingsTab model={model} onSaved={setModel} />
           ) : (
-            <p class="muted">This model has no version yet. Add one from a Cog image on the Add a model page.</p>
+            <p class="muted">This model has no version yet.{isAdmin(acct) && <> Add one from a Cog image on the <a href="/models/new">Add a model</a> page.</>}</p>
           )
         ) : current === "playground" ? (
           <Playground model={model} form={form} doc={doc} onRunEnded={() => void reload()} />

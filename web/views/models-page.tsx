@@ -23,7 +23,8 @@ export function ModelsPage() {
   const [models, setModels] = useState<ModelJson[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [lastRun, setLastRun] = useState<Record<string, string>>({});
-  const [warm, setWarm] = useState<Set<string>>(new Set());
+  // Which models have a container up: null when unknown (the instances list is for admins only).
+  const [warm, setWarm] = useState<Set<string> | null>(null);
   const [query, setQueryText] = useState("");
   const [sort, setSort] = useState<Sort>("recent");
   const admin = isAdmin(useStore(account));
@@ -35,8 +36,11 @@ export function ModelsPage() {
       for (const r of p.results) if (!last[r.model]) last[r.model] = r.created_at;
       setLastRun(last);
     }, () => {});
-    api<{ instances: InstanceLite[] }>("GET", "/v1/instances").then((r) => setWarm(new Set(r.instances.filter((i) => i.state === "ready" || i.state === "busy").map((i) => i.model))), () => {});
   }, []);
+  useEffect(() => {
+    if (admin)
+      api<{ instances: InstanceLite[] }>("GET", "/v1/instances").then((r) => setWarm(new Set(r.instances.filter((i) => i.state === "ready" || i.state === "busy").map((i) => i.model))), () => {});
+  }, [admin]);
   const q = query.trim().toLowerCase();
   const shown = (models ?? [])
     .filter((m) => !q || `${m.owner}/${m.name} ${m.description ?? ""}`.toLowerCase().includes(q))
@@ -97,9 +101,10 @@ export function ModelsPage() {
                     {m.run_count} {m.run_count === 1 ? "run" : "runs"}
                   </span>
                   <span>
-                    last run {lastRun[full] ? <Ago iso={lastRun[full]} /> : "never"}
+                    {/* A user's prediction list holds only their own runs. */}
+                    {admin ? "last run" : "your last run"} {lastRun[full] ? <Ago iso={lastRun[full]} /> : "never"}
                   </span>
-                  <span class={warm.has(full) ? "warm" : "cold"}>{warm.has(full) ? "● warm" : "○ cold"}</span>
+                  {warm && <span class={warm.has(full) ? "warm" : "cold"}>{warm.has(full) ? "● warm" : "○ cold"}</span>}
                   {m.visibility === "private" && <span class="tag">Private</span>}
                 </p>
               </div>

@@ -22,10 +22,11 @@ function InputList({ p, doc }: { p: PredictionJson; doc: OpenApiDocument | null 
     <dl class="kv">
       {order.map((k) => {
         const v = p.input[k];
+        // An upload's /v1/files URL needs a token, so it is not a link a browser could follow.
         return (
           <>
             <dt class="mono">{k}</dt>
-            <dd>{secret.has(k) ? "••••••" : typeof v === "string" ? (/^https?:\/\//.test(v) ? <a href={v}>{v}</a> : v) : JSON.stringify(v)}</dd>
+            <dd>{secret.has(k) ? "••••••" : typeof v === "string" ? (/\/v1\/files\//.test(v) ? <span class="mono">uploaded file {v.split("/").pop()}</span> : /^https?:\/\//.test(v) ? <a href={v}>{v}</a> : v) : JSON.stringify(v)}</dd>
           </>
         );
       })}
@@ -74,7 +75,7 @@ export function PredictionPage({ id }: { id: string }) {
             Created <Ago iso={p.created_at} /> · source {p.source ?? "api"} · version <span class="mono">{p.version.slice(0, 12)}</span>
           </p>
         </div>
-        <div class="actions">
+        <div class="actions actions-grid">
           <a class="btn" href={`/models/${owner}/${name}?tweak=${p.id}`}>
             Tweak it
           </a>
@@ -105,7 +106,7 @@ export function PredictionPage({ id }: { id: string }) {
             <dt>Total</dt>
             <dd>{duration(between(p.created_at, p.completed_at))}</dd>
             {Object.entries(p.metrics ?? {})
-              .filter(([k]) => k !== "predict_time")
+              .filter(([k]) => k !== "predict_time" && k !== "total_time") // both shown above
               .map(([k, v]) => (
                 <>
                   <dt class="mono">{k}</dt>

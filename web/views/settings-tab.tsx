@@ -47,7 +47,7 @@ function ModelFields({ model, onSaved }: { model: ModelJson; onSaved: (m: ModelJ
           <input type="radio" name="visibility" checked={visibility === "public"} onChange={() => setVisibility("public")} /> Public: anyone with a token sees it
         </label>
         <label class="radio">
-          <input type="radio" name="visibility" checked={visibility === "private"} onChange={() => setVisibility("private")} /> Private: admins only
+          <input type="radio" name="visibility" checked={visibility === "private"} onChange={() => setVisibility("private")} /> Private: admins, and the token named <span class="mono">{model.owner}</span>
         </label>
       </fieldset>
       {state.error && <Notice>{state.error}</Notice>}

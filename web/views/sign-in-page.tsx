@@ -1,13 +1,16 @@
 // /sign-in: shown when the server requires tokens. The token is checked with GET /v1/account and
 // kept in localStorage; every API call then sends it as a Bearer header.
-import { useState } from "preact/hooks";
-import { needsSignIn, setToken } from "../lib/api.ts";
+import { useEffect, useState } from "preact/hooks";
+import { needsSignIn, setToken, token } from "../lib/api.ts";
 import { navigate } from "../lib/router.ts";
 import { Notice } from "./common.tsx";
 
 export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
   const [value, setValue] = useState("");
   const [error, setError] = useState<string | null>(null);
+  // A token kept from before that the server now refuses (revoked, or another server's).
+  const [stale] = useState(() => !!token.get() && needsSignIn.get());
+  useEffect(() => void (document.title = "Sign in · modelhub"), []);
   const submit = async (e: Event) => {
     e.preventDefault();
     const t = value.trim();
@@ -32,6 +35,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
           <label for="token">Token</label>
           <input id="token" type="password" class="mono" autoComplete="current-password" placeholder="mh_…" value={value} onInput={(e) => setValue(e.currentTarget.value)} required />
         </div>
+        {stale && !error && <Notice kind="info">The saved token is no longer accepted (it may have been revoked). Sign in with another one.</Notice>}
         {error && <Notice>{error}</Notice>}
         <button class="btn btn-primary" type="submit">
           Sign in
