@@ -40,3 +40,8 @@ export function choosePath(f: PathFacts): { path: ContainerPath; reason: string 
   if (f.typicalPredictMs !== null && f.typicalPredictMs > LONG_PREDICTION_MS) return { path: "async", reason: "long predictions: live logs cost nothing noticeable" };
   return { path: "sync", reason: "the client waits for a quick model: lowest latency" };
 }
+
+/** Whether a user webhook asks for live events: `logs`, or `output` of an iterator (the default filter has output). */
+export function wantsLiveWebhook(webhook: string | null, filter: readonly string[] | null, iterator: boolean): boolean {
+  return !!webhook && (!!filter?.includes("logs") || (iterator && (filter ?? ["output"]).includes("output")));
+}

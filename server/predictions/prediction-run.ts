@@ -11,7 +11,7 @@ import { appendCapped, finalCapped } from "./log-cap.ts";
 import { withoutNullDefaults } from "./null-inputs.ts";
 import { ingestOutput } from "./output-ingest.ts";
 import { type OutputInfo, outputInfo } from "./output-schema.ts";
-import { type ContainerPath, choosePath } from "./path-choice.ts";
+import { type ContainerPath, choosePath, wantsLiveWebhook } from "./path-choice.ts";
 import { maxLogChars, type RunContext } from "./run-context.ts";
 import { userMessage } from "./run-errors.ts";
 import { type PredictionRecord, type PredictionStatus, TERMINAL } from "./store.ts";
@@ -240,17 +240,11 @@ export class PredictionRun {
   private choosePath(version: Version, info: OutputInfo, adopted: boolean): ContainerPath {
     const { deps, cog, typicalMs } = this.ctx;
     const callbacks = deps.callbacks;
-    const filter = this.rec.webhookEventsFilter;
     // An adopted container (from a previous run) has a stale --upload-url: file outputs must come inline.
     this.mayGoAsync = !!callbacks?.base && callbacks.reachable && cog.supportsAsync(version.cogVersion) && !(adopted && info.fileOutput);
-    const choice = choosePath({
-      asyncCapable: this.mayGoAsync,
-      iterator: info.iterator,
-      clientWaits: this.clientWaits,
-      streamSubscribers: this.subscribers,
-      liveWebhook: !!this.rec.webhook && (!!filter?.includes("logs") || (info.iterator && (filter ?? ["output"]).includes("output"))),
-      typicalPredictMs: typicalMs.get(version.id) ?? null,
-    });
+    const liveWebhook = wantsLiveWebhook(this.rec.webhook, this.rec.webhookEventsFilter, info.iterator);
+    const facts = { asyncCapable: this.mayGoAsync, iterator: info.iterator, clientWaits: this.clientWaits, streamSubscribers: this.subscribers };
+    const choice = choosePath({ ...facts, liveWebhook, typicalPredictMs: typicalMs.get(version.id) ?? null });
     deps.logger.debug("prediction path", { prediction: this.rec.id, path: choice.path, reason: choice.reason });
     return choice.path;
   }
