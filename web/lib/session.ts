@@ -19,12 +19,16 @@ export const health = new Store<Health>({ state: "checking" });
 
 export const isAdmin = (a: AccountJson | null) => !!a && (a.role === undefined || a.role === "admin");
 
-export async function loadAccount(): Promise<void> {
+export async function loadAccount(attempt = 0): Promise<void> {
   try {
     account.set(await api<AccountJson>("GET", "/v1/account"));
     needsSignIn.set(false);
   } catch (e) {
-    if (!(e instanceof HttpError && e.status === 401)) account.set(null);
+    if (e instanceof HttpError && e.status === 401) return; // the sign-in page takes it from here
+    account.set(null);
+    // A busy or restarting server must not leave the page looking signed out for good: try again
+    // after 1, 2, 4, 8 s.
+    if (attempt < 4) setTimeout(() => void loadAccount(attempt + 1), 1000 * 2 ** attempt);
   }
 }
 
