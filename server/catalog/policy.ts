@@ -71,7 +71,8 @@ export const WIRE_NAME: Record<PolicyKey, string> = {
   pids: "pids",
 };
 
-const EMPTY: ModelPolicy = {
+/** A model with nothing stored: every field falls back to the deployment, the image and the settings. */
+export const EMPTY_POLICY: ModelPolicy = {
   gpus: null,
   pinnedGpus: null,
   idleTimeout: null,
@@ -251,7 +252,7 @@ export class Policies {
 
   stored(modelId: number): ModelPolicy {
     const r = this.db.query("SELECT * FROM model_policies WHERE model_id = ?").get(modelId) as PolicyRow | null;
-    if (!r) return { ...EMPTY };
+    if (!r) return { ...EMPTY_POLICY };
     return {
       gpus: r.gpus,
       pinnedGpus: r.pinned_gpus ? (JSON.parse(r.pinned_gpus) as number[]) : null,

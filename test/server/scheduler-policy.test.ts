@@ -3,7 +3,7 @@
 import { describe, expect, it } from "bun:test";
 import { Catalog } from "../../server/catalog/catalog.ts";
 import { Deployments } from "../../server/catalog/deployments.ts";
-import { effectivePolicy, Policies, policyChange, type ModelPolicy } from "../../server/catalog/policy.ts";
+import { EMPTY_POLICY, effectivePolicy, Policies, policyChange, type ModelPolicy } from "../../server/catalog/policy.ts";
 import { ModelPolicyPatch } from "../../server/contract/wire-extensions.ts";
 import { check, fieldErrors } from "../../server/http/transport/body.ts";
 import type { Version } from "../../server/catalog/catalog.ts";
@@ -15,19 +15,7 @@ import { estimateStart, retryAfterSeconds } from "../../server/scheduler/estimat
 import { gpus } from "./scheduler-fakes.ts";
 
 const DEFAULTS = { idleTimeoutS: 300, setupTimeoutS: 300, maxQueue: 100, maxInstances: 1, memoryBytes: 0, cpus: 0, pids: 4096 };
-const NONE: ModelPolicy = {
-  gpus: null,
-  pinnedGpus: null,
-  idleTimeout: null,
-  minInstances: null,
-  maxInstances: null,
-  concurrency: null,
-  maxQueue: null,
-  setupTimeout: null,
-  memory: null,
-  cpus: null,
-  pids: null,
-};
+const NONE = EMPTY_POLICY;
 
 function version(config: Version["config"]): Version {
   return { id: "a".repeat(64), modelId: 1, model: "acme/m", image: "acme/m", cogVersion: "0.13.6", openapiSchema: {}, config, createdAt: "", setupError: null, setupLogs: null };
