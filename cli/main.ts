@@ -217,12 +217,16 @@ async function runPredict(ctx: Context, ref: string | undefined, rest: string[],
       },
       err: (s) => process.stderr.write(s + "\n"),
       onInterrupt(handler) {
+        let pending: Promise<void> = Promise.resolve();
         const on = () => {
           if (++interrupts > 1) {
             process.stderr.write("Leaving without waiting (the server goes on canceling it).\n");
-            process.exit(130);
+            // The cancel request must have left: give it a moment (the server answers it only once
+            // the model stopped, which may take its grace period; it goes on without us).
+            void Promise.race([pending, Bun.sleep(1000)]).then(() => process.exit(130));
+            return;
           }
-          handler();
+          pending = handler();
         };
         process.on("SIGINT", on);
         return () => process.off("SIGINT", on);

@@ -113,8 +113,8 @@ export interface Io {
   out(s: string): void;
   /** one line on stderr */
   err(s: string): void;
-  /** called with a cancel function once the prediction exists; returns an unsubscribe */
-  onInterrupt?(handler: () => void): () => void;
+  /** called with a cancel function once the prediction exists (it resolves once the cancel request is answered or failed); returns an unsubscribe */
+  onInterrupt?(handler: () => Promise<void>): () => void;
 }
 
 const TERMINAL = new Set(["succeeded", "failed", "canceled"]);
@@ -149,11 +149,16 @@ export async function predict(client: Client, ref: string, pairs: readonly strin
   let streamed = "";
   const stream = new AbortController();
   let canceling = false;
+  let cancelSent: Promise<void> = Promise.resolve();
   const off = io.onInterrupt?.(() => {
-    if (canceling) return;
+    if (canceling) return cancelSent;
     canceling = true;
     io.err(`Canceling prediction ${p.id} on the server... (Ctrl-C again leaves without waiting)`);
-    client.request("POST", `/v1/predictions/${p.id}/cancel`).catch((e: Error) => io.err(`could not cancel ${p.id}: ${e.message}`));
+    cancelSent = client.request("POST", `/v1/predictions/${p.id}/cancel`).then(
+      () => {},
+      (e: Error) => io.err(`could not cancel ${p.id}: ${e.message}`),
+    );
+    return cancelSent;
   });
   try {
     if (p.urls.stream && !TERMINAL.has(p.status)) {
