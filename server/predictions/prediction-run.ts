@@ -197,7 +197,7 @@ export class PredictionRun {
   }
 
   /** The one terminal transition: the record is final, its write queued, the event published. */
-  finish(patch: Partial<PredictionRecord>): void {
+  private finish(patch: Partial<PredictionRecord>): void {
     const { deps, registry } = this.ctx;
     const rec = this.rec;
     if (TERMINAL.has(rec.status)) return;
