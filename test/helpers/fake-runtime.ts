@@ -37,7 +37,11 @@ export class FakeRuntime implements ContainerRuntime {
   private listeners = new Set<(e: ContainerEvent) => void>();
   private nextPort = 40000;
 
-  constructor(private opts: { processes?: boolean; env?: Record<string, string> } = {}) {}
+  /**
+   * `processes`: run the fixture server for each container. `publish: false`: in-memory containers
+   * get no port, so a start fails at once the way an unpublished container does (nothing is probed).
+   */
+  constructor(private opts: { processes?: boolean; publish?: boolean; env?: Record<string, string> } = {}) {}
 
   /** Registers a local image `ref` with these labels; the digest defaults to one derived from ref. */
   addImage(ref: string, labels: Record<string, string>, digest = new Bun.CryptoHasher("sha256").update(ref).digest("hex")): ImageInfo {
@@ -70,7 +74,7 @@ export class FakeRuntime implements ContainerRuntime {
   async start(id: string): Promise<ContainerState> {
     this.up();
     const c = this.byId(id);
-    c.port = this.opts.processes ? freePort() : ++this.nextPort;
+    c.port = this.opts.processes ? freePort() : this.opts.publish === false ? 0 : ++this.nextPort;
     c.running = true;
     if (this.opts.processes) this.spawn(c);
     return this.state(c);

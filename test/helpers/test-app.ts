@@ -60,7 +60,8 @@ export function testApp(opts: { flags?: Record<string, string>; gpus?: number; s
     ...opts.flags,
   });
   const db = openDatabase(":memory:");
-  const runtime = new FakeRuntime();
+  // Containers here never run a model: unpublished, their start fails at once.
+  const runtime = new FakeRuntime({ publish: false });
   const inventory = gpuInventory(opts.gpus ?? 0);
   const dir = tempDir("modelhub-http-");
   const { catalog, store, policies, scheduler, http: deps, scheduling, registry } = buildServices({
