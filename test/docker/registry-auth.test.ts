@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RegistryAccessPolicy } from "../../server/registry/access.ts";
 import { dockerTests, startLiveServer, type LiveServer } from "../helpers/live-server.ts";
-import { buildRandomImage, labelsOf, run } from "../helpers/registry-images.ts";
+import { buildRandomImage, labelsOf, removeImagesOf, run } from "../helpers/registry-images.ts";
 
 const GOOD = "mh_alice_token_for_tests_only_0123456789abcdef";
 // What the integrator plugs in from the token store; here a fixed table.
@@ -32,6 +32,7 @@ describe.skipIf(!dockerTests)("docker login, push and pull with tokens", () => {
   });
   afterAll(async () => {
     await s?.[Symbol.asyncDispose]();
+    if (host) await removeImagesOf(host);
     for (const ref of created) await run(["docker", "rmi", "-f", ref]);
     rmSync(config, { recursive: true, force: true });
   });

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dockerTests, startLiveServer, type LiveServer } from "../helpers/live-server.ts";
-import { buildRandomImage, labelsOf, run } from "../helpers/registry-images.ts";
+import { buildRandomImage, labelsOf, removeImagesOf, run } from "../helpers/registry-images.ts";
 import { until } from "../helpers/until.ts";
 
 const haveTools = Bun.which("skopeo") !== null && Bun.which("docker-registry") !== null;
@@ -54,6 +54,7 @@ describe.skipIf(!dockerTests || !haveTools)("skopeo and a differential run again
   });
   afterAll(async () => {
     await s?.[Symbol.asyncDispose]();
+    if (host) await removeImagesOf(host);
     await reg?.stop();
     await run(["docker", "rmi", "-f", local]);
     await run(["docker", "rmi", "-f", local2]);

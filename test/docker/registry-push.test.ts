@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dockerTests, startLiveServer, type LiveServer } from "../helpers/live-server.ts";
-import { buildRandomImage, labelsOf, run } from "../helpers/registry-images.ts";
+import { buildRandomImage, labelsOf, removeImagesOf, run } from "../helpers/registry-images.ts";
 import { serveChild } from "../helpers/serve-child.ts";
 
 const stamp = `${process.pid}-${Date.now()}`;
@@ -21,6 +21,7 @@ describe.skipIf(!dockerTests)("docker push to modelhub", () => {
   });
   afterAll(async () => {
     await s?.[Symbol.asyncDispose]();
+    if (host) await removeImagesOf(host);
     // Only what this file tagged, built or pulled; the fixture images stay.
     for (const ref of created) await run(["docker", "rmi", "-f", ref]);
   });

@@ -42,3 +42,18 @@ function randomBlock(n: number): Uint8Array {
   for (let i = 0; i < n; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
   return out;
 }
+
+/**
+ * Removes every name under `host` (127.0.0.1:PORT of a test's own server), tags and digests alike.
+ * By name, never by ID: a pulled image may share its ID with a fixture image, which must stay.
+ */
+export async function removeImagesOf(host: string): Promise<void> {
+  const out = (await run(["docker", "images", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}", "--filter", `reference=${host}/*/*`])).out;
+  const names = new Set<string>();
+  for (const line of out.split("\n").filter(Boolean)) {
+    const [repo, tag, digest] = line.split(" ");
+    if (tag && tag !== "<none>") names.add(`${repo}:${tag}`);
+    if (digest && digest !== "<none>") names.add(`${repo}@${digest}`);
+  }
+  for (const name of names) await run(["docker", "rmi", name]);
+}
