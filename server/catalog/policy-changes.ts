@@ -2,7 +2,7 @@
 // and stale instances follow the new settings without a restart. The routes call this service
 // instead of gluing policies, the catalog and the scheduler together themselves. The specs come
 // complete from Policies (container command included).
-import type { RunSpec } from "../scheduler/types.ts";
+import type { RunSpec } from "../scheduler/run-spec.ts";
 import type { Catalog } from "./catalog.ts";
 import type { Deployment } from "./deployments.ts";
 import type { Policies } from "./policy.ts";

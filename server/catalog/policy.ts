@@ -5,7 +5,7 @@ import type { Db } from "../db/database.ts";
 import { type FieldError, invalidInput } from "../errors.ts";
 import type { GpuInventory } from "../runtime/gpus.ts";
 import { parseHardware } from "../runtime/hardware.ts";
-import type { RunSpec } from "../scheduler/types.ts";
+import type { RunSpec } from "../scheduler/run-spec.ts";
 import { type Catalog, engineImageRef, type Version } from "./catalog.ts";
 import type { Deployment, Deployments } from "./deployments.ts";
 

@@ -6,7 +6,8 @@ import { lease } from "./lease.ts";
 import { poolFor } from "./pool.ts";
 import type { SchedulerState } from "./state.ts";
 import { leftoverGpus, newInstance } from "./instance.ts";
-import type { Lease, RunSpec } from "./types.ts";
+import type { Lease } from "./instance-state.ts";
+import type { RunSpec } from "./run-spec.ts";
 
 /**
  * Takes over containers a previous run of this modelhub left (found by label): healthy idle ones

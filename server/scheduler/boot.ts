@@ -5,7 +5,8 @@ import { type Health, serverName } from "../cog/cog-container.ts";
 import { setupLogs } from "../cog/coglet-log.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Clock } from "./clock.ts";
-import { type Instance, SetupFailedError } from "./types.ts";
+import type { Instance } from "./instance-state.ts";
+import { SetupFailedError } from "./scheduler-errors.ts";
 import { describeExit } from "./exit.ts";
 
 export interface BootDeps {

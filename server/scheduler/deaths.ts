@@ -3,7 +3,7 @@
 import type { ContainerEvent, ContainerExit } from "../runtime/runtime.ts";
 import { countFailure } from "./backoff.ts";
 import { clearTimers, forget, type SchedulerState, tellEnded } from "./state.ts";
-import type { Instance } from "./types.ts";
+import type { Instance } from "./instance-state.ts";
 import { describeExit } from "./exit.ts";
 
 export async function onEvent(c: SchedulerState, e: ContainerEvent): Promise<void> {

@@ -2,7 +2,8 @@
 // kept at their min instances.
 import { poolFor } from "./pool.ts";
 import { poolKeptWarm, type SchedulerState } from "./state.ts";
-import { type Instance, poolKey, type RunSpec } from "./types.ts";
+import type { Instance } from "./instance-state.ts";
+import { poolKey, type RunSpec } from "./run-spec.ts";
 
 /**
  * The idle timer runs only at zero leases and is cleared by the next lease, so idle stop never

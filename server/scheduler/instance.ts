@@ -2,7 +2,8 @@
 // container left by a previous run still fits (its GPUs, its spec) before it is adopted.
 import type { GpuInventory } from "../runtime/gpus.ts";
 import { type ContainerState, GPUS_LABEL } from "../runtime/runtime.ts";
-import { type Instance, poolKey, type RunSpec } from "./types.ts";
+import type { Instance } from "./instance-state.ts";
+import { poolKey, type RunSpec } from "./run-spec.ts";
 
 let seq = 0;
 const newInstanceId = () => `i${Date.now().toString(36)}${(seq++).toString(36)}`;

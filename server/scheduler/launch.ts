@@ -7,7 +7,9 @@ import { watchExit } from "./deaths.ts";
 import { failWaiters, forget, type SchedulerState } from "./state.ts";
 import { newInstance } from "./instance.ts";
 import type { Pool } from "./pool.ts";
-import type { Instance, RunSpec, SetupFailedError } from "./types.ts";
+import type { Instance } from "./instance-state.ts";
+import type { RunSpec } from "./run-spec.ts";
+import type { SetupFailedError } from "./scheduler-errors.ts";
 
 /** Registers the instance at once (so the next pump sees it) and boots it in the background. */
 export function start(c: SchedulerState, pool: Pool, gpuIndices: number[]): void {

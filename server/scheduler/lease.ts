@@ -1,7 +1,7 @@
 // A lease: one slot on a ready instance, held by one prediction until released. Releasing records
 // the predict time and reports to the applier, which re-plans and arms the idle timer.
 import type { SchedulerState } from "./state.ts";
-import type { Instance, InstanceEnd, Lease } from "./types.ts";
+import type { Instance, InstanceEnd, Lease } from "./instance-state.ts";
 
 let leaseSeq = 0;
 

@@ -6,7 +6,7 @@ import { type Health, serverName } from "../cog/cog-container.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Clock } from "./clock.ts";
 import type { StatsBook } from "./stats.ts";
-import type { Instance } from "./types.ts";
+import type { Instance } from "./instance-state.ts";
 
 export interface MonitorDeps {
   clock: Clock;

@@ -4,7 +4,9 @@ import { estimateStart } from "./estimate.ts";
 import type { SchedulerState } from "./state.ts";
 import { DEFAULT_RETIRE_MS, retireStale } from "./stopping.ts";
 import { GUESS_BOOT_MS, GUESS_PREDICT_MS, type StatsBook } from "./stats.ts";
-import { type Instance, type Lease, poolKey, type RunSpec, type SetupFailedError } from "./types.ts";
+import type { Instance, Lease } from "./instance-state.ts";
+import { poolKey, type RunSpec } from "./run-spec.ts";
+import type { SetupFailedError } from "./scheduler-errors.ts";
 
 export interface Waiter {
   spec: RunSpec;

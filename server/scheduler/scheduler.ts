@@ -22,10 +22,14 @@ import { poolFor, type QueueInfo, queueInfoAt, type QueueView, queueViews, type 
 import { isLive, live, type SchedulerDeps, type SchedulerState, failWaiters } from "./state.ts";
 import { GUESS_PREDICT_MS, StatsBook } from "./stats.ts";
 import { DEFAULT_RETIRE_MS, drain, retire, retireStale, stop, stopWhere } from "./stopping.ts";
-import { CanceledError, type Instance, type Lease, poolKey, QueueFullError, type RunSpec } from "./types.ts";
+import type { Instance, Lease } from "./instance-state.ts";
+import { poolKey, type RunSpec } from "./run-spec.ts";
+import { CanceledError, QueueFullError } from "./scheduler-errors.ts";
 
-export { CanceledError, QueueFullError, SetupFailedError, poolKey } from "./types.ts";
-export type { Instance, InstanceEnd, InstanceState, Lease, RunSpec } from "./types.ts";
+export { poolKey } from "./run-spec.ts";
+export { CanceledError, QueueFullError, SetupFailedError } from "./scheduler-errors.ts";
+export type { Instance, InstanceEnd, InstanceState, Lease } from "./instance-state.ts";
+export type { RunSpec } from "./run-spec.ts";
 export { describeExit } from "./exit.ts";
 export type { QueueInfo, QueueView } from "./pool.ts";
 export type { SchedulerDeps } from "./state.ts";

@@ -11,7 +11,7 @@ import type { InstanceMonitor } from "./monitor.ts";
 import { keptWarm } from "./planner.ts";
 import type { Pool } from "./pool.ts";
 import type { StatsBook } from "./stats.ts";
-import type { Instance } from "./types.ts";
+import type { Instance } from "./instance-state.ts";
 
 export interface SchedulerDeps {
   runtime: ContainerRuntime;

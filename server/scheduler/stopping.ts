@@ -3,7 +3,7 @@
 import { type ContainerLimits, RuntimeError } from "../runtime/runtime.ts";
 import { clearTimers, failWaiters, forget, live, type SchedulerState, tellEnded, whenGone } from "./state.ts";
 import type { Pool } from "./pool.ts";
-import type { Instance } from "./types.ts";
+import type { Instance } from "./instance-state.ts";
 
 /** How long a replaced instance (new release, deleted deployment) may finish its work. */
 export const DEFAULT_RETIRE_MS = 10 * 60_000;

@@ -6,7 +6,7 @@ import { Deployments } from "../../server/catalog/deployments.ts";
 import { Policies } from "../../server/catalog/policy.ts";
 import { PolicyChanges, type PoolControl } from "../../server/catalog/policy-changes.ts";
 import { openDatabase } from "../../server/db/database.ts";
-import type { RunSpec } from "../../server/scheduler/types.ts";
+import type { RunSpec } from "../../server/scheduler/run-spec.ts";
 import { gpus } from "./scheduler-fakes.ts";
 
 const DEFAULTS = { idleTimeoutS: 300, setupTimeoutS: 300, maxQueue: 100, maxInstances: 1, memoryBytes: 0, cpus: 0, pids: 0 };

@@ -3,7 +3,7 @@
 import type { Gpu, GpuInventory } from "../../server/runtime/gpus.ts";
 import type { Clock } from "../../server/scheduler/clock.ts";
 import { Scheduler, type SchedulerDeps } from "../../server/scheduler/scheduler.ts";
-import type { RunSpec } from "../../server/scheduler/types.ts";
+import type { RunSpec } from "../../server/scheduler/run-spec.ts";
 import { silentLogger } from "../../server/log.ts";
 import { FakeRuntime } from "../helpers/fake-runtime.ts";
 

@@ -1,35 +1,6 @@
-// The scheduler's vocabulary: what it is asked to run (RunSpec), what it runs (Instance), what it hands
-// out (Lease), and the errors callers must tell apart.
+// What the scheduler runs (an Instance: one container and its slots), why one ended, and what it
+// hands out (a Lease on one slot).
 import type { ContainerExit, ContainerLimits } from "../runtime/runtime.ts";
-
-/** What the scheduler needs to know about a version to run it: the image plus its effective policy. */
-export interface RunSpec {
-  /** which pool serves it: the version id (default), or "deployment:owner/name" for a deployment's own instances */
-  key?: string;
-  versionId: string;
-  model: string; // owner/name, for container names and messages
-  deployment?: string | null;
-  image: string; // "sha256:<digest>" so a re-tagged image cannot change a version
-  gpuCount: number;
-  /** exact GPU indices (per-model pinning); its length is gpuCount */
-  pinnedGpus?: number[];
-  concurrency: number;
-  maxQueue: number;
-  idleTimeoutMs: number; // < 0 = never stop; 0 = stop as soon as idle
-  setupTimeoutMs: number;
-  /** container command (after the image's entrypoint); undefined keeps the image's CMD. Set by Policies (Cog's --upload-url). */
-  cmd?: string[];
-  /** keep this many instances up (started at boot, never idle-stopped or evicted) */
-  minInstances?: number;
-  /** scale out up to this many instances while the queue outgrows the free slots */
-  maxInstances?: number;
-  /** container memory/CPU/process limits from the model's policy (absent: the runtime's defaults) */
-  limits?: ContainerLimits;
-  /** policy revision it was built from: a pool never goes back to a spec older than the one it has (callers may cache specs) */
-  rev?: number;
-}
-
-export const poolKey = (spec: Pick<RunSpec, "key" | "versionId">): string => spec.key ?? spec.versionId;
 
 /**
  * starting → ready ⇄ unhealthy → draining → stopping → (gone); any live state → dead when the container exits.
@@ -94,16 +65,3 @@ export interface Lease {
   readonly ended: Promise<InstanceEnd>;
   release(): void;
 }
-
-/** Setup failed: the container reported SETUP_FAILED, exited while booting, or never became ready. */
-export class SetupFailedError extends Error {
-  constructor(message: string, readonly logs: string) {
-    super(message);
-  }
-}
-export class QueueFullError extends Error {
-  constructor(message: string, readonly retryAfterSeconds: number) {
-    super(message);
-  }
-}
-export class CanceledError extends Error {}
