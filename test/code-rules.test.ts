@@ -1,12 +1,14 @@
 // Style rules for server/ that a reviewer should not have to count: no file over 400 lines (a file
-// that long holds more than one thing), and no `as unknown as` (a cast that switches the type checker
-// off; model the value instead).
+// that long holds more than one thing), no `as unknown as` (a cast that switches the type checker
+// off; model the value instead), and no file named for its kind rather than what it holds.
 import { describe, expect, it } from "bun:test";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
 const MAX_LINES = 400;
+// Names that say what kind of code a file is, not what it holds.
+const VAGUE_NAMES = /^(core|types|deps|utils?|helpers?|misc|common)\.tsx?$|-deps\.tsx?$/;
 
 function* sourceFiles(dir: string): Generator<string> {
   for (const name of readdirSync(dir)) {
@@ -27,5 +29,9 @@ describe("server/ code rules", () => {
   it("no `as unknown as` cast", () => {
     const casts = files.flatMap((f) => f.src.split("\n").flatMap((line, i) => (/\bas\s+unknown\s+as\b/.test(line) ? [`${f.rel}:${i + 1}`] : [])));
     expect(casts).toEqual([]);
+  });
+
+  it("no file is named for its kind (core.ts, types.ts, deps.ts, …-deps.ts)", () => {
+    expect(files.map((f) => f.rel).filter((rel) => VAGUE_NAMES.test(rel.slice(rel.lastIndexOf("/") + 1)))).toEqual([]);
   });
 });
