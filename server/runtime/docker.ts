@@ -2,6 +2,7 @@
 import Docker from "dockerode";
 import modemHttp from "docker-modem/lib/http.js";
 import { mapDockerError } from "./docker-errors.ts";
+import { LineBuffer } from "./ndjson-lines.ts";
 import { escapeImageReference, parseImageReference } from "./image-ref.ts";
 import { type ContainerLane, ensureNetwork, laneHostConfig } from "./container-lane.ts";
 import {
@@ -243,27 +244,11 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       this.fail(err);
     }
-    let buf = "";
+    const lines = new LineBuffer();
     stream.on("data", (chunk: Buffer) => {
-      buf += chunk.toString("utf8");
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        try {
-          const ev = JSON.parse(line) as { Action: string; id?: string; Actor?: { ID: string; Attributes?: Record<string, string> } };
-          const action = ev.Action.split(":")[0] as ContainerEvent["action"];
-          const attrs = ev.Actor?.Attributes ?? {};
-          onEvent({
-            containerId: ev.Actor?.ID ?? ev.id ?? "",
-            action,
-            exitCode: attrs.exitCode !== undefined ? Number(attrs.exitCode) : null,
-            labels: attrs,
-          });
-        } catch {
-          // a partial or foreign line: skip it
-        }
+      for (const line of lines.push(chunk)) {
+        const ev = parseContainerEvent(line);
+        if (ev) onEvent(ev);
       }
     });
     stream.on("error", (err: Error) => onError?.(mapDockerError(err, this.dockerHost)));
@@ -272,6 +257,23 @@ export class DockerRuntime implements ContainerRuntime {
     return () => {
       if ("destroy" in stream && typeof stream.destroy === "function") stream.destroy();
     };
+  }
+}
+
+/** One line of the engine's event stream as a ContainerEvent; null for a line that is not one. */
+export function parseContainerEvent(line: string): ContainerEvent | null {
+  try {
+    const ev = JSON.parse(line) as { Action: string; id?: string; Actor?: { ID: string; Attributes?: Record<string, string> } };
+    const action = ev.Action.split(":")[0] as ContainerEvent["action"];
+    const attrs = ev.Actor?.Attributes ?? {};
+    return {
+      containerId: ev.Actor?.ID ?? ev.id ?? "",
+      action,
+      exitCode: attrs.exitCode !== undefined ? Number(attrs.exitCode) : null,
+      labels: attrs,
+    };
+  } catch {
+    return null; // a foreign line: skip it
   }
 }
 
