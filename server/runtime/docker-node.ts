@@ -97,7 +97,7 @@ export class DockerNode implements RuntimeNode {
     return (await this.runtime.list(labels)).map((c) => ({
       handle: c.id,
       running: c.running,
-      endpoint: c.running ? (this.options.endpoint ?? loopbackEndpoint)(c, containerName(c)) : null,
+      endpoint: c.running ? (this.options.endpoint ?? loopbackEndpoint)(c, c.name ?? "") : null,
       labels: c.labels,
       startedAt: c.startedAt,
     }));
@@ -119,9 +119,4 @@ export class DockerNode implements RuntimeNode {
       else if (e.action === "die") onEvent({ kind: "exited", handle: e.containerId, exitCode: e.exitCode });
     }, onLost);
   }
-}
-
-/** Docker reports names with a leading slash; the labels carry nothing better, so the name comes from the state. */
-function containerName(c: ContainerState): string {
-  return (c as ContainerState & { name?: string }).name?.replace(/^\//, "") ?? "";
 }

@@ -23,11 +23,27 @@ const COG_PORT = "5000/tcp";
 // reason to redirect modelhub anywhere: a 3xx is an error, never a request to another host.
 (modemHttp as { maxRedirects: number }).maxRedirects = 0;
 
-export function dockerOptions(dockerHost: string): Docker.DockerOptions {
+/** The client side of an engine's mTLS (`dockerd --tlsverify`): PEM contents, not paths. */
+export interface EngineTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+export function dockerOptions(dockerHost: string, tls?: EngineTls): Docker.DockerOptions {
   if (dockerHost.startsWith("unix://")) return { socketPath: dockerHost.slice("unix://".length) };
   if (dockerHost.startsWith("/")) return { socketPath: dockerHost };
   const u = new URL(dockerHost.replace(/^tcp:/, "http:"));
+  // With certificates the engine is spoken to over TLS, checking its certificate against the CA and showing ours.
+  if (tls) return { host: u.hostname, port: Number(u.port || 2376), protocol: "https", ca: tls.ca, cert: tls.cert, key: tls.key };
   return { host: u.hostname, port: Number(u.port || 2375), protocol: u.protocol === "https:" ? "https" : "http" };
+}
+
+/** How an engine is reached and whether containers publish their port (not on a node whose relay fronts them). */
+export interface EngineOptions {
+  tls?: EngineTls;
+  /** publish port 5000 on the engine's 127.0.0.1 (default true: the engine is on this machine) */
+  publish?: boolean;
 }
 
 /** Docker's form of `--gpus`: the nvidia driver with either every device or the listed ones. */
@@ -53,6 +69,7 @@ function toState(info: Docker.ContainerInspectInfo): ContainerState {
     labels: info.Config.Labels ?? {},
     startedAt: info.State.StartedAt && !info.State.StartedAt.startsWith("0001") ? info.State.StartedAt : null,
     image: info.Config.Image,
+    name: info.Name?.replace(/^\//, ""),
   };
 }
 
@@ -65,8 +82,9 @@ export class DockerRuntime implements ContainerRuntime {
     private dockerHost: string,
     private lane: ContainerLane = NO_LANE,
     private warn: (message: string) => void = () => {},
+    private engine: EngineOptions = {},
   ) {
-    this.docker = new Docker(dockerOptions(dockerHost));
+    this.docker = new Docker(dockerOptions(dockerHost, engine.tls));
   }
 
   /** The lane's network, made on the first container (again after a failure, e.g. the engine was down). */
@@ -124,7 +142,7 @@ export class DockerRuntime implements ContainerRuntime {
         ExposedPorts: { [COG_PORT]: {} },
         HostConfig: {
           // Loopback only: a model container is never reachable from the LAN.
-          PortBindings: { [COG_PORT]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
+          ...(this.engine.publish === false ? {} : { PortBindings: { [COG_PORT]: [{ HostIp: "127.0.0.1", HostPort: "" }] } }),
           ShmSize: spec.shmSizeBytes,
           DeviceRequests: deviceRequests(spec.gpus),
           ExtraHosts: spec.extraHosts,

@@ -101,8 +101,8 @@ export interface NodeView {
   gpus: readonly Gpu[];
   /** free memory in bytes (for the tie-break between nodes that can all take an instance) */
   freeMemoryBytes: number;
-  /** image references (digests, "sha256:…") the node already has, when known */
-  images?: ReadonlySet<string>;
+  /** whether the node already has this image ("sha256:…"), when known */
+  hasImage?: (image: string) => boolean;
   note?: string;
 }
 

@@ -71,5 +71,5 @@ function withNode(node: string, p: Placement): NodePlacement {
 }
 
 function hasImage(n: NodeView, image: string | undefined): number {
-  return image && n.images?.has(image) ? 1 : 0;
+  return image && n.hasImage?.(image) ? 1 : 0;
 }

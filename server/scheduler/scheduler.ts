@@ -9,7 +9,7 @@
 import type { GpuInventory } from "../runtime/gpus.ts";
 import { type ContainerExit, type ContainerState, RuntimeError } from "../runtime/runtime.ts";
 import { DockerNode } from "../runtime/docker-node.ts";
-import { LOCAL_NODE, type ListedInstance, type NodeDirectory, poolOfOne } from "../runtime/runtime-node.ts";
+import { LOCAL_NODE, type ListedInstance, NODE_LABEL, poolOfOne } from "../runtime/runtime-node.ts";
 import { chooseNodePlacement } from "./node-placement.ts";
 import { adopt } from "./adopt.ts";
 import { handle, pump } from "./apply-plan.ts";
@@ -21,7 +21,8 @@ import { lease } from "./lease.ts";
 import { InstanceMonitor } from "./monitor.ts";
 import { decideRequest, freeInstance } from "./planner.ts";
 import { poolFor, type QueueInfo, queueInfoAt, type QueueView, queueViews, type Waiter } from "./pool.ts";
-import { isLive, live, nodeOf, type SchedulerDeps, type SchedulerState, failWaiters, forget, tellEnded } from "./state.ts";
+import { nodeLost, stopOn } from "./node-changes.ts";
+import { isLive, live, nodeOf, type SchedulerDeps, type SchedulerState, failWaiters } from "./state.ts";
 import { GUESS_PREDICT_MS, StatsBook } from "./stats.ts";
 import { DEFAULT_RETIRE_MS, drain, retire, retireStale, stop, stopWhere } from "./stopping.ts";
 import type { Instance, Lease } from "./instance-state.ts";
@@ -279,7 +280,8 @@ export class Scheduler {
 
   /** Follows every node's event stream so a dead container is noticed at once; reconnects with backoff. */
   async watchEvents(): Promise<void> {
-    await Promise.all(this.c.nodes.views().map((n) => this.watchNode(n.name)));
+    // Remote nodes are followed once they answer (the node service calls watchNode then).
+    await Promise.all(this.c.nodes.views().filter((n) => n.state === "up").map((n) => this.watchNode(n.name)));
   }
 
   /** Follows one node's events (a node added or back); `onLost` hears when its stream breaks. */
@@ -298,24 +300,19 @@ export class Scheduler {
     this.events.delete(name);
   }
 
-  /**
-   * A node stopped answering: its instances are gone as far as modelhub can tell. Predictions running
-   * there fail with a reason naming the node; queued ones stay queued and go wherever placement now
-   * finds room (the node is down, so not there). Nothing is sent to the node: it cannot answer.
-   */
+  /** A node stopped answering: its instances are lost (running work fails naming it), queued work goes elsewhere. */
   nodeLost(name: string, reason: string): string[] {
-    const c = this.c;
-    const lost = [...c.instances.values()].filter((i) => i.node === name);
-    for (const inst of lost) {
-      const why = `node ${name} stopped answering (${reason})`;
-      inst.state = "stopping";
-      inst.stopReason = why;
-      tellEnded(inst, why, "");
-      forget(c, inst);
-    }
-    if (lost.length) this.deps.logger.warn("node lost; its instances are gone", { node: name, instances: lost.map((i) => i.id) });
-    pump(c);
-    return lost.map((i) => i.id);
+    return nodeLost(this.c, name, reason);
+  }
+
+  /** Stops every instance on a node (it is being removed). */
+  stopOn(name: string, reason: string): Promise<void> {
+    return stopOn(this.c, name, reason);
+  }
+
+  /** How many instances run (or start, or stop) on a node. */
+  instancesOn(name: string): number {
+    return [...this.c.instances.values()].filter((i) => i.node === name).length;
   }
 
   /** Nodes changed (added, drained, back up, new inventory): plan again, since work may now fit. */
@@ -333,7 +330,8 @@ export class Scheduler {
     resolve: (labels: Record<string, string>) => RunSpec | null,
     held?: (instanceId: string) => readonly string[],
   ): Promise<{ adopted: number; removed: number; leases: { predictionId: string; lease: Lease }[] }> {
-    const listed = containers.map((ct): ListedInstance => ({
+    // Containers another node's engine on this machine started (a node on this socket) are that node's to reconcile.
+    const listed = containers.filter((ct) => !ct.labels[NODE_LABEL]).map((ct): ListedInstance => ({
       handle: ct.id,
       running: ct.running,
       endpoint: ct.running && ct.hostPort ? `http://127.0.0.1:${ct.hostPort}` : null,

@@ -34,7 +34,7 @@ const cases: Case[] = [
   },
   {
     name: "both free: the node that already has the image wins over more memory",
-    nodes: [node("a", 1, { freeMemoryBytes: 9e9 }), node("b", 1, { freeMemoryBytes: 1e9, images: new Set(["sha256:img"]) })],
+    nodes: [node("a", 1, { freeMemoryBytes: 9e9 }), node("b", 1, { freeMemoryBytes: 1e9, hasImage: (i) => i === "sha256:img" })],
     request: req({ image: "sha256:img" }),
     want: { kind: "place", node: "b", gpus: [0] },
   },
