@@ -9,6 +9,7 @@ import Docker from "dockerode";
 import { AppError, conflict, invalidInput, notFound } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { DockerNode } from "../runtime/docker-node.ts";
+import { mapDockerError } from "../runtime/docker-errors.ts";
 import { DockerRuntime, dockerOptions, type EngineTls } from "../runtime/docker.ts";
 import { probeNodeInventory } from "../runtime/gpu-probe.ts";
 import type { GpuInventory } from "../runtime/gpus.ts";
@@ -201,7 +202,7 @@ export class NodeService implements NodeDirectory {
       }
       event = { kind: "answered", at: this.now() };
     } catch (err) {
-      event = { kind: "silent", at: this.now(), error: (err as Error).message };
+      event = { kind: "silent", at: this.now(), error: mapDockerError(err, r.row.engine).message };
     }
     r.checks++;
     const { health, went } = nextHealth(r.health, event, { downAfter: DOWN_AFTER });
