@@ -137,6 +137,16 @@ async function sweepStale(): Promise<void> {
   }
 }
 
+/** Running and not a zombie. */
+function liveProcess(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) [ZX]/s.test(stat);
+  } catch {
+    return false;
+  }
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -355,6 +365,12 @@ function makeEngine(dir: string, spec: NodeSpec & { ip: string }, netns: string,
     },
     async restart() {
       if (proc) await engine.stop();
+      // A killed engine's containerd may linger as a zombie nobody reaps; dockerd would take its
+      // pid file for a live containerd and wait for it forever.
+      for (const file of [join(root, "exec", "containerd", "containerd.pid"), pidfile]) {
+        const pid = existsSync(file) ? Number(readFileSync(file, "utf8").trim()) : 0;
+        if (pid > 0 && !liveProcess(pid)) rmSync(file, { force: true });
+      }
       proc = Bun.spawn(argv, { env, stdin: "ignore", stdout: "ignore", stderr: Bun.file(join(root, "dockerd.log")) });
       const deadline = Date.now() + 60_000;
       while (Date.now() < deadline) {
