@@ -17,7 +17,7 @@ async function startModel(d: Docker, relay: NodeRelay, extra: Record<string, unk
   const c = await d.createContainer({
     Image: IMAGE,
     Labels: { "dev.modelhub.test": "nodes-relay" },
-    HostConfig: { NetworkMode: MODELS_NETWORK, ExtraHosts: [`host.docker.internal:${relay.deployed.gateway}`], ...extra },
+    HostConfig: { NetworkMode: MODELS_NETWORK, ExtraHosts: [`host.docker.internal:${relay.gateway}`], ...extra },
   });
   await c.start();
   return { id: c.id, ip: await containerIp(d, c.id) };
@@ -38,6 +38,7 @@ describe.skipIf(!docker || unavailable !== null)("node engines and the relay", (
   let relay: NodeRelay;
   let model: { id: string; ip: string };
   let callbackServer: ReturnType<typeof Bun.serve>;
+  let callbackPort = 0;
   const webhooks: { path: string; body: { status: string; output?: unknown } }[] = [];
 
   beforeAll(async () => {
@@ -52,18 +53,19 @@ describe.skipIf(!docker || unavailable !== null)("node engines and the relay", (
         return new Response(null, { status: 200 });
       },
     });
+    callbackPort = callbackServer.port ?? 0;
     const a = h.nodes[0];
     [relay] = await Promise.all([
-      setupRelay(h, a, { callback: { url: `http://${h.hostIp}:${callbackServer.port}`, port: callbackServer.port } }),
+      setupRelay(h, a, { callback: { url: `http://${h.hostIp}:${callbackPort}`, port: callbackPort } }),
       copyImageToNode(a, IMAGE),
     ]);
     model = await startModel(relay.docker, relay);
-    await ready(relay.link.endpointFor(model.ip));
+    await ready(relay.endpointFor(model.ip));
     console.log(`node engines + relay + model ready in ${Math.round(performance.now() - t0)} ms`);
   }, 180_000);
 
   afterAll(async () => {
-    await relay?.link.close();
+    await relay?.pool.close();
     callbackServer?.stop(true);
     await h?.teardown();
   }, 60_000);
@@ -112,7 +114,7 @@ describe.skipIf(!docker || unavailable !== null)("node engines and the relay", (
   });
 
   it("predicts through the relay link, with large bodies streamed both ways", async () => {
-    const endpoint = relay.link.endpointFor(model.ip);
+    const endpoint = relay.endpointFor(model.ip);
     const text = "x".repeat(3 * 1024 * 1024);
     const r = await fetch(`${endpoint}/predictions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ input: { text } }) });
     expect(r.status).toBe(200);
@@ -121,9 +123,15 @@ describe.skipIf(!docker || unavailable !== null)("node engines and the relay", (
     expect(body.output).toBe(`hello ${text}`);
   });
 
+  it("reaches a container by its name (the node's engine tells the link its address)", async () => {
+    const name = (await relay.docker.getContainer(model.id).inspect()).Name.replace(/^\//, "");
+    const r = await fetch(`${relay.endpointFor(name)}/health-check`);
+    expect(((await r.json()) as { status: string }).status).toBe("READY");
+  });
+
   it("brings the container's webhooks back to modelhub through the relay (host.docker.internal)", async () => {
-    const endpoint = relay.link.endpointFor(model.ip);
-    const webhook = `http://host.docker.internal:${callbackServer.port}/internal/webhooks/tok-nodes`;
+    const endpoint = relay.endpointFor(model.ip);
+    const webhook = `http://host.docker.internal:${callbackPort}/internal/webhooks/tok-nodes`;
     const r = await fetch(`${endpoint}/predictions/p-nodes-1`, {
       method: "PUT",
       headers: { "content-type": "application/json", Prefer: "respond-async" },
@@ -138,20 +146,20 @@ describe.skipIf(!docker || unavailable !== null)("node engines and the relay", (
   });
 
   it("forwards only to the models network and only modelhub's callbacks back", async () => {
-    const r = await fetch(`${relay.link.baseUrl}/${h.hostIp}/`);
+    const r = await fetch(`${relay.endpointFor(h.hostIp)}/`);
     expect(r.status).toBe(403);
-    expect(((await r.json()) as { detail: string }).detail).toContain(relay.deployed.targetCidr);
-    expect((await fetch(`${relay.link.baseUrl}/not-an-address/x`)).status).toBe(404);
+    expect(((await r.json()) as { detail: string }).detail).toContain(relay.subnet);
+    expect((await fetch(`${relay.endpointFor("no-such-container")}/health-check`)).status).toBe(404);
     // From inside the model container's network, the callback side refuses anything but /internal/.
     const a = h.nodes[0];
-    const probe = await h.runIn(a, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", `http://${relay.deployed.gateway}:${callbackServer.port}/v1/predictions`]);
+    const probe = await h.runIn(a, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", `http://${relay.gateway}:${callbackPort}/v1/predictions`]);
     expect(probe.stdout).toBe("404");
   });
 
   it("another host on the LAN reaches no model container: not directly, not through the relay", async () => {
     const a = h.nodes[0];
     // Even routing the models network through the node, as a LAN host may: the network is internal.
-    await h.runInLan(["ip", "route", "replace", relay.deployed.targetCidr, "via", a.ip]);
+    await h.runInLan(["ip", "route", "replace", relay.subnet, "via", a.ip]);
     const direct = await h.runInLan(["curl", "-sS", "-m", "3", `http://${model.ip}:5000/health-check`]);
     expect(direct.code).not.toBe(0);
     expect(direct.stdout).not.toContain("READY");
@@ -163,7 +171,7 @@ describe.skipIf(!docker || unavailable !== null)("node engines and the relay", (
     expect(engineCert.code).not.toBe(0);
     expect(engineCert.stdout).not.toContain("READY");
     // …while the same request with the relay's client certificate gets through (the test is not vacuous).
-    const certDir = `${h.dir}/relay-${a.name}`;
+    const certDir = relay.certDir;
     const ok = await h.runInLan(["curl", "-sS", "-m", "3", "--cacert", `${certDir}/relay.pem`, "--cert", `${certDir}/client.pem`, "--key", `${certDir}/client.key`, url]);
     expect(ok.stdout).toContain("READY");
   });
@@ -173,7 +181,7 @@ describe.skipIf(!docker || unavailable !== null)("node engines and the relay", (
     await b.kill();
     expect(b.running()).toBe(false);
     expect(await nodeDocker(h, b).ping().then(() => "up", () => "down")).toBe("down");
-    const r = await fetch(`${relay.link.endpointFor(model.ip)}/health-check`);
+    const r = await fetch(`${relay.endpointFor(model.ip)}/health-check`);
     expect(r.status).toBe(200);
     await a.docker(["tag", IMAGE, "modelhub-test/kept:latest"]);
     await a.kill();

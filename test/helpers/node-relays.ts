@@ -4,47 +4,37 @@
 import Docker from "dockerode";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { relayBinary } from "../../server/nodes/relay/relay-binary.ts";
-import { type RelayCerts, ensureRelayCerts } from "../../server/nodes/relay/relay-certs.ts";
-import { type DeployedRelay, deployRelay } from "../../server/nodes/relay/relay-deploy.ts";
-import { type RelayImage, relayImage } from "../../server/nodes/relay/relay-image.ts";
-import { type RelayLink, startRelayLink } from "../../server/nodes/relay-link.ts";
+import { MODELS_NETWORK, RelayPool } from "../../server/nodes/relay/relay-pool.ts";
 import type { NodeEngine, NodeEngines } from "./node-engines.ts";
 
-export const MODELS_NETWORK = "modelhub-models";
+export { MODELS_NETWORK };
 export const RELAY_PORT = 7443;
 
 export function nodeDocker(h: NodeEngines, node: NodeEngine): Docker {
   return new Docker({ host: node.ip, port: 2376, protocol: "https", ca: readFileSync(h.tls.ca), cert: readFileSync(h.tls.cert), key: readFileSync(h.tls.key) });
 }
 
-let image: Promise<RelayImage> | null = null;
-/** The relay image of this checkout (compiled once per process). */
-export function testRelayImage(): Promise<RelayImage> {
-  image ??= relayBinary().then(relayImage);
-  return image;
-}
-
 export interface NodeRelay {
   docker: Docker;
-  certs: RelayCerts;
-  deployed: DeployedRelay;
-  link: RelayLink;
+  pool: RelayPool;
+  /** the models network's gateway: host.docker.internal for its containers */
+  gateway: string;
+  /** the models network's subnet */
+  subnet: string;
+  /** where the pinned relay certificates are (relay.pem, client.pem, client.key) */
+  certDir: string;
+  /** base URL of a container (name or IP) through the relay link */
+  endpointFor(container: string): string;
 }
 
-export async function setupRelay(h: NodeEngines, node: NodeEngine, opts: { callback?: { url: string; port: number } } = {}): Promise<NodeRelay> {
+/** Readies a node the way the node service does: RelayPool.prepare over the engine's mTLS API. */
+export async function setupRelay(h: NodeEngines, node: NodeEngine, opts: { callback?: { url: string; port: number }; pool?: RelayPool } = {}): Promise<NodeRelay> {
   const docker = nodeDocker(h, node);
-  const certs = await ensureRelayCerts(join(h.dir, `relay-${node.name}`), node.ip);
-  const deployed = await deployRelay({ docker, network: MODELS_NETWORK, port: RELAY_PORT, certs, image: await testRelayImage(), callback: opts.callback });
-  const link = await startRelayLink({ host: node.ip, port: RELAY_PORT, relayCert: certs.relayCert, cert: certs.clientCert, key: certs.clientKey });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const r = await fetch(`${link.baseUrl}/_relay/ping`).catch(() => null);
-    if (r?.ok) break;
-    if (Date.now() > deadline) throw new Error(`relay on ${node.name} never answered: ${r ? `${r.status} ${await r.text()}` : "no answer"}`);
-    await Bun.sleep(50);
-  }
-  return { docker, certs, deployed, link };
+  const pool = opts.pool ?? new RelayPool({ dataDir: h.dir, callback: opts.callback });
+  const { network, gateway } = await pool.prepare({ name: node.name, engineHost: node.engineUrl, docker });
+  const net = await docker.getNetwork(network).inspect();
+  const subnet = net.IPAM?.Config?.find((c: { Subnet?: string }) => c.Subnet && !c.Subnet.includes(":"))?.Subnet ?? "";
+  return { docker, pool, gateway, subnet, certDir: join(h.dir, "nodes", node.name, "relay"), endpointFor: (c) => pool.endpoint(node.name, c) };
 }
 
 /** Setup shortcut: `docker save` on the host engine into the node's `docker load` (unix socket). */

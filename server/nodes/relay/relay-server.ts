@@ -39,7 +39,7 @@ export interface RunningRelay {
 /** Health of the relay itself (no container behind it). */
 export const RELAY_PING_PATH = "/_relay/ping";
 
-// RFC 9110 §7.6.1: these describe one connection, not the message.
+// RFC 9110, section 7.6.1: these describe one connection, not the message.
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
 
 export function forwardHeaders(headers: http.IncomingHttpHeaders | http.OutgoingHttpHeaders): http.OutgoingHttpHeaders {
