@@ -8,7 +8,9 @@ export interface ParsedArgs {
 }
 
 /** Flags that take no value (`--json`); `--flag=value` still works for them. */
-const BOOLEAN_FLAGS = new Set(["help", "version", "json", "all", "quiet", "force", "no-wait", "yes", "follow"]);
+const BOOLEAN_FLAGS = new Set(["help", "version", "json", "all", "quiet", "force", "no-wait", "yes", "follow", "undo"]);
+/** Flags that may repeat: their values are joined with newlines (`--label a=1 --label b=2`). */
+const REPEATED_FLAGS = new Set(["label"]);
 /** One-letter aliases. */
 const SHORT: Record<string, string> = { "-h": "help", "-q": "quiet", "-f": "follow", "-y": "yes", "-o": "output", "-n": "name" };
 const COLOR_VALUES = new Set(["always", "never", "auto"]);
@@ -44,7 +46,8 @@ export function parseArgs(argv: string[], isKnown?: (flag: string) => boolean): 
       else if (name === "no-color") flags.color = "never";
       else {
         if (i + 1 >= argv.length) throw new ArgError(`${a} needs a value`);
-        flags[name] = argv[++i];
+        const value = argv[++i];
+        flags[name] = REPEATED_FLAGS.has(name) && flags[name] !== undefined ? `${flags[name]}\n${value}` : value;
       }
       continue;
     }

@@ -29,6 +29,7 @@ ${settingsHelp()}
 const CLI_FLAGS = new Set([
   "name", "json", "help", "version", "all", "grace", "quiet", "force", "no-wait", "output-dir", "yes", "follow", "model", "status",
   "limit", "visibility", "predictions", "description", "role", "output", "color",
+  "engine", "tls-ca", "tls-cert", "tls-key", "label", "fake-gpus", "undo", "days", "host",
 ]);
 
 const line = (s: string) => process.stdout.write(s.endsWith("\n") ? s : s + "\n");
@@ -161,6 +162,27 @@ async function main(argv: string[]): Promise<number> {
         if (!rest[0]) throw new UsageError("usage: modelhub tokens revoke ID|NAME");
         line(await t.revokeToken(ctx, rest[0]));
       } else throw new UsageError(`unknown subcommand "tokens ${sub}" (try: tokens, tokens create, tokens revoke)`);
+      return 0;
+    }
+    case "nodes": {
+      const n = await import("./commands/nodes.ts");
+      if (!sub || sub === "ls" || sub === "list") {
+        noExtra(rest, "modelhub nodes ls [--json]");
+        line(await n.listNodes(ctx, json));
+      } else if (sub === "add") {
+        noExtra(rest.slice(1), "modelhub nodes add NAME --engine tcp://HOST:2376 --tls-ca F --tls-cert F --tls-key F [--label k=v]");
+        line(await n.addNode(ctx, rest[0], flags, json));
+      } else if (sub === "drain") {
+        noExtra(rest.slice(1), "modelhub nodes drain NAME [--undo]");
+        line(await n.drainNode(ctx, rest[0], flags.undo !== undefined));
+      } else if (sub === "rm" || sub === "remove") {
+        noExtra(rest.slice(1), "modelhub nodes rm NAME [--force]");
+        line(await n.removeNode(ctx, rest[0], flags.force !== undefined));
+      } else if (sub === "ca") {
+        noExtra(rest.slice(1), "modelhub nodes ca DIR --host HOST[,HOST]");
+        if (flags.days !== undefined && !/^\d+$/.test(flags.days)) throw new UsageError("--days takes a whole number of days");
+        line(await n.makeCa(rest[0], flags.host, flags.days ? Number(flags.days) : undefined));
+      } else throw new UsageError(`unknown subcommand "nodes ${sub}" (try: nodes ls, nodes add, nodes drain, nodes rm, nodes ca)`);
       return 0;
     }
     case "pull": {

@@ -26,6 +26,7 @@ import { policyRoutes } from "./http/v1/policy.ts";
 import { predictionRoutes } from "./http/v1/predictions.ts";
 import { streamRoutes } from "./http/v1/streams.ts";
 import { tokenRoutes } from "./http/v1/tokens.ts";
+import { nodeRoutes } from "./http/v1/nodes.ts";
 import { webhookRoutes } from "./http/v1/webhooks.ts";
 import { isRegistryPath, registryHandler, type RegistryHttpDeps } from "./http/v2/registry-routes.ts";
 
@@ -80,6 +81,7 @@ export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps, registry?
     .use(webhookRoutes(deps))
     .use(tokenRoutes(deps));
   if (deps.images) app.use(imageRoutes(deps, deps.images));
+  if (deps.nodes) app.use(nodeRoutes(deps, deps.nodes));
   if (scheduling)
     app.use(policyRoutes(deps, scheduling)).use(deploymentRoutes(deps, scheduling)).use(hardwareRoutes(scheduling)).use(instanceRoutes(deps, scheduling));
   return app;

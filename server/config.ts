@@ -56,6 +56,10 @@ export interface Config {
   containerCpus: number;
   containerPids: number;
   containerNetwork: string;
+  /** seconds between checks of each remote node (ping, and its GPUs every tenth check) */
+  nodeCheckInterval: number;
+  /** image the GPU probe runs nvidia-smi in, on nodes whose engine has the NVIDIA runtime */
+  nodeProbeImage: string;
   token: string;
 }
 
@@ -120,6 +124,10 @@ export const SETTINGS: readonly Setting[] = [
     description: "Docker network model containers run on, made with inter-container traffic off; \"\" = the default bridge (containers can reach each other)" },
   { key: "containerPids", flag: "--container-pids", env: "MODELHUB_CONTAINER_PIDS", type: "int", default: 4096, scope: "serve",
     description: "processes a model container may run (0 = no limit)" },
+  { key: "nodeCheckInterval", flag: "--node-check-interval", env: "MODELHUB_NODE_CHECK_INTERVAL", type: "number", default: 5, scope: "serve",
+    description: "seconds between checks that each remote node answers (two missed in a row: it is down); its GPUs are probed every 10 checks" },
+  { key: "nodeProbeImage", flag: "--node-probe-image", env: "MODELHUB_NODE_PROBE_IMAGE", type: "string", default: "nvidia/cuda:12.4.1-base-ubuntu22.04", scope: "serve",
+    description: "image a node's GPU probe runs nvidia-smi in (only on engines with the NVIDIA runtime)" },
   { key: "logLevel", flag: "--log-level", env: "MODELHUB_LOG_LEVEL", type: "string", default: "info", scope: "serve",
     description: "debug, info, warn or error" },
   { key: "logFormat", flag: "--log-format", env: "MODELHUB_LOG_FORMAT", type: "string", default: "text", scope: "serve",

@@ -78,7 +78,7 @@ export async function startServer(
 
   // Containers are labelled with a hash of the data folder: this server's, no one else's.
   const owner = new Bun.CryptoHasher("sha256").update(dataDir).digest("hex").slice(0, 16);
-  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, tokens, targets, registry, http, scheduling, metrics } =
+  const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, tokens, targets, registry, http, scheduling, metrics, nodes } =
     buildServices({
       config,
       db,
@@ -149,6 +149,7 @@ export async function startServer(
     webhooks.close();
     registry?.close();
     await retention.stop();
+    nodes.close();
     await scheduler.close();
     await callbackListener?.stop();
     predictions.close();

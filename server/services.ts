@@ -29,7 +29,7 @@ import { ModelhubMetrics } from "./metrics/modelhub-metrics.ts";
 import { ImageLoads } from "./runtime/image-loads.ts";
 import { DockerImageTransfer, type ImageTransfer } from "./runtime/image-transfer.ts";
 import { type GpuInventory, sampleGpuMemory } from "./runtime/gpus.ts";
-import type { ContainerRuntime } from "./runtime/runtime.ts";
+import { type ContainerRuntime, POOL_LABEL, VERSION_LABEL } from "./runtime/runtime.ts";
 import type { Clock } from "./scheduler/clock.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import type { RegistryAccessPolicy } from "./registry/access.ts";
@@ -37,6 +37,11 @@ import { importAwareRuntime } from "./registry/engine-import.ts";
 import { openRegistry, type Registry } from "./registry/registry.ts";
 import { tokenRegistryPolicy } from "./registry/token-policy.ts";
 import { StatsBook, type VersionStats } from "./scheduler/stats.ts";
+import { NodeService } from "./nodes/node-service.ts";
+import { NodeStore } from "./nodes/node-store.ts";
+import { DockerNode } from "./runtime/docker-node.ts";
+import type { NodeRelay } from "./runtime/node-relay.ts";
+import { LOCAL_NODE } from "./runtime/runtime-node.ts";
 import { WebhookSecrets } from "./webhooks/secret.ts";
 import { TargetPolicy } from "./webhooks/target-policy.ts";
 import { RateLimiter } from "./http/rate-limit.ts";
@@ -64,6 +69,8 @@ export interface ServiceOptions {
   images?: ImageTransfer;
   /** how containers are spoken to (default: Cog's Python server) */
   cog?: CogRuntimeLine;
+  /** keeps model containers on other machines private (see docs/scaling.md); without it only nodes on this machine's sockets take work */
+  relay?: NodeRelay;
 }
 
 export interface Services {
@@ -91,6 +98,8 @@ export interface Services {
   http: HttpDeps;
   scheduling: SchedulingDeps;
   metrics: ModelhubMetrics;
+  /** the nodes instances run on ("local" and those added with modelhub nodes add) */
+  nodes: NodeService;
 }
 
 export function buildServices(o: ServiceOptions): Services {
@@ -152,9 +161,24 @@ export function buildServices(o: ServiceOptions): Services {
   // `docker login` takes a modelhub token; with --auth off (loopback only) the registry is open too.
   const registryPolicy = o.registryPolicy ?? tokenRegistryPolicy({ required: config.auth === "on", verify: (s) => tokens.verify(s), catalog });
   const registry = o.registryDir ? openRegistry({ db, catalog, dir: o.registryDir, logger, policy: registryPolicy }) : null;
+  // A pushed version's container waits for the engine to finish pulling its image.
+  const localRuntime = registry ? importAwareRuntime(runtime, registry.imports) : runtime;
+  const imageTransfer = o.images ?? new DockerImageTransfer(config.dockerHost);
+  const nodes = new NodeService({
+    store: new NodeStore(db),
+    logger,
+    local: new DockerNode(LOCAL_NODE, localRuntime),
+    localInventory: inventory,
+    localImages: imageTransfer,
+    ownerLabels: o.labels ?? {},
+    lane: { network: config.containerNetwork, memoryBytes: config.containerMemory, cpus: config.containerCpus, pids: config.containerPids },
+    checkIntervalMs: config.nodeCheckInterval * 1000,
+    probeImage: config.nodeProbeImage,
+    relay: o.relay,
+  });
   const scheduler = new Scheduler({
-    // A pushed version's container waits for the engine to finish pulling its image.
-    runtime: registry ? importAwareRuntime(runtime, registry.imports) : runtime,
+    runtime: localRuntime,
+    nodes,
     clock,
     logger,
     shmSizeBytes: config.shmSize,
@@ -206,8 +230,19 @@ export function buildServices(o: ServiceOptions): Services {
   const webhookSecrets = new WebhookSecrets(db);
   const targets = new TargetPolicy(config.webhookAllow);
   targets.addOwnOrigin(config.publicUrl);
-  const imageTransfer = o.images ?? new DockerImageTransfer(config.dockerHost);
   const images = { transfer: imageTransfer, loads: new ImageLoads(imageTransfer) };
+  nodes.start({
+    nodeLost: (name, reason) => void scheduler.nodeLost(name, reason),
+    adoptOn: (name, listed) =>
+      scheduler.adoptOn(name, listed, (labels) =>
+        labels[POOL_LABEL] && labels[VERSION_LABEL] ? policies.specForPool(labels[POOL_LABEL], labels[VERSION_LABEL]) : null,
+      ),
+    watchNode: (name, onLost) => scheduler.watchNode(name, onLost),
+    unwatchNode: (name) => scheduler.unwatchNode(name),
+    nodesChanged: () => scheduler.nodesChanged(),
+    instancesOn: (name) => scheduler.instancesOn(name),
+    stopOn: (name, reason) => scheduler.stopOn(name, reason),
+  });
   const http: HttpDeps = {
     images,
     config,
@@ -227,6 +262,7 @@ export function buildServices(o: ServiceOptions): Services {
     pushedVersions: registry?.service,
     maxJsonBytes: config.maxBodySize,
     metrics,
+    nodes,
   };
   return {
     catalog,
@@ -249,5 +285,6 @@ export function buildServices(o: ServiceOptions): Services {
     http,
     scheduling: { policies, deployments, inventory, changes: new PolicyChanges(catalog, policies, scheduler) },
     metrics,
+    nodes,
   };
 }

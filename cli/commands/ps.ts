@@ -9,6 +9,7 @@ interface InstancesJson {
     version: string;
     deployment: string | null;
     state: string;
+    node?: string;
     gpus: number[];
     gpus_simulated: boolean;
     uptime_seconds: number;
@@ -40,12 +41,13 @@ function ms(v: number | null): string {
 const name = (model: string, deployment: string | null) => (deployment ? `${deployment} (deployment of ${model})` : model);
 
 export function formatPs(r: InstancesJson): string {
-  const rows: string[][] = [["MODEL", "VERSION", "STATE", "GPUS", "UPTIME", "IDLE", "IN FLIGHT", "QUEUED", "BOOT", "SERVER"]];
+  const rows: string[][] = [["MODEL", "VERSION", "STATE", "NODE", "GPUS", "UPTIME", "IDLE", "IN FLIGHT", "QUEUED", "BOOT", "SERVER"]];
   for (const i of r.instances)
     rows.push([
       name(i.model, i.deployment),
       i.version.slice(0, 12),
       i.state + (i.adopted ? " (adopted)" : ""),
+      i.node ?? "local",
       i.gpus.length ? i.gpus.join(",") + (i.gpus_simulated ? " (sim)" : "") : "-",
       duration(i.uptime_seconds),
       duration(i.idle_seconds),
@@ -59,7 +61,7 @@ export function formatPs(r: InstancesJson): string {
   for (const q of r.queues) {
     if (shown.has(`${q.version}|${q.deployment}`)) continue;
     const state = q.setup_error ? "setup failed" : q.backoff_until ? "backing off" : q.queued ? "waiting" : "idle";
-    rows.push([name(q.model, q.deployment), q.version.slice(0, 12), state, "-", "-", "-", "0", String(q.queued), "-", "-"]);
+    rows.push([name(q.model, q.deployment), q.version.slice(0, 12), state, "-", "-", "-", "-", "0", String(q.queued), "-", "-"]);
   }
   const lines: string[] = [];
   if (rows.length === 1) lines.push("No instances running.");

@@ -275,6 +275,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE models ADD COLUMN predictions_visibility TEXT NOT NULL DEFAULT 'owner' CHECK (predictions_visibility IN ('owner','public'));
     `,
   },
+  {
+    version: 10,
+    name: "nodes: other machines' Docker engines models may run on",
+    sql: `
+      -- The engine beside modelhub is the node "local" and has no row.
+      CREATE TABLE nodes (
+        name TEXT PRIMARY KEY,
+        engine TEXT NOT NULL,              -- tcp://host:2376 (mTLS)
+        tls_ca TEXT NOT NULL,              -- file paths, read when connecting (the key stays a file of its own)
+        tls_cert TEXT NOT NULL,
+        tls_key TEXT NOT NULL,
+        labels TEXT NOT NULL DEFAULT '{}', -- JSON object of strings
+        fake_gpus INTEGER NOT NULL DEFAULT 0, -- simulated GPUs (tests; containers get no device request)
+        drained INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        last_seen_at TEXT
+      );
+    `,
+  },
 ];
 
 export function migrate(db: Database): number {

@@ -86,6 +86,11 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   r("GET", "/v1/tokens", "admin"),
   r("POST", "/v1/tokens", "admin"),
   r("DELETE", "/v1/tokens/:id", "admin"),
+  // Nodes: a node's engine is root on that machine, and its listing names every model running there.
+  r("GET", "/v1/nodes", "admin"),
+  r("POST", "/v1/nodes", "admin"),
+  r("POST", "/v1/nodes/:name/drain", "admin"),
+  r("DELETE", "/v1/nodes/:name", "admin"),
 ];
 
 /** How specific a template is: literal segments beat parameters, so /v1/instances/stop wins over /v1/instances/:id. */

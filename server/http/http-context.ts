@@ -13,6 +13,7 @@ import type { WebhookSecrets } from "../webhooks/secret.ts";
 import type { TargetPolicy } from "../webhooks/target-policy.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import type { ImageServices } from "./v1/images.ts";
+import type { NodeService } from "../nodes/node-service.ts";
 
 export interface HttpDeps {
   config: Readonly<Config>;
@@ -38,6 +39,8 @@ export interface HttpDeps {
   metrics: ModelhubMetrics;
   /** pull, save and load of whole images (the /v1/images routes); absent in tests that do not need them */
   images?: ImageServices;
+  /** the nodes instances run on (/v1/nodes); absent in tests that do not need them */
+  nodes?: NodeService;
 }
 
 export interface PushedVersions {

@@ -22,6 +22,7 @@ import { ImageLoadProgress, ImageLoadResult, ImageLoadStarted, ImagePull } from 
 import { Model, ModelCreate, ModelSearch, ModelUpdate, Version, VersionImport } from "../contract/wire-model.ts";
 import { Prediction, PredictionCreate, PredictionCreateByName } from "../contract/wire-prediction.ts";
 import { TokenCreate, TokenCreated, TokenInfo } from "../contract/wire-tokens.ts";
+import { NodeCreate, NodeDrain, NodeList, NodeView } from "../contract/wire-nodes.ts";
 import type { HttpDeps } from "./http-context.ts";
 import { json, originOf } from "./respond.ts";
 import { type MountedRoute, openApiPath, pathShape } from "./route-table.ts";
@@ -70,6 +71,10 @@ export const COMPONENTS: Record<string, TSchema> = {
   TokenCreated,
   Token: TokenInfo,
   TokenPage: Page(TokenInfo),
+  NodeCreate,
+  NodeDrain,
+  Node: NodeView,
+  NodeList,
 };
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "QUERY";
@@ -163,6 +168,10 @@ export const OPERATIONS: readonly OperationSpec[] = [
   { method: "POST", path: "/v1/instances/:id/stop", id: "instances.stop.one", tag: "modelhub", extension: true, summary: "Stop one container", body: { schema: InstanceStop, required: false }, ok: { status: 200, description: "what was stopped", schema: StopResult }, errors: [404, 422] },
   { method: "GET", path: "/v1/tokens", id: "tokens.list", tag: "modelhub", extension: true, summary: "API tokens (admin; the tokens themselves are never shown again)", ok: pageOf(COMPONENTS.TokenPage, "tokens") },
   { method: "POST", path: "/v1/tokens", id: "tokens.create", tag: "modelhub", extension: true, summary: "Make an API token (admin); the answer is the only time it is shown", body: { schema: TokenCreate }, ok: created(TokenCreated, "token"), errors: [409, 422] },
+  { method: "GET", path: "/v1/nodes", id: "nodes.list", tag: "modelhub", extension: true, summary: "The machines models run on: state, GPUs, instances, last seen (admin)", ok: { status: 200, description: "every node, local first", schema: NodeList } },
+  { method: "POST", path: "/v1/nodes", id: "nodes.create", tag: "modelhub", extension: true, summary: "Add a node: another machine's Docker engine over mutual TLS (admin); checked once before the answer", body: { schema: NodeCreate }, ok: created(NodeView, "node"), errors: [409, 422] },
+  { method: "POST", path: "/v1/nodes/:name/drain", id: "nodes.drain", tag: "modelhub", extension: true, summary: "Drain a node (no new work goes there), or undo it with {drained: false} (admin)", body: { schema: NodeDrain, required: false }, ok: { status: 200, description: "the node", schema: NodeView }, errors: [404, 409, 422] },
+  { method: "DELETE", path: "/v1/nodes/:name", id: "nodes.delete", tag: "modelhub", extension: true, summary: "Remove a node (409 while instances run there, unless ?force=1) (admin)", ok: noContent, errors: [404, 409] },
   { method: "DELETE", path: "/v1/tokens/:id", id: "tokens.delete", tag: "modelhub", extension: true, summary: "Revoke a token by id or name (admin)", ok: noContent, errors: [404] },
   { method: "POST", path: "/v1/images/pull", id: "images.pull", tag: "modelhub", extension: true, summary: "Pull an image through the Docker engine and add it to the catalog", description: "NDJSON: the engine's progress lines, then `{status, model, version}` or `{error}` (a problem). A reference outside the Docker grammar is a 400.", body: { schema: ImagePull }, ok: { status: 200, description: "progress, one JSON object per line", type: "application/x-ndjson", schema: t.String() }, errors: [400, 404, 422, 503] },
   { method: "GET", path: "/v1/models/:owner/:name/versions/:id/image", id: "models.versions.image", tag: "modelhub", extension: true, summary: "A version's image as docker save writes it (streamed)", ok: { status: 200, description: "a tar; x-image-size gives the image's size", type: "application/x-tar", schema: t.String({ format: "binary" }) }, errors: [404, 503] },

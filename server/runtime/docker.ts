@@ -2,6 +2,7 @@
 import Docker from "dockerode";
 import modemHttp from "docker-modem/lib/http.js";
 import { mapDockerError } from "./docker-errors.ts";
+import { LineBuffer } from "./ndjson-lines.ts";
 import { escapeImageReference, parseImageReference } from "./image-ref.ts";
 import { type ContainerLane, ensureNetwork, laneHostConfig } from "./container-lane.ts";
 import {
@@ -22,11 +23,27 @@ const COG_PORT = "5000/tcp";
 // reason to redirect modelhub anywhere: a 3xx is an error, never a request to another host.
 (modemHttp as { maxRedirects: number }).maxRedirects = 0;
 
-export function dockerOptions(dockerHost: string): Docker.DockerOptions {
+/** The client side of an engine's mTLS (`dockerd --tlsverify`): PEM contents, not paths. */
+export interface EngineTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+export function dockerOptions(dockerHost: string, tls?: EngineTls): Docker.DockerOptions {
   if (dockerHost.startsWith("unix://")) return { socketPath: dockerHost.slice("unix://".length) };
   if (dockerHost.startsWith("/")) return { socketPath: dockerHost };
   const u = new URL(dockerHost.replace(/^tcp:/, "http:"));
+  // With certificates the engine is spoken to over TLS, checking its certificate against the CA and showing ours.
+  if (tls) return { host: u.hostname, port: Number(u.port || 2376), protocol: "https", ca: tls.ca, cert: tls.cert, key: tls.key };
   return { host: u.hostname, port: Number(u.port || 2375), protocol: u.protocol === "https:" ? "https" : "http" };
+}
+
+/** How an engine is reached and whether containers publish their port (not on a node whose relay fronts them). */
+export interface EngineOptions {
+  tls?: EngineTls;
+  /** publish port 5000 on the engine's 127.0.0.1 (default true: the engine is on this machine) */
+  publish?: boolean;
 }
 
 /** Docker's form of `--gpus`: the nvidia driver with either every device or the listed ones. */
@@ -52,6 +69,7 @@ function toState(info: Docker.ContainerInspectInfo): ContainerState {
     labels: info.Config.Labels ?? {},
     startedAt: info.State.StartedAt && !info.State.StartedAt.startsWith("0001") ? info.State.StartedAt : null,
     image: info.Config.Image,
+    name: info.Name?.replace(/^\//, ""),
   };
 }
 
@@ -64,8 +82,9 @@ export class DockerRuntime implements ContainerRuntime {
     private dockerHost: string,
     private lane: ContainerLane = NO_LANE,
     private warn: (message: string) => void = () => {},
+    private engine: EngineOptions = {},
   ) {
-    this.docker = new Docker(dockerOptions(dockerHost));
+    this.docker = new Docker(dockerOptions(dockerHost, engine.tls));
   }
 
   /** The lane's network, made on the first container (again after a failure, e.g. the engine was down). */
@@ -123,7 +142,7 @@ export class DockerRuntime implements ContainerRuntime {
         ExposedPorts: { [COG_PORT]: {} },
         HostConfig: {
           // Loopback only: a model container is never reachable from the LAN.
-          PortBindings: { [COG_PORT]: [{ HostIp: "127.0.0.1", HostPort: "" }] },
+          ...(this.engine.publish === false ? {} : { PortBindings: { [COG_PORT]: [{ HostIp: "127.0.0.1", HostPort: "" }] } }),
           ShmSize: spec.shmSizeBytes,
           DeviceRequests: deviceRequests(spec.gpus),
           ExtraHosts: spec.extraHosts,
@@ -243,27 +262,11 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       this.fail(err);
     }
-    let buf = "";
+    const lines = new LineBuffer();
     stream.on("data", (chunk: Buffer) => {
-      buf += chunk.toString("utf8");
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        try {
-          const ev = JSON.parse(line) as { Action: string; id?: string; Actor?: { ID: string; Attributes?: Record<string, string> } };
-          const action = ev.Action.split(":")[0] as ContainerEvent["action"];
-          const attrs = ev.Actor?.Attributes ?? {};
-          onEvent({
-            containerId: ev.Actor?.ID ?? ev.id ?? "",
-            action,
-            exitCode: attrs.exitCode !== undefined ? Number(attrs.exitCode) : null,
-            labels: attrs,
-          });
-        } catch {
-          // a partial or foreign line: skip it
-        }
+      for (const line of lines.push(chunk)) {
+        const ev = parseContainerEvent(line);
+        if (ev) onEvent(ev);
       }
     });
     stream.on("error", (err: Error) => onError?.(mapDockerError(err, this.dockerHost)));
@@ -272,6 +275,23 @@ export class DockerRuntime implements ContainerRuntime {
     return () => {
       if ("destroy" in stream && typeof stream.destroy === "function") stream.destroy();
     };
+  }
+}
+
+/** One line of the engine's event stream as a ContainerEvent; null for a line that is not one. */
+export function parseContainerEvent(line: string): ContainerEvent | null {
+  try {
+    const ev = JSON.parse(line) as { Action: string; id?: string; Actor?: { ID: string; Attributes?: Record<string, string> } };
+    const action = ev.Action.split(":")[0] as ContainerEvent["action"];
+    const attrs = ev.Actor?.Attributes ?? {};
+    return {
+      containerId: ev.Actor?.ID ?? ev.id ?? "",
+      action,
+      exitCode: attrs.exitCode !== undefined ? Number(attrs.exitCode) : null,
+      labels: attrs,
+    };
+  } catch {
+    return null; // a foreign line: skip it
   }
 }
 

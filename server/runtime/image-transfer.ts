@@ -3,7 +3,7 @@
 import { Readable } from "node:stream";
 import Docker from "dockerode";
 import { mapDockerError } from "./docker-errors.ts";
-import { dockerOptions } from "./docker.ts";
+import { dockerOptions, type EngineTls } from "./docker.ts";
 import type { ImageRef } from "./image-ref.ts";
 import { DockerUnavailableError, RuntimeError } from "./runtime.ts";
 
@@ -90,8 +90,8 @@ function toWeb(s: NodeJS.ReadableStream): ReadableStream<Uint8Array> {
 
 export class DockerImageTransfer implements ImageTransfer {
   private docker: Docker;
-  constructor(private dockerHost: string) {
-    this.docker = new Docker(dockerOptions(dockerHost));
+  constructor(private dockerHost: string, tls?: EngineTls) {
+    this.docker = new Docker(dockerOptions(dockerHost, tls));
   }
 
   async pull(ref: ImageRef, onProgress: (p: PullProgress) => void): Promise<void> {

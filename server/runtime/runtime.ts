@@ -61,6 +61,8 @@ export interface ContainerState {
   labels: Record<string, string>;
   startedAt: string | null;
   image: string;
+  /** the container's name, without Docker's leading slash (a relay reaches containers by name) */
+  name?: string;
 }
 
 export interface ContainerExit {

@@ -1,10 +1,11 @@
 // Adoption: taking over the containers a previous run of this modelhub left, or removing them.
-import { type ContainerState, INSTANCE_LABEL } from "../runtime/runtime.ts";
+import { INSTANCE_LABEL } from "../runtime/runtime.ts";
+import type { ListedInstance } from "../runtime/runtime-node.ts";
 import { watchExit } from "./deaths.ts";
 import { armIdle } from "./idle.ts";
 import { lease } from "./lease.ts";
 import { poolFor } from "./pool.ts";
-import type { SchedulerState } from "./state.ts";
+import { nodeOf, type SchedulerState } from "./state.ts";
 import { leftoverGpus, newInstance } from "./instance.ts";
 import type { Lease } from "./instance-state.ts";
 import type { RunSpec } from "./run-spec.ts";
@@ -17,26 +18,29 @@ import type { RunSpec } from "./run-spec.ts";
  */
 export async function adopt(
   c: SchedulerState,
-  containers: readonly ContainerState[],
+  node: string,
+  containers: readonly ListedInstance[],
   resolve: (labels: Record<string, string>) => RunSpec | null,
   held: (instanceId: string) => readonly string[] = () => [],
 ): Promise<{ adopted: number; removed: number; leases: { predictionId: string; lease: Lease }[] }> {
   let adopted = 0;
   let removed = 0;
   const leases: { predictionId: string; lease: Lease }[] = [];
+  const nodeGpus = c.nodes.views().find((n) => n.name === node)?.gpus ?? [];
   for (const ct of containers) {
-    const spec = ct.running && ct.hostPort ? resolve(ct.labels) : null;
-    const gpus = leftoverGpus(ct, spec, c.deps.inventory, new Set([...c.instances.values()].flatMap((i) => i.gpuIndices)));
-    const baseUrl = `http://127.0.0.1:${ct.hostPort}`;
+    const spec = ct.running && ct.endpoint ? resolve(ct.labels) : null;
+    const taken = new Set([...c.instances.values()].filter((i) => i.node === node).flatMap((i) => i.gpuIndices));
+    const gpus = leftoverGpus(ct, spec, nodeGpus, taken);
+    const baseUrl = ct.endpoint ?? "";
     const instanceId = ct.labels[INSTANCE_LABEL];
     const running = gpus && instanceId ? held(instanceId) : [];
     // An idle READY container is safe; a BUSY one only when its work is re-attached (its caller is otherwise gone).
     const status = gpus ? (await c.deps.probe(baseUrl, 1000)).status : null;
     if (gpus && (status === "READY" || (status === "BUSY" && running.length > 0))) {
       const now = c.deps.clock.now();
-      const inst = newInstance(spec!, gpus, now, c.deps.inventory);
+      const inst = newInstance(spec!, node, gpus, now, nodeGpus);
       inst.id = instanceId ?? inst.id;
-      inst.containerId = ct.id;
+      inst.containerId = ct.handle;
       inst.baseUrl = baseUrl;
       inst.state = "ready";
       inst.adopted = true;
@@ -50,7 +54,7 @@ export async function adopt(
       armIdle(c, inst);
       adopted++;
     } else {
-      await c.deps.runtime.remove(ct.id).catch(() => {});
+      await nodeOf(c, { node }).remove(ct.handle).catch(() => {});
       removed++;
     }
   }

@@ -76,6 +76,7 @@ function snapshot(c: SchedulerState): PlanState | null {
   return {
     now: c.deps.clock.now(),
     gpus: c.deps.inventory.gpus,
+    nodes: c.nodes.views(),
     inventoryNote: c.deps.inventory.note,
     pools: [...c.pools.values()].map((p) => ({
       key: p.key,
@@ -92,8 +93,11 @@ function snapshot(c: SchedulerState): PlanState | null {
       setupFailed: !!p.setupError,
       backoffUntil: p.backoffUntil,
       failures: p.failures,
+      node: p.spec.node,
+      nodeLabels: p.spec.nodeLabels,
+      image: p.spec.image,
     })),
-    instances: [...c.instances.values()].map((i) => ({ id: i.id, key: i.key, state: i.state, inFlight: i.inFlight, concurrency: i.concurrency, lastUsedAt: i.lastUsedAt, gpuIndices: i.gpuIndices })),
+    instances: [...c.instances.values()].map((i) => ({ id: i.id, key: i.key, state: i.state, inFlight: i.inFlight, concurrency: i.concurrency, lastUsedAt: i.lastUsedAt, gpuIndices: i.gpuIndices, node: i.node })),
   };
 }
 
@@ -110,7 +114,7 @@ function apply(c: SchedulerState, a: PlanAction): void {
     }
     case "start": {
       const pool = c.pools.get(a.pool);
-      if (pool) start(c, pool, a.gpus);
+      if (pool) start(c, pool, a.gpus, a.node);
       return;
     }
     case "stop": {

@@ -3,7 +3,7 @@
 // a SetupFailedError carrying the logs that explain it.
 import { type Health, serverName } from "../cog/cog-container.ts";
 import { setupLogs } from "../cog/coglet-log.ts";
-import type { ContainerRuntime } from "../runtime/runtime.ts";
+import type { RuntimeNode } from "../runtime/runtime-node.ts";
 import type { Clock } from "./clock.ts";
 import type { Instance } from "./instance-state.ts";
 import { SetupFailedError } from "./scheduler-errors.ts";
@@ -11,7 +11,8 @@ import { describeExit } from "./exit.ts";
 
 export interface BootDeps {
   clock: Clock;
-  runtime: ContainerRuntime;
+  /** the node it runs on, for its logs */
+  runtime: Pick<RuntimeNode, "logs">;
   probe(baseUrl: string, timeoutMs: number): Promise<Health>;
   pollMs: number;
   isClosed(): boolean;

@@ -1,18 +1,20 @@
 // Containers that died: the engine's die/oom events, the wait backstop, and cleaning up after an exit
 // (the exit reason and last logs remembered for the predictions that were running, crash backoff).
-import type { ContainerEvent, ContainerExit } from "../runtime/runtime.ts";
+import type { ContainerExit } from "../runtime/runtime.ts";
+import type { LifecycleEvent } from "../runtime/runtime-node.ts";
 import { countFailure } from "./backoff.ts";
-import { clearTimers, forget, type SchedulerState, tellEnded } from "./state.ts";
+import { clearTimers, forget, nodeOf, type SchedulerState, tellEnded } from "./state.ts";
 import type { Instance } from "./instance-state.ts";
 import { describeExit } from "./exit.ts";
 
-export async function onEvent(c: SchedulerState, e: ContainerEvent): Promise<void> {
-  const inst = [...c.instances.values()].find((i) => i.containerId !== null && i.containerId === e.containerId);
+/** A lifecycle event from `node`'s stream. */
+export async function onEvent(c: SchedulerState, node: string, e: LifecycleEvent): Promise<void> {
+  const inst = [...c.instances.values()].find((i) => i.node === node && i.containerId !== null && i.containerId === e.handle);
   if (!inst) return;
-  if (e.action === "oom") inst.oomSeen = true;
-  if (e.action !== "die") return;
+  if (e.kind === "oom") inst.oomSeen = true;
+  if (e.kind !== "exited") return;
   // The "oom" event comes before "die"; inspect as well in case the stream missed it.
-  const oom = inst.oomSeen || (await c.deps.runtime.inspect(e.containerId).then((s) => s.oomKilled, () => false));
+  const oom = inst.oomSeen || (await nodeOf(c, inst).oomKilled(e.handle).catch(() => false));
   await containerExited(c, inst.id, { exitCode: e.exitCode ?? -1, oomKilled: oom });
 }
 
@@ -28,17 +30,17 @@ export async function containerExited(c: SchedulerState, instanceId: string, exi
   const pool = c.pools.get(inst.key);
   c.deps.logger.warn("container exited", { model: inst.model, instance: inst.id, exitCode: exit.exitCode, oom: exit.oomKilled });
   // Read the container's last words before removing it: they usually say why it died.
-  const logs = inst.containerId ? await c.deps.runtime.logs(inst.containerId, 50).catch(() => "") : "";
+  const logs = inst.containerId ? await nodeOf(c, inst).logs(inst.containerId, 50).catch(() => "") : "";
   tellEnded(inst, describeExit(exit, inst.limits), logs);
   forget(c, inst);
-  if (inst.containerId) void c.deps.runtime.remove(inst.containerId).catch(() => {});
+  if (inst.containerId) void nodeOf(c, inst).remove(inst.containerId).catch(() => {});
   if (pool) countFailure(c, pool);
   c.tell({ kind: "changed" });
 }
 
 export function watchExit(c: SchedulerState, inst: Instance): void {
   // Backstop for the event stream (which may be reconnecting): the engine answers this when the container exits.
-  void c.deps.runtime.wait(inst.containerId!).then(
+  void nodeOf(c, inst).exited(inst.containerId!).then(
     (exit) => containerExited(c, inst.id, exit),
     () => {},
   );

@@ -14,7 +14,11 @@ export interface Instance {
   versionId: string;
   model: string;
   deployment: string | null;
+  /** the node it runs on ("local": the engine beside modelhub) */
+  node: string;
+  /** its handle on that node (the container id), once started */
   containerId: string | null;
+  /** its endpoint: where health checks and predictions go */
   baseUrl: string | null;
   state: InstanceState;
   inFlight: number;

@@ -1,10 +1,11 @@
 // Starting an instance: creating and starting its container, waiting until it is ready, remembering a
 // setup failure, and counting failed starts toward the pool's crash backoff.
-import { DockerUnavailableError, GPUS_LABEL, INSTANCE_LABEL, POOL_LABEL, RuntimeError, VERSION_LABEL } from "../runtime/runtime.ts";
+import { DockerUnavailableError, GPUS_LABEL, INSTANCE_LABEL, POOL_LABEL, VERSION_LABEL } from "../runtime/runtime.ts";
+import { LOCAL_NODE, NODE_LABEL } from "../runtime/runtime-node.ts";
 import { countFailure } from "./backoff.ts";
 import { waitReady } from "./boot.ts";
 import { watchExit } from "./deaths.ts";
-import { failWaiters, forget, type SchedulerState } from "./state.ts";
+import { failWaiters, forget, nodeOf, type SchedulerState } from "./state.ts";
 import { newInstance } from "./instance.ts";
 import type { Pool } from "./pool.ts";
 import type { Instance } from "./instance-state.ts";
@@ -12,17 +13,22 @@ import type { RunSpec } from "./run-spec.ts";
 import type { SetupFailedError } from "./scheduler-errors.ts";
 
 /** Registers the instance at once (so the next pump sees it) and boots it in the background. */
-export function start(c: SchedulerState, pool: Pool, gpuIndices: number[]): void {
-  const inst = newInstance(pool.spec, gpuIndices, c.deps.clock.now(), c.deps.inventory);
+export function start(c: SchedulerState, pool: Pool, gpuIndices: number[], node = LOCAL_NODE): void {
+  const nodeGpus = c.nodes.views().find((n) => n.name === node)?.gpus ?? [];
+  const inst = newInstance(pool.spec, node, gpuIndices, c.deps.clock.now(), nodeGpus);
   c.instances.set(inst.id, inst);
   void boot(c, inst, pool, pool.spec);
 }
 
 async function boot(c: SchedulerState, inst: Instance, pool: Pool, spec: RunSpec): Promise<void> {
-  const { runtime, clock, logger } = c.deps;
-  logger.info("starting container", { model: spec.model, deployment: spec.deployment ?? undefined, instance: inst.id, gpus: inst.gpuIndices });
+  const { clock, logger } = c.deps;
+  const node = nodeOf(c, inst);
+  logger.info("starting container", { model: spec.model, deployment: spec.deployment ?? undefined, instance: inst.id, gpus: inst.gpuIndices, ...(inst.node !== LOCAL_NODE ? { node: inst.node } : {}) });
   try {
-    inst.containerId = await runtime.create({
+    // A remote node may not have the image yet: it is brought there (and checked by digest) first.
+    if (inst.node !== LOCAL_NODE && node.ensureImage) await node.ensureImage(spec.image, (line) => logger.info("image to node", { node: inst.node, image: spec.image, progress: line }));
+    const nodeGpus = c.nodes.views().find((n) => n.name === inst.node)?.gpus ?? [];
+    const started = await node.start({
       image: spec.image,
       name: `modelhub-${(spec.deployment ?? spec.model).replace(/[^a-zA-Z0-9_.-]/g, "-")}-${inst.id}`,
       // Cog batches output/log webhooks every 0.5 s by default; 0.1 s lets streams show tokens as
@@ -35,24 +41,29 @@ async function boot(c: SchedulerState, inst: Instance, pool: Pool, spec: RunSpec
         [INSTANCE_LABEL]: inst.id,
         [POOL_LABEL]: inst.key,
         [GPUS_LABEL]: inst.gpuIndices.join(","),
+        ...(inst.node !== LOCAL_NODE ? { [NODE_LABEL]: inst.node } : {}),
       },
       // A simulated inventory assigns devices on paper only: the container gets no device request.
-      gpus: inst.gpuIndices.length === 0 || inst.simulatedGpus ? { kind: "none" } : { kind: "devices", ids: inst.gpuIndices.map(String) },
+      // On another machine GPUs are named by UUID, which cannot be renumbered under modelhub.
+      gpus:
+        inst.gpuIndices.length === 0 || inst.simulatedGpus
+          ? { kind: "none" }
+          : { kind: "devices", ids: inst.gpuIndices.map((g) => (inst.node === LOCAL_NODE ? String(g) : (nodeGpus.find((x) => x.index === g)?.uuid ?? String(g)))) },
       shmSizeBytes: c.deps.shmSizeBytes,
       extraHosts: c.deps.extraHosts,
       ...(spec.limits ? { limits: spec.limits } : {}),
     });
+    inst.containerId = started.handle;
     if (inst.state === "stopping") {
-      // stop() ran while the container was being created (shutdown, modelhub stop): it had no id to remove.
-      void runtime.remove(inst.containerId).catch(() => {});
+      // stop() ran while the container was being started (shutdown, modelhub stop, its node lost): it had no handle to remove.
+      void node.remove(started.handle).catch(() => {});
       return;
     }
-    const state = await runtime.start(inst.containerId);
-    if (!state.hostPort) throw new RuntimeError("Docker did not publish the container's port 5000");
-    inst.baseUrl = `http://127.0.0.1:${state.hostPort}`;
+    inst.baseUrl = started.endpoint;
   } catch (err) {
     forget(c, inst);
-    if (inst.containerId) void runtime.remove(inst.containerId).catch(() => {});
+    const handle = inst.containerId ?? (err as { handle?: string }).handle;
+    if (handle) void node.remove(handle).catch(() => {});
     if (c.closed) return;
     logger.warn("could not start container", { model: spec.model, error: (err as Error).message });
     failWaiters(pool, err as Error);
@@ -63,7 +74,7 @@ async function boot(c: SchedulerState, inst: Instance, pool: Pool, spec: RunSpec
   watchExit(c, inst);
   const failure = await waitReady(inst, spec.deployment ?? spec.model, spec.setupTimeoutMs, {
     clock,
-    runtime,
+    runtime: node,
     probe: c.deps.probe,
     pollMs: c.deps.healthPollMs ?? 10,
     isClosed: () => c.closed,
@@ -76,7 +87,7 @@ async function boot(c: SchedulerState, inst: Instance, pool: Pool, spec: RunSpec
     // free) before the waiting predictions hear about it, so a failed prediction leaves nothing behind.
     inst.state = "stopping";
     const pools = setupFailed(c, spec, failure);
-    await runtime.remove(inst.containerId).catch(() => {});
+    await node.remove(inst.containerId!).catch(() => {});
     forget(c, inst);
     for (const pool of pools) failWaiters(pool, failure);
     c.tell({ kind: "changed" });

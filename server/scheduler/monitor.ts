@@ -3,14 +3,15 @@
 // (docker stats; GPU memory from nvidia-smi, since an instance's GPUs are its own).
 import type { Logger } from "../log.ts";
 import { type Health, serverName } from "../cog/cog-container.ts";
-import type { ContainerRuntime } from "../runtime/runtime.ts";
+import type { RuntimeNode } from "../runtime/runtime-node.ts";
 import type { Clock } from "./clock.ts";
 import type { StatsBook } from "./stats.ts";
 import type { Instance } from "./instance-state.ts";
 
 export interface MonitorDeps {
   clock: Clock;
-  runtime: ContainerRuntime;
+  /** the node an instance runs on (its memory samples) */
+  nodeOf(inst: Instance): Pick<RuntimeNode, "memory">;
   logger: Logger;
   stats: StatsBook;
   probe(baseUrl: string, timeoutMs: number): Promise<Health>;
@@ -45,9 +46,10 @@ export class InstanceMonitor {
     const now = this.d.clock.now();
     if (now - (inst.sampledAt ?? -Infinity) < minGapMs || !inst.containerId) return;
     inst.sampledAt = now;
-    const { runtime, gpuMemory, stats } = this.d;
-    if (runtime.stats)
-      void runtime.stats(inst.containerId).then(
+    const { gpuMemory, stats } = this.d;
+    const node = this.d.nodeOf(inst);
+    if (node.memory)
+      void node.memory(inst.containerId).then(
         (s) => {
           const peak = Math.max(s.memoryBytes, s.peakBytes ?? 0, inst.peakMemoryBytes ?? 0);
           inst.peakMemoryBytes = peak;
@@ -55,7 +57,8 @@ export class InstanceMonitor {
         },
         () => {},
       );
-    if (gpuMemory && inst.gpuIndices.length > 0 && !inst.simulatedGpus)
+    // nvidia-smi runs here: its figures are the local GPUs' only.
+    if (gpuMemory && inst.gpuIndices.length > 0 && !inst.simulatedGpus && inst.node === "local")
       void gpuMemory().then(
         (used) => stats.recordGpuMemory(inst.versionId, inst.gpuIndices.reduce((sum, g) => sum + (used.get(g) ?? 0), 0)),
         () => {},

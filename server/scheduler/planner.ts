@@ -4,7 +4,9 @@
 // small event decisions (a request arrives; an idle timer fires). apply-plan.ts performs the
 // actions; nothing here touches Docker, timers, promises or the clock.
 import type { Gpu } from "../runtime/gpus.ts";
-import { choosePlacement, type PlacedInstance, shouldScaleOut } from "./placement.ts";
+import { LOCAL_NODE, type NodeView } from "../runtime/runtime-node.ts";
+import { chooseNodePlacement, type NodePlacedInstance } from "./node-placement.ts";
+import { shouldScaleOut } from "./placement.ts";
 
 export interface PlanPool {
   key: string;
@@ -25,6 +27,12 @@ export interface PlanPool {
   setupFailed: boolean;
   backoffUntil: number;
   failures: number;
+  /** pinned to this node (absent: any) */
+  node?: string;
+  /** only on nodes with these labels */
+  nodeLabels?: Record<string, string>;
+  /** the image, so a node that has it is preferred */
+  image?: string;
 }
 
 export interface PlanInstance {
@@ -35,6 +43,8 @@ export interface PlanInstance {
   concurrency: number;
   lastUsedAt: number;
   gpuIndices: number[];
+  /** the node it runs on (absent: the local one) */
+  node?: string;
 }
 
 export interface PlanState {
@@ -42,6 +52,8 @@ export interface PlanState {
   pools: PlanPool[];
   instances: PlanInstance[];
   gpus: readonly Gpu[];
+  /** every node and its GPUs; absent = only the local node, with `gpus` (start actions then name no node) */
+  nodes?: readonly NodeView[];
   /** why the GPU inventory looks as it does (e.g. no nvidia-smi), added to "impossible" errors */
   inventoryNote?: string;
 }
@@ -49,8 +61,8 @@ export interface PlanState {
 export type PlanAction =
   /** the oldest waiter of `pool` gets a slot on `instanceId` */
   | { kind: "lease"; pool: string; instanceId: string }
-  /** start a new instance of `pool` on these GPUs */
-  | { kind: "start"; pool: string; gpus: number[] }
+  /** start a new instance of `pool` on these GPUs (of `node`, when the state named nodes) */
+  | { kind: "start"; pool: string; gpus: number[]; node?: string }
   /** stop an idle instance to free its GPUs for another pool */
   | { kind: "stop"; instanceId: string; reason: string }
   /** fail every queued waiter of `pool` */
@@ -127,11 +139,19 @@ function planPool(s: PlanState, pool: PlanPool, instances: PlanInstance[], actio
     actions.push({ kind: "wait", pool: pool.key, reason, until: pool.backoffUntil });
     return;
   }
-  const placement = choosePlacement(s.gpus, placed(s.pools, instances), { versionId: pool.key, gpuCount: pool.gpuCount, pinned: pool.pinnedGpus });
+  const nodes = s.nodes ?? [{ name: LOCAL_NODE, state: "up" as const, labels: {}, gpus: s.gpus, freeMemoryBytes: 0 }];
+  const placement = chooseNodePlacement(nodes, placed(s.pools, instances), {
+    versionId: pool.key,
+    gpuCount: pool.gpuCount,
+    pinned: pool.pinnedGpus,
+    node: pool.node,
+    nodeLabels: pool.nodeLabels,
+    image: pool.image,
+  });
   switch (placement.kind) {
     case "place":
-      actions.push({ kind: "wait", pool: pool.key, reason: null }, { kind: "start", pool: pool.key, gpus: placement.gpus });
-      instances.push({ id: `a new ${pool.name}`, key: pool.key, state: "starting", inFlight: 0, concurrency: pool.concurrency, lastUsedAt: s.now, gpuIndices: placement.gpus });
+      actions.push({ kind: "wait", pool: pool.key, reason: null }, { kind: "start", pool: pool.key, gpus: placement.gpus, ...(s.nodes ? { node: placement.node } : {}) });
+      instances.push({ id: `a new ${pool.name}`, key: pool.key, state: "starting", inFlight: 0, concurrency: pool.concurrency, lastUsedAt: s.now, gpuIndices: placement.gpus, node: placement.node });
       return;
     case "evict":
       // Scale-out only uses free GPUs; stopping another model's instance is for a pool that has none.
@@ -139,7 +159,7 @@ function planPool(s: PlanState, pool: PlanPool, instances: PlanInstance[], actio
         actions.push({ kind: "wait", pool: pool.key, reason: null });
         return;
       }
-      actions.push({ kind: "wait", pool: pool.key, reason: `evicting ${placement.instanceIds.join(", ")} to free GPU ${placement.gpus.join(", ")}` });
+      actions.push({ kind: "wait", pool: pool.key, reason: `evicting ${placement.instanceIds.join(", ")} to free GPU ${placement.gpus.join(", ")}${s.nodes && s.nodes.length > 1 ? ` on ${placement.node}` : ""}` });
       for (const id of placement.instanceIds) {
         actions.push({ kind: "stop", instanceId: id, reason: `evicted (least recently used) to make room for ${pool.name}` });
         const victim = instances.find((i) => i.id === id);
@@ -159,13 +179,13 @@ function planPool(s: PlanState, pool: PlanPool, instances: PlanInstance[], actio
 }
 
 /** Instances as placement sees them: anything on its way out still holds its GPUs. */
-function placed(pools: readonly PlanPool[], instances: readonly PlanInstance[]): PlacedInstance[] {
+function placed(pools: readonly PlanPool[], instances: readonly PlanInstance[]): NodePlacedInstance[] {
   return instances.map((i) => {
     const pool = pools.find((p) => p.key === i.key);
     const liveCount = instances.filter((x) => x.key === i.key && LIVE.has(x.state)).length;
     const keepWarm = !!pool && keptWarm(pool, liveCount);
     const state = i.state === "starting" ? "starting" : i.state === "ready" || i.state === "unhealthy" ? "ready" : "stopping";
-    return { id: i.id, versionId: i.key, gpuIndices: i.gpuIndices, inFlight: i.inFlight, lastUsedAt: i.lastUsedAt, state, keepWarm };
+    return { id: i.id, versionId: i.key, gpuIndices: i.gpuIndices, inFlight: i.inFlight, lastUsedAt: i.lastUsedAt, state, keepWarm, node: i.node ?? LOCAL_NODE };
   });
 }
 

@@ -25,6 +25,10 @@ export interface RunSpec {
   maxInstances?: number;
   /** container memory/CPU/process limits from the model's policy (absent: the runtime's defaults) */
   limits?: ContainerLimits;
+  /** run only on this node (absent: wherever placement finds room) */
+  node?: string;
+  /** run only on nodes carrying these labels */
+  nodeLabels?: Record<string, string>;
   /** policy revision it was built from: a pool never goes back to a spec older than the one it has (callers may cache specs) */
   rev?: number;
 }

@@ -8,6 +8,9 @@
 // monitor, over the state in state.ts.
 import type { GpuInventory } from "../runtime/gpus.ts";
 import { type ContainerExit, type ContainerState, RuntimeError } from "../runtime/runtime.ts";
+import { DockerNode } from "../runtime/docker-node.ts";
+import { LOCAL_NODE, type ListedInstance, NODE_LABEL, poolOfOne } from "../runtime/runtime-node.ts";
+import { chooseNodePlacement } from "./node-placement.ts";
 import { adopt } from "./adopt.ts";
 import { handle, pump } from "./apply-plan.ts";
 import { containerExited, onEvent } from "./deaths.ts";
@@ -16,10 +19,10 @@ import { EventWatch } from "./event-watch.ts";
 import { armIdle, setWarm } from "./idle.ts";
 import { lease } from "./lease.ts";
 import { InstanceMonitor } from "./monitor.ts";
-import { choosePlacement } from "./placement.ts";
 import { decideRequest, freeInstance } from "./planner.ts";
 import { poolFor, type QueueInfo, queueInfoAt, type QueueView, queueViews, type Waiter } from "./pool.ts";
-import { isLive, live, type SchedulerDeps, type SchedulerState, failWaiters } from "./state.ts";
+import { nodeLost, stopOn } from "./node-changes.ts";
+import { isLive, live, nodeOf, type SchedulerDeps, type SchedulerState, failWaiters } from "./state.ts";
 import { GUESS_PREDICT_MS, StatsBook } from "./stats.ts";
 import { DEFAULT_RETIRE_MS, drain, retire, retireStale, stop, stopWhere } from "./stopping.ts";
 import type { Instance, Lease } from "./instance-state.ts";
@@ -37,7 +40,8 @@ export type { SchedulerDeps } from "./state.ts";
 export class Scheduler {
   readonly stats: StatsBook;
   private c: SchedulerState;
-  private events: EventWatch;
+  /** one lifecycle event stream per node */
+  private events = new Map<string, EventWatch>();
 
   constructor(private deps: SchedulerDeps) {
     this.stats = deps.stats ?? new StatsBook();
@@ -45,7 +49,7 @@ export class Scheduler {
     const tell = (e: Parameters<SchedulerState["tell"]>[0]) => handle(c, e);
     const monitor = new InstanceMonitor({
       clock: deps.clock,
-      runtime: deps.runtime,
+      nodeOf: (inst) => nodeOf(c, inst),
       logger: deps.logger,
       stats: this.stats,
       probe: deps.probe,
@@ -62,6 +66,9 @@ export class Scheduler {
       monitor,
       instances: new Map(),
       pools: new Map(),
+      nodes:
+        deps.nodes ??
+        poolOfOne(new DockerNode(LOCAL_NODE, deps.runtime), () => ({ gpus: deps.inventory.gpus, freeMemoryBytes: 0, note: deps.inventory.note })),
       closed: false,
       pumping: false,
       pumpAgain: false,
@@ -69,7 +76,6 @@ export class Scheduler {
       tell,
     };
     this.c = c;
-    this.events = new EventWatch(deps.runtime, deps.clock, deps.logger, (e) => void onEvent(c, e));
   }
 
   // ---- asking for work -------------------------------------------------------------------------
@@ -129,7 +135,13 @@ export class Scheduler {
 
   /** Why this spec can never run on this machine (e.g. needs a GPU and there is none), or null. */
   unfit(spec: RunSpec): string | null {
-    const p = choosePlacement(this.deps.inventory.gpus, [], { versionId: poolKey(spec), gpuCount: spec.gpuCount, pinned: spec.pinnedGpus });
+    const p = chooseNodePlacement(this.c.nodes.views(), [], {
+      versionId: poolKey(spec),
+      gpuCount: spec.gpuCount,
+      pinned: spec.pinnedGpus,
+      node: spec.node,
+      nodeLabels: spec.nodeLabels,
+    });
     if (p.kind !== "impossible") return null;
     return `${spec.deployment ?? spec.model} ${p.reason}`;
   }
@@ -255,7 +267,8 @@ export class Scheduler {
   async close(): Promise<void> {
     const c = this.c;
     c.closed = true;
-    this.events.close();
+    for (const w of this.events.values()) w.close();
+    this.events.clear();
     for (const pool of c.pools.values()) {
       failWaiters(pool, new RuntimeError("modelhub is shutting down"));
       this.deps.clock.clearTimeout(pool.backoffTimer);
@@ -265,9 +278,46 @@ export class Scheduler {
 
   // ---- Docker events and restarts ----------------------------------------------------------------
 
-  /** Follows the engine's event stream so a dead container is noticed at once; reconnects with backoff. */
-  watchEvents(): Promise<void> {
-    return this.events.start();
+  /** Follows every node's event stream so a dead container is noticed at once; reconnects with backoff. */
+  async watchEvents(): Promise<void> {
+    // Remote nodes are followed once they answer (the node service calls watchNode then).
+    await Promise.all(this.c.nodes.views().filter((n) => n.state === "up").map((n) => this.watchNode(n.name)));
+  }
+
+  /** Follows one node's events (a node added or back); `onLost` hears when its stream breaks. */
+  watchNode(name: string, onLost?: (err: Error) => void): Promise<void> {
+    const node = this.c.nodes.node(name);
+    if (!node || this.c.closed) return Promise.resolve();
+    this.events.get(name)?.close();
+    const w = new EventWatch(node, this.deps.clock, this.deps.logger, (e) => void onEvent(this.c, name, e), onLost);
+    this.events.set(name, w);
+    return w.start();
+  }
+
+  /** Stops following a node's events (it was removed). */
+  unwatchNode(name: string): void {
+    this.events.get(name)?.close();
+    this.events.delete(name);
+  }
+
+  /** A node stopped answering: its instances are lost (running work fails naming it), queued work goes elsewhere. */
+  nodeLost(name: string, reason: string): string[] {
+    return nodeLost(this.c, name, reason);
+  }
+
+  /** Stops every instance on a node (it is being removed). */
+  stopOn(name: string, reason: string): Promise<void> {
+    return stopOn(this.c, name, reason);
+  }
+
+  /** How many instances run (or start, or stop) on a node. */
+  instancesOn(name: string): number {
+    return [...this.c.instances.values()].filter((i) => i.node === name).length;
+  }
+
+  /** Nodes changed (added, drained, back up, new inventory): plan again, since work may now fit. */
+  nodesChanged(): void {
+    pump(this.c);
   }
 
   /**
@@ -280,7 +330,25 @@ export class Scheduler {
     resolve: (labels: Record<string, string>) => RunSpec | null,
     held?: (instanceId: string) => readonly string[],
   ): Promise<{ adopted: number; removed: number; leases: { predictionId: string; lease: Lease }[] }> {
-    return adopt(this.c, containers, resolve, held);
+    // Containers another node's engine on this machine started (a node on this socket) are that node's to reconcile.
+    const listed = containers.filter((ct) => !ct.labels[NODE_LABEL]).map((ct): ListedInstance => ({
+      handle: ct.id,
+      running: ct.running,
+      endpoint: ct.running && ct.hostPort ? `http://127.0.0.1:${ct.hostPort}` : null,
+      labels: ct.labels,
+      startedAt: ct.startedAt,
+    }));
+    return adopt(this.c, LOCAL_NODE, listed, resolve, held);
+  }
+
+  /** Reconciles a node that came back (or was added) by label: idle instances whose spec still resolves are adopted, the rest removed. */
+  adoptOn(
+    node: string,
+    listed: readonly ListedInstance[],
+    resolve: (labels: Record<string, string>) => RunSpec | null,
+  ): Promise<{ adopted: number; removed: number }> {
+    const known = new Set([...this.c.instances.values()].filter((i) => i.node === node).map((i) => i.containerId));
+    return adopt(this.c, node, listed.filter((l) => !known.has(l.handle)), resolve);
   }
 
   /** Marks an instance's container dead (from the event stream or the wait backstop) and cleans it up. */

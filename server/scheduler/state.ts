@@ -5,7 +5,8 @@
 import type { Health } from "../cog/cog-container.ts";
 import type { Logger } from "../log.ts";
 import type { GpuInventory } from "../runtime/gpus.ts";
-import type { ContainerRuntime } from "../runtime/runtime.ts";
+import { RuntimeError, type ContainerRuntime } from "../runtime/runtime.ts";
+import type { NodeDirectory, RuntimeNode } from "../runtime/runtime-node.ts";
 import type { Clock } from "./clock.ts";
 import type { InstanceMonitor } from "./monitor.ts";
 import { keptWarm } from "./planner.ts";
@@ -14,7 +15,10 @@ import type { StatsBook } from "./stats.ts";
 import type { Instance } from "./instance-state.ts";
 
 export interface SchedulerDeps {
+  /** the engine beside modelhub: the node "local" when `nodes` is absent */
   runtime: ContainerRuntime;
+  /** where instances may run (absent: a pool of one, the local engine with `inventory`) */
+  nodes?: NodeDirectory;
   clock: Clock;
   logger: Logger;
   shmSizeBytes: number;
@@ -59,6 +63,8 @@ export interface SchedulerState {
   readonly monitor: InstanceMonitor;
   readonly instances: Map<string, Instance>;
   readonly pools: Map<string, Pool>;
+  /** the nodes instances run on */
+  readonly nodes: NodeDirectory;
   closed: boolean;
   /** the applier is planning; a `changed` meanwhile plans once more after it */
   pumping: boolean;
@@ -70,6 +76,16 @@ export interface SchedulerState {
 }
 
 const LIVE = new Set(["starting", "ready", "unhealthy"]);
+
+/** The node an instance runs on; one that was removed meanwhile answers every call with an error. */
+export function nodeOf(c: SchedulerState, inst: Pick<Instance, "node">): RuntimeNode {
+  return c.nodes.node(inst.node) ?? goneNode(inst.node);
+}
+
+function goneNode(name: string): RuntimeNode {
+  const fail = () => Promise.reject(new RuntimeError(`node ${name} is no longer known to modelhub`));
+  return { name, ping: fail, start: fail, stop: fail, remove: fail, exited: () => new Promise(() => {}), oomKilled: fail, list: fail, logs: fail, watch: fail };
+}
 
 export function isLive(inst: Instance): boolean {
   return LIVE.has(inst.state);

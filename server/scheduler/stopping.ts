@@ -1,7 +1,7 @@
 // Stopping instances: at once (stop), gracefully (drain: in-flight work gets a grace period),
 // `modelhub stop` (stopWhere), and retiring instances a new release or a deleted deployment replaced.
 import { type ContainerLimits, RuntimeError } from "../runtime/runtime.ts";
-import { clearTimers, failWaiters, forget, live, type SchedulerState, tellEnded, whenGone } from "./state.ts";
+import { clearTimers, failWaiters, forget, live, nodeOf, type SchedulerState, tellEnded, whenGone } from "./state.ts";
 import type { Pool } from "./pool.ts";
 import type { Instance } from "./instance-state.ts";
 
@@ -19,8 +19,8 @@ export function stop(c: SchedulerState, inst: Instance, reason: string): Promise
   const gone = whenGone(c, inst);
   void (async () => {
     try {
-      if (inst.containerId && !wasDead) await c.deps.runtime.stop(inst.containerId, c.deps.stopTimeoutSeconds ?? 5);
-      if (inst.containerId) await c.deps.runtime.remove(inst.containerId);
+      if (inst.containerId && !wasDead) await nodeOf(c, inst).stop(inst.containerId, c.deps.stopTimeoutSeconds ?? 5);
+      else if (inst.containerId) await nodeOf(c, inst).remove(inst.containerId);
     } catch (err) {
       c.deps.logger.warn("could not stop container", { instance: inst.id, error: (err as Error).message });
     } finally {

@@ -27,6 +27,9 @@ const cases: Case[] = [
   ["a token with an unknown role", "POST", "/v1/tokens", { name: "ci", role: "root" }, "role", "enum"],
   ["a search over 1000 characters", "QUERY", "/v1/models", "x".repeat(1001), "query", "maxLength"],
   ["a pull without an image", "POST", "/v1/images/pull", { name: "acme/x" }, "image", "required"],
+  ["a node without an engine", "POST", "/v1/nodes", { name: "gpu2" }, "engine", "required"],
+  ["a node whose label value is a number", "POST", "/v1/nodes", { name: "gpu2", engine: "tcp://gpu2:2376", labels: { gpu: 4090 } }, "labels.gpu", "type"],
+  ["a drain that is not a boolean", "POST", "/v1/nodes/gpu2/drain", { drained: "yes" }, "drained", "type"],
 ];
 
 describe("request bodies are checked by their wire schema", () => {
@@ -69,7 +72,7 @@ describe("request bodies are checked by their wire schema", () => {
 
   it("covers every JSON body /openapi.json documents", () => {
     const documented = OPERATIONS.filter((r) => r.body).map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
-    const tested = new Set(cases.map(([, method, path]) => `${method} ${path}`.replace("/acme/hello/", "/{owner}/{name}/").replace("/acme/prod", "/{owner}/{name}").replace("/i1/", "/{id}/")));
+    const tested = new Set(cases.map(([, method, path]) => `${method} ${path}`.replace("/acme/hello/", "/{owner}/{name}/").replace("/acme/prod", "/{owner}/{name}").replace("/i1/", "/{id}/").replace("/nodes/gpu2/", "/nodes/{name}/")));
     tested.add("POST /v1/files");
     // Tested elsewhere with the same helper: model update and version import (test/http/models.test.ts).
     for (const r of ["PATCH /v1/models/{owner}/{name}", "POST /v1/models/{owner}/{name}/versions"]) tested.add(r);

@@ -12,6 +12,7 @@ interface InstancesJson {
     model: string;
     version: string;
     state: string;
+    node?: string;
     gpus: number[];
     created_at: string;
     uptime_seconds: number;
@@ -25,12 +26,21 @@ interface InstancesJson {
   queues: { model: string; queued: number; waiting_for: string | null; setup_error: string | null }[];
 }
 
+interface NodesJson {
+  nodes: { name: string; engine: string; state: string; gpus: { name: string; simulated: boolean }[]; instances: number; last_seen_at: string | null; error: string | null }[];
+}
+
 const mb = (b: number | null) => (b === null || b === undefined ? "—" : `${Math.round(b / 1024 / 1024)} MB`);
 
 export function InstancesPage() {
   const [data, setData] = useState<InstancesJson | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const load = () => api<InstancesJson>("GET", "/v1/instances").then((d) => (setData(d), setError(null)), (e) => setError(e.message));
+  const [nodes, setNodes] = useState<NodesJson["nodes"]>([]);
+  const load = () => {
+    // Nodes are shown only when there is more than the local engine; a server without them answers 404.
+    void api<NodesJson>("GET", "/v1/nodes").then((d) => setNodes(d.nodes), () => setNodes([]));
+    return api<InstancesJson>("GET", "/v1/instances").then((d) => (setData(d), setError(null)), (e) => setError(e.message));
+  };
   useEffect(() => {
     document.title = "Instances · modelhub";
     void load();
@@ -61,6 +71,7 @@ export function InstancesPage() {
                   <tr>
                     <th>Model</th>
                     <th>State</th>
+                    <th>Node</th>
                     <th>GPUs</th>
                     <th>Busy</th>
                     <th>Queue</th>
@@ -85,6 +96,7 @@ export function InstancesPage() {
                           {i.state}
                         </span>
                       </td>
+                      <td data-label="Node">{i.node ?? "local"}</td>
                       <td data-label="GPUs">{i.gpus.length ? i.gpus.join(", ") : "CPU"}</td>
                       <td class="tabular" data-label="Busy">
                         {i.in_flight}/{i.concurrency}
@@ -112,6 +124,21 @@ export function InstancesPage() {
                   <li>
                     <a href={`/models/${q.model}`}>{q.model}</a>: {q.queued} queued{q.waiting_for ? ` · ${q.waiting_for}` : ""}
                     {q.setup_error && <span class="field-error"> · setup failed: {q.setup_error}</span>}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          {nodes.length > 1 && (
+            <>
+              <h2>Nodes</h2>
+              <ul class="plain">
+                {nodes.map((n) => (
+                  <li>
+                    <strong>{n.name}</strong> · {n.state} · {n.gpus.length ? `${n.gpus.length} GPU${n.gpus.length === 1 ? "" : "s"}${n.gpus.some((g) => g.simulated) ? " (simulated)" : ""}` : "CPU"} ·{" "}
+                    {n.instances} instance{n.instances === 1 ? "" : "s"}
+                    {n.name !== "local" && ` · last seen ${n.last_seen_at ? new Date(n.last_seen_at).toLocaleString() : "never"}`}
+                    {n.error && <span class="field-error"> · {n.error}</span>}
                   </li>
                 ))}
               </ul>

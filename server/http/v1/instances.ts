@@ -29,6 +29,8 @@ export function instanceRoutes(d: HttpDeps, s: SchedulingDeps) {
       version: i.versionId,
       deployment: i.deployment,
       state: i.state,
+      // the machine it runs on ("local": the engine beside modelhub; see GET /v1/nodes)
+      node: i.node,
       gpus: i.gpuIndices,
       gpus_simulated: i.simulatedGpus,
       container_id: i.containerId,
