@@ -47,6 +47,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [cmd, sub, ...rest] = positionals;
+  // The relay container on a node runs the modelhub binary itself: settings come from its environment.
+  if (cmd === "relay" && positionals.length === 1 && Object.keys(flags).length === 0) {
+    const { relay } = await import("./commands/relay.ts");
+    return relay();
+  }
   if (cmd === "help" || !cmd) {
     const c = sub && (findCommand(`${sub} ${rest[0] ?? ""}`.trim()) ?? findCommand(sub));
     line(c ? commandHelp(c) : helpText());
