@@ -33,7 +33,10 @@ export interface ContainerPathStrategy {
 
 export const syncPath: ContainerPathStrategy = {
   async call(run, container, input, lease) {
-    const p = await container.predict({ id: run.rec.id, input }, run.signal);
+    // The lease's end is raced too: a container on a node that stopped answering never closes its
+    // connection, so the scheduler's word (the node is lost) is what ends the wait.
+    const gone = lease.ended.then((end) => Promise.reject(new ContainerGoneError(end)));
+    const p = await Promise.race([container.predict({ id: run.rec.id, input }, run.signal), gone]);
     // A known bug of the server's sync answer (pydantic-2 Cog): the async path gives the real one.
     if (p[SYNC_SERVER_BUG] === true && run.mayGoAsync) return asyncPath.call(run, container, input, lease);
     return p;

@@ -39,11 +39,11 @@ export function chooseNodePlacement(
     return { kind: "impossible", reason: "has no node to run on" };
   }
   const open = matching.filter((n) => n.state === "up");
-  if (open.length === 0) {
-    return { kind: "wait", reason: `no node takes new work (${matching.map((n) => `${n.name} is ${n.state === "down" ? "down" : "drained"}`).join(", ")})` };
-  }
+  const closed = matching.filter((n) => n.state !== "up");
+  const closedText = closed.map((n) => `${n.name} is ${n.state === "down" ? "down" : "drained"}`).join(", ");
+  if (open.length === 0) return { kind: "wait", reason: `no node takes new work (${closedText})` };
   const answers = open.map((n) => ({ node: n, p: choosePlacement(n.gpus, instances.filter((i) => i.node === n.name), request) }));
-  if (answers.length === 1) return withNode(answers[0].node.name, answers[0].p);
+  if (answers.length === 1 && closed.length === 0) return withNode(answers[0].node.name, answers[0].p);
 
   const byPreference = (a: NodeView, b: NodeView) =>
     hasImage(b, request.image) - hasImage(a, request.image) || b.freeMemoryBytes - a.freeMemoryBytes || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -61,6 +61,8 @@ export function chooseNodePlacement(
 
   const reasons = answers.map((a) => `on ${a.node.name}: ${"reason" in a.p ? a.p.reason : a.p.kind}`).join("; ");
   if (answers.some((a) => a.p.kind === "wait")) return { kind: "wait", reason: reasons };
+  // A node that is down or drained may be the one that fits: wait for it rather than refuse.
+  if (closed.length) return { kind: "wait", reason: `${reasons}; no other node takes new work (${closedText})` };
   return { kind: "impossible", reason: reasons };
 }
 

@@ -5,14 +5,45 @@
 // carries the node's label and the GPU it was given, and stopping the model removes that container.
 // Remote engines over mTLS, with the relay, are tested against the namespace harness.
 // Runs only with MODELHUB_TEST_DOCKER=1.
-import { afterAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { serveChild, type ServeChild } from "../helpers/serve-child.ts";
-import { docker, removeContainersOf } from "./scheduler-helpers.ts";
+import { docker, removeContainersOf, until } from "./scheduler-helpers.ts";
 
 const enabled = process.env.MODELHUB_TEST_DOCKER === "1";
+
+/** The real engine's socket behind one the test can switch off (piped both ways, with backpressure: image lists are large). */
+function switchableSocket(path: string, target = "/var/run/docker.sock") {
+  let server: Server | null = null;
+  const open = new Set<Socket>();
+  const up = () => {
+    if (server) return;
+    rmSync(path, { force: true });
+    server = createServer((client) => {
+      const upstream = createConnection(target);
+      for (const s of [client, upstream]) {
+        open.add(s);
+        s.on("close", () => open.delete(s));
+        s.on("error", () => {});
+      }
+      client.pipe(upstream).on("close", () => client.destroy());
+      upstream.pipe(client).on("close", () => upstream.destroy());
+      upstream.on("close", () => client.destroy());
+      client.on("close", () => upstream.destroy());
+    }).listen(path);
+  };
+  const down = () => {
+    server?.close();
+    server = null;
+    for (const s of open) s.destroy();
+    open.clear();
+    rmSync(path, { force: true });
+  };
+  return { path, up, down };
+}
 
 async function api(c: ServeChild, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${c.url}${path}`, { method, headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -24,6 +55,10 @@ describe.skipIf(!enabled)("the local engine as a node, over its socket", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "modelhub-nodes-sock-"));
   let s: ServeChild;
 
+  beforeAll(async () => {
+    s = await serveChild(dataDir, ["--gpus", "none", "--idle-timeout", "300", "--node-check-interval", "1", "--log-level", "info"]);
+  }, 60_000);
+
   afterAll(async () => {
     await s?.stop();
     removeContainersOf(dataDir);
@@ -31,7 +66,6 @@ describe.skipIf(!enabled)("the local engine as a node, over its socket", () => {
   }, 60_000);
 
   it("runs a GPU model on the node with the GPU, labelled with the node, and stops it there", async () => {
-    s = await serveChild(dataDir, ["--gpus", "none", "--idle-timeout", "300"]);
     expect((await api(s, "POST", "/v1/models/acme/hello/versions", { image: "modelhub-test/hello:latest" })).status).toBeLessThan(300);
     expect((await api(s, "PATCH", "/v1/models/acme/hello/policy", { gpus: 1 })).status).toBe(200);
 
@@ -66,4 +100,48 @@ describe.skipIf(!enabled)("the local engine as a node, over its socket", () => {
     expect(docker("ps", "-aq", "--filter", `id=${inst[0].container_id}`).out.trim()).toBe("");
     expect((await api(s, "DELETE", "/v1/nodes/sock")).status).toBe(204);
   }, 120_000);
+
+  it("a node that stops answering: its running prediction fails naming it, queued work waits, and when it is back its containers are reconciled and work runs there again", async () => {
+    // The same engine behind a socket the test can switch off: the node "flaky" stops answering.
+    const proxy = switchableSocket(join(dataDir, "engine.sock"));
+    proxy.up();
+    try {
+      expect((await api(s, "POST", "/v1/nodes", { name: "flaky", engine: `unix://${proxy.path}`, fake_gpus: 1 })).body.state).toBe("up");
+      expect((await api(s, "POST", "/v1/models/acme/slow/versions", { image: "modelhub-test/slow:latest" })).status).toBeLessThan(300);
+      expect((await api(s, "PATCH", "/v1/models/acme/slow/policy", { gpus: 1 })).status).toBe(200);
+
+      const running = (await api(s, "POST", "/v1/models/acme/slow/predictions", { input: { seconds: 60 } })).body;
+      await until("the long prediction to run on flaky", async () => (await api(s, "GET", `/v1/predictions/${running.id}`)).body.status === "processing");
+      const inst = (await api(s, "GET", "/v1/instances")).body.instances.find((i: { model: string }) => i.model === "acme/slow");
+      expect(inst.node).toBe("flaky");
+
+      proxy.down();
+      const failed = await until("the running prediction to fail", async () => {
+        const p = (await api(s, "GET", `/v1/predictions/${running.id}`)).body;
+        return p.status === "failed" ? p : null;
+      });
+      expect(failed.error).toContain("node flaky stopped answering");
+      const flaky = (await api(s, "GET", "/v1/nodes")).body.nodes.find((n: { name: string }) => n.name === "flaky");
+      expect(flaky).toMatchObject({ state: "down", instances: 0 });
+      expect(flaky.error).toContain("Cannot reach the Docker engine");
+
+      // New work avoids it: with no other node that has a GPU, it waits in the queue.
+      const queued = (await api(s, "POST", "/v1/models/acme/slow/predictions", { input: { seconds: 1 } })).body;
+      await Bun.sleep(1_500);
+      expect((await api(s, "GET", `/v1/predictions/${queued.id}`)).body.status).toBe("starting");
+
+      // Back: the container it left (still busy with the lost prediction) is found by label and removed; the queued one runs there.
+      proxy.up();
+      const done = await until("the queued prediction to finish", async () => {
+        const p = (await api(s, "GET", `/v1/predictions/${queued.id}`)).body;
+        return p.status === "succeeded" || p.status === "failed" ? p : null;
+      });
+      expect(done.status).toBe("succeeded");
+      expect(docker("ps", "-aq", "--filter", `id=${inst.container_id}`).out.trim()).toBe("");
+      const now = (await api(s, "GET", "/v1/instances")).body.instances.find((i: { model: string }) => i.model === "acme/slow");
+      expect(now.node).toBe("flaky");
+    } finally {
+      proxy.down();
+    }
+  }, 180_000);
 });

@@ -80,7 +80,7 @@ const cases: Case[] = [
     nodes: [node("a", 1, { state: "down" }), node("b", 1, { state: "draining" }), node("c", 1)],
     instances: [inst("i1", "c", [0], { inFlight: 1 })],
     request: req(),
-    want: { kind: "wait", reason: "needs 1 GPU but none is free or idle; waiting for i1 on GPU 0 (1 in flight)" },
+    want: { kind: "wait", reason: "on c: needs 1 GPU but none is free or idle; waiting for i1 on GPU 0 (1 in flight)" },
   },
   {
     name: "only down or drained nodes match: wait, naming them",
@@ -114,6 +114,15 @@ const cases: Case[] = [
     want: {
       kind: "wait",
       reason: "on a: needs 1 GPU but none is free or idle; waiting for x on GPU 0 (1 in flight); on b: needs 1 GPU but none is free or idle; waiting for y on GPU 0 (starting)",
+    },
+  },
+  {
+    name: "the only node that could fit it is down: wait for it, not refuse",
+    nodes: [node("local", 0), node("gpu", 1, { state: "down" })],
+    request: req(),
+    want: {
+      kind: "wait",
+      reason: "on local: needs a GPU but none is available (no NVIDIA GPU found; start with --gpus all where nvidia-smi works, or --gpus fake:N to simulate); no other node takes new work (gpu is down)",
     },
   },
   {
