@@ -2,13 +2,14 @@
 // hosts and server use, modelhub's for client use, both signed by the CA, keys readable by the owner
 // only); `nodes ls` shows state, GPUs, instances and last seen; repeated --label flags all arrive;
 // every nodes command has its own help.
-import { describe, expect, it } from "bun:test";
+import { afterAll, describe, expect, it } from "bun:test";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "../../cli/args.ts";
 import { formatNodes, makeCa, parseLabels } from "../../cli/commands/nodes.ts";
 import { findCommand } from "../../cli/help.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
+import { testApp } from "../helpers/test-app.ts";
 
 const openssl = (args: string[], cwd: string) => {
   const p = Bun.spawnSync(["openssl", ...args], { cwd });
@@ -62,5 +63,40 @@ describe("modelhub nodes ls and flags", () => {
   it("each nodes command has its own help", () => {
     for (const c of ["nodes", "nodes add", "nodes drain", "nodes rm", "nodes ca"]) expect(findCommand(c)?.examples.length).toBeGreaterThan(0);
     expect(findCommand("nodes add")?.usage).toContain("--engine tcp://HOST:2376 --tls-ca FILE --tls-cert FILE --tls-key FILE");
+  });
+});
+
+describe("modelhub nodes against the app", () => {
+  const ROOT = join(import.meta.dir, "../..");
+  const h = testApp();
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (r) => h.app.handle(r) });
+  afterAll(() => {
+    server.stop(true);
+    h.close();
+  });
+  const cli = async (args: string[]) => {
+    const env = { ...process.env, MODELHUB_URL: server.url.origin, MODELHUB_DATA_DIR: "/nonexistent" } as Record<string, string>;
+    const p = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), ...args], { env, stdout: "pipe", stderr: "pipe" });
+    const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    return { out, err, code };
+  };
+
+  it("add, ls, drain, rm: each says what happened; a missing --engine is a usage error", async () => {
+    using dir = tempDir("modelhub-cli-nodes-");
+    const sock = `unix://${join(dir.path, "none.sock")}`;
+    expect((await cli(["nodes", "add", "gpu2"])).code).toBe(2);
+    const added = await cli(["nodes", "add", "gpu2", "--engine", sock, "--label", "zone=attic", "--label", "gpu=4090", "--fake-gpus", "2"]);
+    expect(added.code).toBe(0);
+    expect(added.out).toMatch(/^Added node gpu2: down, .*Cannot reach the Docker engine/);
+    expect(h.db.query("SELECT labels FROM nodes WHERE name = 'gpu2'").get()).toEqual({ labels: JSON.stringify({ zone: "attic", gpu: "4090" }) });
+    const ls = await cli(["nodes", "ls"]);
+    expect(ls.out.split("\n")[2]).toMatch(/^gpu2\s+down\s+\?\s+0\s+never\s+unix:\/\/\S+\s+zone=attic,gpu=4090$/);
+    expect((await cli(["nodes", "drain", "gpu2"])).out).toContain("Node gpu2 is drained");
+    expect((await cli(["nodes", "drain", "gpu2", "--undo"])).out).toContain("Node gpu2 takes new work again.");
+    const gone = await cli(["nodes", "rm", "nope"]);
+    expect(gone.code).toBe(1);
+    expect(gone.err).toContain("No node named nope");
+    expect((await cli(["nodes", "rm", "gpu2"])).out).toContain("Removed node gpu2.");
+    expect(JSON.parse((await cli(["nodes", "--json"])).out).map((n: { name: string }) => n.name)).toEqual(["local"]);
   });
 });
