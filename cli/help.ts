@@ -52,7 +52,7 @@ export const COMMANDS: CommandHelp[] = [
   { name: "ps", usage: "modelhub ps [--json]", summary: "running instances: state, GPUs, uptime, idle, in flight, queued, boot time", flags: [JSON_FLAG], examples: ["modelhub ps"] },
   { name: "stop", usage: "modelhub stop MODEL | --all [--grace S]", summary: "stop instances; running work gets S seconds (default 30), queued work fails",
     flags: [["--all", "every model"], ["--grace S", "seconds running predictions get to finish"]], examples: ["modelhub stop demo/hello", "modelhub stop --all --grace 0"] },
-  { name: "policy", usage: "modelhub policy MODEL [key=value ...] [--json]", summary: "show or set a model's run policy (gpus, pinned_gpus, idle_timeout, min_instances, max_instances, concurrency, max_queue, setup_timeout, memory, cpus, pids)",
+  { name: "policy", usage: "modelhub policy MODEL [key=value ...] [--json]", summary: "show or set a model's run policy (gpus, pinned_gpus, idle_timeout, min_instances, max_instances, concurrency, max_queue, setup_timeout, memory, cpus, pids, node, node_labels)",
     flags: [JSON_FLAG], examples: ["modelhub policy demo/hello", "modelhub policy demo/hello idle_timeout=60 max_instances=2", "modelhub policy demo/hello memory=8g cpus=4 pids=512"] },
   { name: "retry", usage: "modelhub retry MODEL[:VERSION]", summary: "forget a remembered setup failure so the next prediction boots it again", examples: ["modelhub retry demo/hello"] },
   { name: "tokens create", usage: "modelhub tokens create --name NAME [--role user|admin] [--json]", summary: "make an API token (shown once) (admin)",

@@ -17,6 +17,9 @@ export function parseAssignment(arg: string): [string, unknown] {
   const raw = arg.slice(eq + 1).trim();
   if (raw === "default" || raw === "null" || raw === "") return [key, null];
   if (key === "pinned_gpus") return [key, raw.split(",").map((x) => Number(x.trim()))];
+  if (key === "node") return [key, raw];
+  // node_labels=gpu=4090,zone=attic
+  if (key === "node_labels") return [key, Object.fromEntries(raw.split(",").map((kv) => [kv.slice(0, kv.indexOf("=")).trim(), kv.slice(kv.indexOf("=") + 1).trim()]))];
   if (raw === "never") return [key, "never"];
   const n = Number(raw);
   return [key, Number.isFinite(n) ? n : raw];
@@ -35,7 +38,7 @@ export function formatPolicy(p: PolicyJson): string {
   const rows = [["SETTING", "VALUE", "FROM"]];
   for (const k of keys) {
     const eff = p.effective ? p.effective[k] : p.policy[k];
-    const shown = Array.isArray(eff) ? (eff.length ? eff.join(",") : "-") : k === "memory" && typeof eff === "number" ? size(eff) : String(eff ?? "-");
+    const shown = Array.isArray(eff) ? (eff.length ? eff.join(",") : "-") : eff !== null && typeof eff === "object" ? Object.entries(eff).map(([a, b]) => `${a}=${b}`).join(",") || "-" : k === "memory" && typeof eff === "number" ? size(eff) : String(eff ?? "-");
     rows.push([k, shown, p.effective?.sources[k] ?? (p.policy[k] === null ? "default" : "policy")]);
   }
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));

@@ -34,6 +34,10 @@ export interface ModelPolicy {
   memory: number | null;
   cpus: number | null;
   pids: number | null;
+  /** run only on this node (see modelhub nodes) */
+  node: string | null;
+  /** run only on nodes with these labels */
+  nodeLabels: Record<string, string> | null;
 }
 
 export type PolicyKey = keyof ModelPolicy;
@@ -51,10 +55,14 @@ export interface EffectivePolicy {
   memory: number;
   cpus: number;
   pids: number;
+  /** "" = any node */
+  node: string;
+  /** {} = any labels */
+  nodeLabels: Record<string, string>;
   sources: Record<PolicyKey, PolicySource>;
 }
 
-export const POLICY_KEYS: readonly PolicyKey[] = ["gpus", "pinnedGpus", "idleTimeout", "minInstances", "maxInstances", "concurrency", "maxQueue", "setupTimeout", "memory", "cpus", "pids"];
+export const POLICY_KEYS: readonly PolicyKey[] = ["gpus", "pinnedGpus", "idleTimeout", "minInstances", "maxInstances", "concurrency", "maxQueue", "setupTimeout", "memory", "cpus", "pids", "node", "nodeLabels"];
 
 /** API (snake_case) name of each policy field. */
 export const WIRE_NAME: Record<PolicyKey, string> = {
@@ -69,6 +77,8 @@ export const WIRE_NAME: Record<PolicyKey, string> = {
   memory: "memory",
   cpus: "cpus",
   pids: "pids",
+  node: "node",
+  nodeLabels: "node_labels",
 };
 
 /** A model with nothing stored: every field falls back to the deployment, the image and the settings. */
@@ -84,6 +94,8 @@ export const EMPTY_POLICY: ModelPolicy = {
   memory: null,
   cpus: null,
   pids: null,
+  node: null,
+  nodeLabels: null,
 };
 
 /** The image's own say: build.gpu → 1 GPU, concurrency.max → slots per instance (docs/cog-schemas.md, Image labels). */
@@ -126,6 +138,8 @@ export function effectivePolicy(v: Version, stored: ModelPolicy, defaults: Polic
     memory: pick("memory", ["policy", stored.memory], ["config", defaults.memoryBytes]),
     cpus: pick("cpus", ["policy", stored.cpus], ["config", defaults.cpus]),
     pids: pick("pids", ["policy", stored.pids], ["config", defaults.pids]),
+    node: pick("node", ["policy", stored.node], ["config", ""]),
+    nodeLabels: pick<Record<string, string>>("nodeLabels", ["policy", stored.nodeLabels], ["config", {}]),
     sources,
   };
 }
@@ -147,6 +161,8 @@ export function toRunSpec(v: Version, p: EffectivePolicy, deployment?: Deploymen
     minInstances: Math.min(p.minInstances, p.maxInstances),
     maxInstances: p.maxInstances,
     limits: { memoryBytes: p.memory, cpus: p.cpus, pids: p.pids },
+    ...(p.node ? { node: p.node } : {}),
+    ...(Object.keys(p.nodeLabels).length ? { nodeLabels: p.nodeLabels } : {}),
   };
 }
 
@@ -167,6 +183,8 @@ export function policyChange(body: ModelPolicyPatchBody, inv: GpuInventory): Par
   if (body.memory !== undefined) out.memory = body.memory === null ? null : memoryBytes(body.memory);
   if (body.cpus !== undefined) out.cpus = body.cpus;
   if (body.pids !== undefined) out.pids = body.pids;
+  if (body.node !== undefined) out.node = body.node;
+  if (body.node_labels !== undefined) out.nodeLabels = body.node_labels && Object.keys(body.node_labels).length ? body.node_labels : null;
   const pinned = body.pinned_gpus;
   if (pinned === null || pinned?.length === 0) out.pinnedGpus = null;
   else if (pinned) {
@@ -223,6 +241,8 @@ interface PolicyRow {
   memory: number | null;
   cpus: number | null;
   pids: number | null;
+  node: string | null;
+  node_labels: string | null;
 }
 
 export class Policies {
@@ -265,6 +285,8 @@ export class Policies {
       memory: r.memory,
       cpus: r.cpus,
       pids: r.pids,
+      node: r.node,
+      nodeLabels: r.node_labels ? (JSON.parse(r.node_labels) as Record<string, string>) : null,
     };
   }
 
@@ -275,12 +297,13 @@ export class Policies {
     checkConsistent(next, this.defaults);
     this.db
       .query(
-        `INSERT INTO model_policies (model_id, gpus, pinned_gpus, idle_timeout, min_instances, max_instances, concurrency, max_queue, setup_timeout, memory, cpus, pids, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO model_policies (model_id, gpus, pinned_gpus, idle_timeout, min_instances, max_instances, concurrency, max_queue, setup_timeout, memory, cpus, pids, node, node_labels, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (model_id) DO UPDATE SET gpus = excluded.gpus, pinned_gpus = excluded.pinned_gpus, idle_timeout = excluded.idle_timeout,
            min_instances = excluded.min_instances, max_instances = excluded.max_instances, concurrency = excluded.concurrency,
            max_queue = excluded.max_queue, setup_timeout = excluded.setup_timeout,
-           memory = excluded.memory, cpus = excluded.cpus, pids = excluded.pids, updated_at = excluded.updated_at`,
+           memory = excluded.memory, cpus = excluded.cpus, pids = excluded.pids, node = excluded.node, node_labels = excluded.node_labels,
+           updated_at = excluded.updated_at`,
       )
       .run(
         m.id,
@@ -295,6 +318,8 @@ export class Policies {
         next.memory,
         next.cpus,
         next.pids,
+        next.node,
+        next.nodeLabels ? JSON.stringify(next.nodeLabels) : null,
         new Date().toISOString(),
       );
     this.rev++;

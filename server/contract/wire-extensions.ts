@@ -10,7 +10,7 @@ export const Health = t.Object({
 });
 
 const PolicyValues = t.Record(t.String(), t.Unknown(), {
-  description: "gpus, pinned_gpus, idle_timeout (seconds or \"never\"), min_instances, max_instances, concurrency, max_queue, setup_timeout, memory (bytes), cpus, pids (0 = no limit)",
+  description: "gpus, pinned_gpus, idle_timeout (seconds or \"never\"), min_instances, max_instances, concurrency, max_queue, setup_timeout, memory (bytes), cpus, pids (0 = no limit), node, node_labels",
 });
 
 export const ModelPolicyView = t.Object({
@@ -45,6 +45,8 @@ export const ModelPolicyPatch = t.Object(
     ),
     cpus: reset(t.Number({ minimum: 0, maximum: 1024, description: "CPUs a container may use, e.g. 4 or 2.5; 0 = no limit" })),
     pids: reset(Int({ minimum: 0, maximum: 4_194_304, description: "processes a container may run; 0 = no limit" })),
+    node: reset(t.String({ pattern: "^[a-z0-9][a-z0-9_.-]{0,62}$", description: "run only on this node (GET /v1/nodes)" })),
+    node_labels: reset(t.Record(t.String({ maxLength: 63 }), t.String({ maxLength: 200 }), { description: "run only on nodes carrying every one of these labels; {} = any" })),
   },
   { additionalProperties: false },
 );

@@ -292,6 +292,9 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at TEXT NOT NULL,
         last_seen_at TEXT
       );
+      -- Pinning a model to a node, or to nodes with labels; NULL = anywhere.
+      ALTER TABLE model_policies ADD COLUMN node TEXT;
+      ALTER TABLE model_policies ADD COLUMN node_labels TEXT;  -- JSON object of strings
     `,
   },
 ];

@@ -16,7 +16,7 @@ import type { GpuInventory } from "../runtime/gpus.ts";
 import type { ImageTransfer } from "../runtime/image-transfer.ts";
 import type { NodeRelay } from "../runtime/node-relay.ts";
 import { DockerImageTransfer } from "../runtime/image-transfer.ts";
-import { LOCAL_NODE, type ListedInstance, type NodeDirectory, type NodeInventory, type NodeView, type RuntimeNode } from "../runtime/runtime-node.ts";
+import { LOCAL_NODE, NODE_LABEL, type ListedInstance, type NodeDirectory, type NodeInventory, type NodeView, type RuntimeNode } from "../runtime/runtime-node.ts";
 import { NEW_NODE, type HealthEvent, type NodeHealth, nextHealth, placementState } from "./node-health.ts";
 import { type NodeRow, NodeStore } from "./node-store.ts";
 import { checkNewNode, type NewNode } from "./node-input.ts";
@@ -196,10 +196,6 @@ export class NodeService implements NodeDirectory {
     let event: HealthEvent;
     try {
       await withTimeout(r.docker.ping(), Math.max(2_000, this.d.checkIntervalMs));
-      if (!r.inventory || r.checks % PROBE_EVERY === 0) {
-        r.inventory = await probeNodeInventory(r.docker, r.row.name, this.d.probeImage, r.row.fakeGpus);
-        r.images = new Set((await r.docker.listImages()).map((i) => i.Id.replace(/^sha256:/, "")));
-      }
       event = { kind: "answered", at: this.now() };
     } catch (err) {
       event = { kind: "silent", at: this.now(), error: mapDockerError(err, r.row.engine).message };
@@ -212,17 +208,27 @@ export class NodeService implements NodeDirectory {
       this.d.logger.warn("node is down: its instances are lost, new work goes elsewhere", { node: r.row.name, error: health.error });
       this.hooks?.nodeLost(r.row.name, health.error ?? "no answer");
       this.hooks?.nodesChanged();
-    } else if (went === "up") {
+    } else if (went === "up" || (health.state === "up" && !r.node)) {
       await this.cameUp(r);
+    } else if (r.node && r.checks % PROBE_EVERY === 0) {
+      await this.refreshInventory(r).catch((err: Error) => this.d.logger.warn("could not refresh a node's inventory", { node: r.row.name, error: err.message }));
     }
+  }
+
+  /** CPUs, memory and GPUs (a probe container, on engines with the NVIDIA runtime), and the images the node has. */
+  private async refreshInventory(r: Remote): Promise<void> {
+    const probeImage = this.d.relay?.ensureImage ? await this.d.relay.ensureImage(r.docker) : this.d.probeImage;
+    r.inventory = await probeNodeInventory(r.docker, r.row.name, probeImage, r.row.fakeGpus);
+    r.images = new Set((await r.docker.listImages()).map((i) => i.Id.replace(/^sha256:/, "")));
   }
 
   private async cameUp(r: Remote): Promise<void> {
     const name = r.row.name;
     try {
       r.node = await this.makeNode(r);
+      await this.refreshInventory(r);
       const listed = await r.node.list(this.d.ownerLabels);
-      const mine = listed.filter((l) => l.labels["dev.modelhub.node"] === name || !l.labels["dev.modelhub.node"]);
+      const mine = listed.filter((l) => l.labels[NODE_LABEL] === name);
       const got = this.hooks ? await this.hooks.adoptOn(name, mine) : { adopted: 0, removed: 0 };
       this.d.logger.info("node is up", { node: name, gpus: r.inventory?.gpus.length ?? 0, adopted: got.adopted, removed: got.removed });
       // A broken event stream may mean the node is gone: check it now rather than at the next interval.
@@ -230,7 +236,7 @@ export class NodeService implements NodeDirectory {
     } catch (err) {
       this.d.logger.warn("node answers but cannot take work", { node: name, error: (err as Error).message });
       r.node = null;
-      r.health = { ...r.health, state: "down", error: (err as Error).message };
+      r.health = { ...r.health, error: (err as Error).message };
     }
     this.hooks?.nodesChanged();
   }
@@ -244,10 +250,15 @@ export class NodeService implements NodeDirectory {
       return new DockerNode(row.name, runtime, { fetchImage });
     }
     if (!this.d.relay) throw new Error("no relay to reach model containers on another machine privately");
-    const { network } = await this.d.relay.prepare({ name: row.name, engineHost: row.engine, docker: r.docker });
+    const { network, gateway } = await this.d.relay.prepare({ name: row.name, engineHost: row.engine, docker: r.docker });
     const runtime = new DockerRuntime(row.engine, { ...this.d.lane, network }, (m) => this.d.logger.warn(m, { node: row.name }), { tls: r.tls, publish: false });
     const relay = this.d.relay;
-    return new DockerNode(row.name, runtime, { fetchImage, endpoint: (_state, containerName) => relay.endpoint(row.name, containerName) });
+    return new DockerNode(row.name, runtime, {
+      fetchImage,
+      endpoint: (_state, containerName) => relay.endpoint(row.name, containerName),
+      // Containers there reach modelhub through the relay, at the models network's gateway.
+      ...(gateway ? { extraHosts: [`host.docker.internal:${gateway}`] } : {}),
+    });
   }
 
   /** Streams an image from the local engine to the node (`docker save` → `docker load`), with progress. */

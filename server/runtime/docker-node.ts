@@ -12,6 +12,8 @@ import type { InstanceExit, InstanceSpec, LifecycleEvent, ListedInstance, Runtim
 export interface DockerNodeOptions {
   /** the base URL of a started container; default: its port published on 127.0.0.1 */
   endpoint?: (state: ContainerState, containerName: string) => string | null;
+  /** how containers here reach modelhub (replaces the spec's: e.g. host.docker.internal at the relay's gateway) */
+  extraHosts?: string[];
   /** brings a missing image to this engine (pull from modelhub's registry, or stream from the local engine) */
   fetchImage?: (image: string, onProgress: (line: string) => void) => Promise<void>;
 }
@@ -57,7 +59,7 @@ export class DockerNode implements RuntimeNode {
       labels: spec.labels,
       gpus: spec.gpus,
       shmSizeBytes: spec.shmSizeBytes,
-      extraHosts: spec.extraHosts,
+      extraHosts: this.options.extraHosts ?? spec.extraHosts,
       ...(spec.limits ? { limits: spec.limits } : {}),
     });
     let state: ContainerState;

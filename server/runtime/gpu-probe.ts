@@ -70,7 +70,9 @@ export async function probeNodeInventory(docker: Docker, node: string, probeImag
 async function runProbe(docker: Docker, image: string): Promise<string> {
   const container = await docker.createContainer({
     Image: image,
-    Cmd: [...GPU_PROBE_COMMAND],
+    // Any image will do: the NVIDIA toolkit mounts nvidia-smi into a container that asks for GPUs.
+    Entrypoint: [GPU_PROBE_COMMAND[0]],
+    Cmd: GPU_PROBE_COMMAND.slice(1),
     Labels: { "dev.modelhub.probe": "gpus" },
     HostConfig: { Runtime: "nvidia", DeviceRequests: [{ Driver: "nvidia", Count: -1, Capabilities: [["gpu", "utility"]] }], NetworkMode: "none" },
   });

@@ -5,8 +5,14 @@
 import type Docker from "dockerode";
 
 export interface NodeRelay {
-  /** Makes the node ready for model containers (network and relay); idempotent. Returns the network they join. */
-  prepare(node: { name: string; engineHost: string; docker: Docker }): Promise<{ network: string }>;
+  /**
+   * Makes the node ready for model containers (network and relay); idempotent. Returns the network
+   * they join and, when containers reach modelhub through the relay, the address `host.docker.internal`
+   * must name there (the network's gateway).
+   */
+  prepare(node: { name: string; engineHost: string; docker: Docker }): Promise<{ network: string; gateway?: string }>;
+  /** Puts an image on the node that the GPU probe can run nvidia-smi in (the relay's own); returns its reference. */
+  ensureImage?(docker: Docker): Promise<string>;
   /** modelhub-side base URL of a container on that node, e.g. http://127.0.0.1:PORT/<container-name> */
   endpoint(node: string, containerName: string): string;
   /** stops the relay's loopback side for one node (it was removed), or all of them (shutdown) */

@@ -4,6 +4,7 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { cogLabels, loadSchema } from "../helpers/cog-schema-fixtures.ts";
 import { testApp } from "../helpers/test-app.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
 
@@ -67,5 +68,24 @@ describe("/v1/nodes", () => {
     expect((await h.req("DELETE", "/v1/nodes/gpu2")).status).toBe(204);
     expect((await h.req("DELETE", "/v1/nodes/gpu2")).status).toBe(404);
     expect(h.db.query("SELECT COUNT(*) AS n FROM nodes").get()).toEqual({ n: 0 });
+  });
+
+  it("a model's policy pins it to a node or to labels; pinned to a node modelhub does not know, it is refused saying so", async () => {
+    h.runtime.addImage("acme/hello:latest", cogLabels(loadSchema("hello-world-cog-0.13.6-pydantic1.json")));
+    expect((await h.req("POST", "/v1/models/acme/hello/versions", { image: "acme/hello:latest" })).status).toBe(201);
+    const r = await h.req("PATCH", "/v1/models/acme/hello/policy", { node: "zz", node_labels: { gpu: "4090" } });
+    expect(r.status).toBe(200);
+    const p = (await r.json()) as { policy: Record<string, unknown>; effective: Record<string, unknown> & { sources: Record<string, string> } };
+    expect(p.policy).toMatchObject({ node: "zz", node_labels: { gpu: "4090" } });
+    expect(p.effective.sources.node).toBe("policy");
+    const v = h.catalog.latestVersion(h.catalog.getModel("acme", "hello").id)!;
+    expect(h.policies.runSpec(v)).toMatchObject({ node: "zz", nodeLabels: { gpu: "4090" } });
+    const pred = await h.req("POST", "/v1/models/acme/hello/predictions", { input: { text: "x" } });
+    expect(pred.status).toBe(503);
+    expect(((await pred.json()) as { detail: string }).detail).toContain("is pinned to node zz, which modelhub does not know");
+    // null resets: anywhere again
+    const back = (await (await h.req("PATCH", "/v1/models/acme/hello/policy", { node: null, node_labels: null })).json()) as { effective: Record<string, unknown> };
+    expect(back.effective).toMatchObject({ node: null, node_labels: {} });
+    expect(h.policies.runSpec(v).node).toBeUndefined();
   });
 });

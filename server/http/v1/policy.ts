@@ -11,7 +11,8 @@ import { readBody } from "../transport/body.ts";
 import type { SchedulingDeps } from "../scheduling-context.ts";
 
 // -1 reads better as "never" on the wire; both forms are accepted on input.
-const wireValue = (key: string, v: unknown) => (key === "idleTimeout" && v === -1 ? "never" : v);
+// An effective node of "" is "any node": null on the wire, like an unset one.
+const wireValue = (key: string, v: unknown) => (key === "idleTimeout" && v === -1 ? "never" : key === "node" && v === "" ? null : v);
 
 function wire(p: ModelPolicy | Omit<EffectivePolicy, "sources">): Record<string, unknown> {
   const out: Record<string, unknown> = {};
