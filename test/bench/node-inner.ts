@@ -2,6 +2,7 @@
 // (nsenter --net), where the node's containers are reachable directly. Prints one JSON line.
 //   bun test/bench/node-inner.ts docker-run SOCKET IMAGE NETWORK   start → READY → first prediction
 //   bun test/bench/node-inner.ts warm IP N                          N warm sync predictions (ms each)
+export {};
 const [mode, ...args] = process.argv.slice(2);
 const INPUT = JSON.stringify({ input: { text: "bench" } });
 
