@@ -4,6 +4,7 @@
 // container there. One owner of the links: this pool.
 import { join } from "node:path";
 import type Docker from "dockerode";
+import type { NodeRelay } from "../../runtime/node-relay.ts";
 import { type RelayLink, startRelayLink } from "../relay-link.ts";
 import { relayBinary } from "./relay-binary.ts";
 import { ensureRelayCerts } from "./relay-certs.ts";
@@ -20,12 +21,20 @@ export interface RelayPoolOptions {
   port?: number;
   /** the models network on every node (default modelhub-models) */
   network?: string;
-  /** modelhub's callback listener as nodes reach it, and the port containers' callback URLs name */
-  callback?: { url: string; port: number };
+  /**
+   * modelhub's callback listener as nodes reach it, and the port containers' callback URLs name; a
+   * function when it is known only once the listener is open (asked at each prepare)
+   */
+  callback?: RelayCallback | (() => RelayCallback | undefined);
   /** which executable becomes the relay image (default: this modelhub) */
   binary?: () => Promise<RelayBinary>;
   /** how long a freshly started relay may take to answer (ms, default 30 s) */
   readyTimeoutMs?: number;
+}
+
+export interface RelayCallback {
+  url: string;
+  port: number;
 }
 
 interface Prepared {
@@ -40,7 +49,7 @@ export function engineHostName(engine: string): string {
   return u.hostname.replace(/^\[|\]$/g, "");
 }
 
-export class RelayPool {
+export class RelayPool implements NodeRelay {
   private image: Promise<RelayImage> | null = null;
   private readonly prepared = new Map<string, Prepared>();
   private readonly port: number;
@@ -68,7 +77,7 @@ export class RelayPool {
   async prepare(node: { name: string; engineHost: string; docker: Docker }): Promise<{ network: string; gateway: string }> {
     const host = engineHostName(node.engineHost);
     const certs = await ensureRelayCerts(join(this.o.dataDir, "nodes", node.name, "relay"), host);
-    const deployed = await deployRelay({ docker: node.docker, network: this.network, port: this.port, certs, image: await this.relayImage(), callback: this.o.callback });
+    const deployed = await deployRelay({ docker: node.docker, network: this.network, port: this.port, certs, image: await this.relayImage(), callback: typeof this.o.callback === "function" ? this.o.callback() : this.o.callback });
     const known = this.prepared.get(node.name);
     if (known && known.host !== host) await this.close(node.name);
     let p = this.prepared.get(node.name);

@@ -1,0 +1,104 @@
+// Benchmark: a model on another machine (a node engine of the test harness, in its own network
+// namespace, reached over mTLS) against the same model started with `docker run` on that node, in
+// the same run, interleaved. Measures, per repetition:
+//   - docker run on the node:  inside the node's namespace, `docker run -d` on its engine, /health-check
+//                              every 10 ms until READY, then one prediction (test/bench/node-inner.ts)
+//   - through modelhub's path:  create + start over the engine's mTLS API (as modelhub's runtime does),
+//                              READY and the first prediction through the relay (relay link → mTLS →
+//                              relay → container on the node's internal network)
+// then the relay's added latency for a warm sync prediction: the same loop of N predictions from
+// inside the node's namespace straight to the container, and from this host through the relay link.
+// Needs root (network namespaces, dockerd); the image is copied to the node once before timing.
+//
+//   node_modules/.bin/bun run test/bench/cold-start-node.ts [repetitions=5] [warm=300] [image=modelhub-test/hello:latest]
+import { startNodeEngines } from "../helpers/node-engines.ts";
+import { MODELS_NETWORK, containerIp, copyImageToNode, setupRelay } from "../helpers/node-relays.ts";
+
+const REPS = Number(process.argv[2] ?? 5);
+const WARM = Number(process.argv[3] ?? 300);
+const IMAGE = process.argv[4] ?? "modelhub-test/hello:latest";
+const INNER = `${import.meta.dir}/node-inner.ts`;
+const INPUT = JSON.stringify({ input: { text: "bench" } });
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+const f = (ms: number) => `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
+
+async function ready(base: string): Promise<void> {
+  for (;;) {
+    try {
+      const r = await fetch(`${base}/health-check`, { signal: AbortSignal.timeout(1000) });
+      if (r.ok && ((await r.json()) as { status: string }).status === "READY") return;
+    } catch {}
+    await Bun.sleep(10);
+  }
+}
+
+async function predict(base: string): Promise<void> {
+  const r = await fetch(`${base}/predictions`, { method: "POST", headers: { "content-type": "application/json" }, body: INPUT });
+  if (r.status !== 200) throw new Error(`prediction: HTTP ${r.status} ${await r.text()}`);
+  await r.arrayBuffer();
+}
+
+const t0 = performance.now();
+const h = await startNodeEngines({ nodes: [{ name: "node-a", gpus: 0 }] });
+const node = h.nodes[0];
+let close = async () => {};
+try {
+  console.log(`harness up in ${Math.round(performance.now() - t0)} ms`);
+  const t1 = performance.now();
+  const relay = await setupRelay(h, node);
+  close = () => relay.pool.close();
+  console.log(`relay ready on ${node.name} in ${Math.round(performance.now() - t1)} ms (image made and loaded over the engine API)`);
+  await copyImageToNode(node, IMAGE);
+  const inner = (args: string[]) => {
+    const p = Bun.spawnSync(["nsenter", `--net=/run/netns/${node.netns}`, process.execPath, INNER, ...args]);
+    if (p.exitCode !== 0) throw new Error(`node-inner ${args[0]}: ${p.stderr.toString()}`);
+    return JSON.parse(p.stdout.toString().trim().split("\n").pop() ?? "{}");
+  };
+
+  const runs: { docker: { readyMs: number; firstMs: number }; relay: { readyMs: number; firstMs: number } }[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const d = inner(["docker-run", node.socket, IMAGE, MODELS_NETWORK]);
+    console.log(`  docker run: \`docker run -d\` returned after ${f(d.runMs)}, address known after ${f(d.inspectMs)}, READY after ${f(d.readyMs)}`);
+    await node.docker(["rm", "-f", d.id]);
+    const t = performance.now();
+    const c = await relay.docker.createContainer({ Image: IMAGE, HostConfig: { NetworkMode: MODELS_NETWORK, ExtraHosts: [`host.docker.internal:${relay.gateway}`] } });
+    await c.start();
+    const base = relay.endpointFor(await containerIp(relay.docker, c.id));
+    await ready(base);
+    const readyMs = performance.now() - t;
+    console.log(`  modelhub path: READY after ${f(readyMs)}`);
+    await predict(base);
+    const firstMs = performance.now() - t;
+    await c.remove({ force: true });
+    runs.push({ docker: d, relay: { readyMs, firstMs } });
+  }
+  const col = (k: "docker" | "relay", m: "readyMs" | "firstMs") => median(runs.map((r) => r[k][m]));
+  console.log(`\ncold start, median of ${REPS} (start → READY / start → first prediction answered):`);
+  console.log(`  docker run on the node       ${f(col("docker", "readyMs"))} / ${f(col("docker", "firstMs"))}`);
+  console.log(`  modelhub path (mTLS + relay) ${f(col("relay", "readyMs"))} / ${f(col("relay", "firstMs"))}`);
+  console.log(`  ratio                        ${(col("relay", "readyMs") / col("docker", "readyMs")).toFixed(2)} / ${(col("relay", "firstMs") / col("docker", "firstMs")).toFixed(2)}`);
+
+  const c = await relay.docker.createContainer({ Image: IMAGE, HostConfig: { NetworkMode: MODELS_NETWORK } });
+  await c.start();
+  const ip = await containerIp(relay.docker, c.id);
+  const base = relay.endpointFor(ip);
+  await ready(base);
+  for (let i = 0; i < 20; i++) await predict(base);
+  const viaRelay: number[] = [];
+  for (let i = 0; i < WARM; i++) {
+    const t = performance.now();
+    await predict(base);
+    viaRelay.push(performance.now() - t);
+  }
+  const onNode: number[] = inner(["warm", ip, String(WARM)]).ms;
+  await c.remove({ force: true });
+  console.log(`\nwarm sync prediction, ${WARM} in a row (median / p90):`);
+  console.log(`  on the node, to the container   ${f(median(onNode))} / ${f(pct(onNode, 0.9))}`);
+  console.log(`  from modelhub, through the relay ${f(median(viaRelay))} / ${f(pct(viaRelay, 0.9))}`);
+  console.log(`  added by the relay (median)      ${f(median(viaRelay) - median(onNode))}`);
+} finally {
+  await close();
+  await h.teardown();
+}
