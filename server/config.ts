@@ -60,6 +60,8 @@ export interface Config {
   nodeCheckInterval: number;
   /** image the GPU probe runs nvidia-smi in, on nodes whose engine has the NVIDIA runtime */
   nodeProbeImage: string;
+  /** where nodes' relays send their containers' callbacks ("" = nowhere) */
+  nodeCallbackUrl: string;
   token: string;
 }
 
@@ -127,7 +129,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: "nodeCheckInterval", flag: "--node-check-interval", env: "MODELHUB_NODE_CHECK_INTERVAL", type: "number", default: 5, scope: "serve",
     description: "seconds between checks that each remote node answers (two missed in a row: it is down); its GPUs are probed every 10 checks" },
   { key: "nodeProbeImage", flag: "--node-probe-image", env: "MODELHUB_NODE_PROBE_IMAGE", type: "string", default: "nvidia/cuda:12.4.1-base-ubuntu22.04", scope: "serve",
-    description: "image a node's GPU probe runs nvidia-smi in (only on engines with the NVIDIA runtime)" },
+    description: "image a node's GPU probe runs nvidia-smi in, when no relay image is there to use (only on engines with the NVIDIA runtime)" },
+  { key: "nodeCallbackUrl", flag: "--node-callback-url", env: "MODELHUB_NODE_CALLBACK_URL", type: "string", default: "", scope: "serve",
+    description: "http://ADDRESS:PORT on this machine that other machines' relays reach: the callback listener listens there too, for model containers on nodes (webhooks, uploads); empty = they run without live progress" },
   { key: "logLevel", flag: "--log-level", env: "MODELHUB_LOG_LEVEL", type: "string", default: "info", scope: "serve",
     description: "debug, info, warn or error" },
   { key: "logFormat", flag: "--log-format", env: "MODELHUB_LOG_FORMAT", type: "string", default: "text", scope: "serve",

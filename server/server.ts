@@ -24,6 +24,8 @@ import { discoverGpus, parseGpusFlag } from "./runtime/gpus.ts";
 import { OWNER_LABEL } from "./runtime/runtime.ts";
 import { systemClock } from "./scheduler/clock.ts";
 import { buildServices } from "./services.ts";
+import { RelayPool } from "./nodes/relay/relay-pool.ts";
+import { startCallbackListener } from "./http/internal.ts";
 import { registryDir } from "./registry/registry.ts";
 import type { RegistryAccessPolicy } from "./registry/access.ts";
 import { EnginePuller } from "./runtime/image-pull.ts";
@@ -59,6 +61,8 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(given.logLevel, undefined, given.logFormat === "json" ? "json" : "text");
   checkExposure(given);
+  if (given.nodeCallbackUrl && !/^http:\/\/[^/]+:\d+\/?$/.test(given.nodeCallbackUrl))
+    throw new Error(`--node-callback-url must be http://ADDRESS:PORT (an address of this machine other machines reach), got ${given.nodeCallbackUrl}`);
   // Bound to the network without --public-url, URLs are made on the bound address, never on a Host
   // header nobody checked.
   const config: Readonly<Config> = Object.freeze({ ...given, publicUrl: defaultPublicUrl(given.host, given.port, given.publicUrl, lanAddress) });
@@ -78,6 +82,10 @@ export async function startServer(
 
   // Containers are labelled with a hash of the data folder: this server's, no one else's.
   const owner = new Bun.CryptoHasher("sha256").update(dataDir).digest("hex").slice(0, 16);
+  // Other machines' model containers are reached through a relay modelhub starts on each node; their
+  // callbacks come back through it to --node-callback-url, known once the callback listener is open.
+  let nodeCallback: { url: string; port: number } | undefined;
+  const relay = new RelayPool({ dataDir, callback: () => nodeCallback });
   const { store, events, policies, flushStats, scheduler, files, callbacks, origins, defaultOrigin, predictions, webhookSecrets, tokens, targets, registry, http, scheduling, metrics, nodes } =
     buildServices({
       config,
@@ -91,6 +99,7 @@ export async function startServer(
       registryPolicy: opts.registryPolicy,
       version: opts.version ?? "dev",
       labels: { [OWNER_LABEL]: owner },
+      relay,
     });
   const first = config.auth === "on" ? ensureAdminToken(dataDir, tokens) : null;
   if (first)
@@ -122,6 +131,16 @@ export async function startServer(
     callbackStore.setListenerPort(callbackListener.port);
     logger.info("listening for container callbacks", { address: `${callbackListener.hostname}:${callbackListener.port}` });
   }
+  // The same callback routes on the address other machines' relays reach; they forward containers'
+  // calls there, which still name the callback listener's port (the relay listens on it over there).
+  let nodeListener: Awaited<ReturnType<typeof startCallbackListener>> | null = null;
+  if (callbackListener && config.nodeCallbackUrl) {
+    const u = new URL(config.nodeCallbackUrl);
+    nodeListener = startCallbackListener({ predictions, files, logger, maxWebhookBytes: containerWebhookLimit(config) }, u.hostname.replace(/^\[|\]$/g, ""), Number(u.port) || null);
+    nodeCallback = { url: `${u.protocol}//${u.host.replace(/:\d+$/, "")}:${nodeListener.port}`, port: callbackListener.port };
+    targets.addOwnListener(nodeListener.hostname, nodeListener.port);
+    logger.info("listening for callbacks of containers on other machines", { url: nodeCallback.url });
+  }
   const webhooks = new WebhookDispatcher({
     secret: () => webhookSecrets.defaultSecret(),
     present: (p) => presentPrediction(p, p.origin || defaultOrigin()),
@@ -152,6 +171,7 @@ export async function startServer(
     nodes.close();
     await scheduler.close();
     await callbackListener?.stop();
+    await nodeListener?.stop();
     predictions.close();
     clearInterval(statsTimer);
     clearInterval(sweepTimer);

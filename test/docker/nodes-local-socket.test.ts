@@ -56,7 +56,7 @@ describe.skipIf(!enabled)("the local engine as a node, over its socket", () => {
   let s: ServeChild;
 
   beforeAll(async () => {
-    s = await serveChild(dataDir, ["--gpus", "none", "--idle-timeout", "300", "--node-check-interval", "1", "--log-level", "info"]);
+    s = await serveChild(dataDir, ["--gpus", "none", "--idle-timeout", "300", "--node-check-interval", "1", "--log-level", "info", "--node-callback-url", "http://127.0.0.1:0"]);
   }, 60_000);
 
   afterAll(async () => {
@@ -144,4 +144,12 @@ describe.skipIf(!enabled)("the local engine as a node, over its socket", () => {
       proxy.down();
     }
   }, 180_000);
+
+  it("listens for callbacks of containers on other machines at --node-callback-url, with the callback routes only", async () => {
+    const url = /listening for callbacks of containers on other machines url=(\S+)/.exec(s.stderr())?.[1];
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // An unknown capability token: the callback listener's own 404, not the API (which is elsewhere).
+    expect((await fetch(`${url}/internal/webhooks/not-a-token`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(404);
+    expect((await fetch(`${url}/v1/models`)).status).toBe(404);
+  });
 });
