@@ -18,7 +18,7 @@ import type { NodeRelay } from "../runtime/node-relay.ts";
 import { DockerImageTransfer } from "../runtime/image-transfer.ts";
 import { LOCAL_NODE, NODE_LABEL, type ListedInstance, type NodeDirectory, type NodeInventory, type NodeView, type RuntimeNode } from "../runtime/runtime-node.ts";
 import { NEW_NODE, type HealthEvent, type NodeHealth, nextHealth, placementState } from "./node-health.ts";
-import { type NodeRow, NodeStore } from "./node-store.ts";
+import type { NodeRow, NodeStore } from "./node-store.ts";
 import { checkNewNode, type NewNode } from "./node-input.ts";
 
 /** What the node service tells the scheduler (bound once both exist). */
@@ -329,4 +329,3 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-export { NodeStore };
