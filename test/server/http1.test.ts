@@ -103,7 +103,7 @@ describe("an endpoint with a path", () => {
     for (const base of [`http://127.0.0.1:${server.port}/modelhub-acme-hello-i1`, `http://127.0.0.1:${server.port}/modelhub-acme-hello-i1/`]) {
       const res = await c.request(base, "POST", "/echo", { "content-type": "application/json" }, "{}");
       expect(res.status).toBe(200);
-      expect(JSON.parse(res.body)).toEqual({ path: "/modelhub-acme-hello-i1/echo", length: 2 });
+      expect(JSON.parse(res.body.toString())).toEqual({ path: "/modelhub-acme-hello-i1/echo", length: 2 });
     }
     c.close();
   });
