@@ -120,7 +120,7 @@ describe("a node whose engine stops answering during a start", () => {
     engines.b.engineUp = false; // node b still looks up to placement, but its engine refuses
     state.a = "draining";
     const s = spec("big", { gpuCount: 1 });
-    let result: string | null = null;
+    let result = null as string | null;
     scheduler.acquire(s).then(
       (l) => (result = `lease on ${scheduler.get(l.instanceId)?.node}`),
       (e: Error) => (result = `failed: ${e.message}`),
