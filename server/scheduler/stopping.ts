@@ -93,7 +93,18 @@ export function retireStale(c: SchedulerState, pool: Pool, graceMs: number): voi
   const spec = pool.spec;
   for (const inst of live(c, pool.key)) {
     const pinnedOk = !spec.pinnedGpus?.length || spec.pinnedGpus.join() === inst.gpuIndices.join();
-    if (inst.versionId === spec.versionId && inst.gpuIndices.length === spec.gpuCount && pinnedOk && sameLimits(inst.limits, spec.limits)) continue;
-    void drain(c, inst.id, graceMs, `replaced: ${spec.deployment ?? spec.model} now runs ${spec.versionId.slice(0, 12)} on ${spec.gpuCount} GPU(s)${sameLimits(inst.limits, spec.limits) ? "" : " with new container limits"}`);
+    const nodeOk = onAllowedNode(c, inst.node, spec);
+    if (inst.versionId === spec.versionId && inst.gpuIndices.length === spec.gpuCount && pinnedOk && nodeOk && sameLimits(inst.limits, spec.limits)) continue;
+    const where = nodeOk ? "" : ` on node ${spec.node ?? Object.entries(spec.nodeLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(",")}`;
+    void drain(c, inst.id, graceMs, `replaced: ${spec.deployment ?? spec.model} now runs ${spec.versionId.slice(0, 12)} on ${spec.gpuCount} GPU(s)${where}${sameLimits(inst.limits, spec.limits) ? "" : " with new container limits"}`);
   }
+}
+
+/** Whether an instance's node is one its spec allows (a pinned node, or nodes with its labels). */
+function onAllowedNode(c: SchedulerState, node: string, spec: Pool["spec"]): boolean {
+  if (spec.node && spec.node !== node) return false;
+  const want = Object.entries(spec.nodeLabels ?? {});
+  if (!want.length) return true;
+  const labels = c.nodes.views().find((n) => n.name === node)?.labels ?? {};
+  return want.every(([k, v]) => labels[k] === v);
 }

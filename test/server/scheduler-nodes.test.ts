@@ -135,3 +135,24 @@ describe("a node whose engine stops answering during a start", () => {
     expect(result).toBe("lease on a");
   });
 });
+
+describe("a model pinned to another node by a policy change", () => {
+  it("retires its instances on the other node (they finish their work) and the next prediction starts on the pinned one", async () => {
+    const { clock, scheduler } = twoNodes();
+    const s = spec("big", { gpuCount: 1 });
+    const first = await (async () => {
+      const p = scheduler.acquire(s);
+      await clock.advance(BOOT);
+      return p;
+    })();
+    const was = scheduler.get(first.instanceId)!.node;
+    const other = was === "a" ? "b" : "a";
+    first.release();
+    scheduler.applySpec({ ...s, node: other, rev: 1 }, 1_000);
+    await clock.advance(1_000);
+    expect(scheduler.get(first.instanceId)).toBeUndefined();
+    const p = scheduler.acquire({ ...s, node: other, rev: 1 });
+    await clock.advance(BOOT);
+    expect(scheduler.get((await p).instanceId)?.node).toBe(other);
+  });
+});
