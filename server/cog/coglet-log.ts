@@ -41,3 +41,20 @@ export function setupLogs(raw: string): string {
   }
   return out;
 }
+
+/**
+ * What setup() printed, read from the container's log stream right after coglet's health said
+ * SETUP_FAILED. dockerd copies a container's stderr into its log behind the process, so the last
+ * lines (the traceback) can be missing at first: read again, a few times, until the stream holds
+ * the error string the health answer gave (`error`, part of the traceback), then give what is there.
+ */
+export async function setupOutput(readLogs: () => Promise<string>, sleep: (ms: number) => Promise<void>, error: string): Promise<string> {
+  const marker = error.trim().split("\n").at(-1) ?? "";
+  let text = "";
+  for (let attempt = 0; attempt < 10; attempt++) {
+    text = setupLogs(await readLogs().catch(() => ""));
+    if (text && (!marker || text.includes(marker))) return text;
+    await sleep(100);
+  }
+  return text;
+}
