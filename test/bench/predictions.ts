@@ -52,6 +52,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 const f2 = (n: number) => n.toFixed(2);
+const signed = (n: number) => (n >= 0 ? "+" : "") + f2(n);
 
 interface Result {
   p50: number;
@@ -142,7 +143,7 @@ async function proxyFigures(s: Hub, L: RuntimeLine, label: string, model: LineMo
     const r = await compare(c, viaDirect, viaHub, 3, total);
     console.log(
       `${L.line.padEnd(6)} | ${label.padEnd(5)} | ${String(c).padStart(7)} | ${f2(r.a.p50)} / ${f2(r.a.p99)} | ${r.a.rps.toFixed(0)} | ${f2(r.b.p50)} / ${f2(r.b.p99)} | ${r.b.rps.toFixed(0)} | ` +
-        `+${f2(r.b.p50 - r.a.p50)} / +${f2(r.b.p99 - r.a.p99)} | ${(r.b.p50 / r.a.p50).toFixed(2)}x | ${(r.b.rps / r.a.rps).toFixed(3)}x`,
+        `${signed(r.b.p50 - r.a.p50)} / ${signed(r.b.p99 - r.a.p99)} | ${(r.b.p50 / r.a.p50).toFixed(2)}x | ${(r.b.rps / r.a.rps).toFixed(3)}x`,
     );
   }
   return version;
