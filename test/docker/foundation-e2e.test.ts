@@ -114,7 +114,7 @@ describe.skipIf(!dockerTests)("foundation: one prediction end to end", () => {
         expect(first.logs).toContain("Traceback");
         expect(first.logs).toContain("weights file /src/weights/model.safetensors is missing");
         // The Python server exits after a failed setup, coglet stays up: either way modelhub removes it.
-        await until("the failed container to be removed", async () => containersOf(versionId, s).length === 0, 10_000);
+        await until("the failed container to be removed", async () => containersOf(versionId, s).length === 0, 20_000);
 
         const t0 = performance.now();
         const second = (await s.api("POST", "/v1/predictions", { version: versionId, input: { text: "x" } }, { prefer: "wait" })).body;
@@ -133,7 +133,7 @@ describe.skipIf(!dockerTests)("foundation: one prediction end to end", () => {
         expect(p.error).toContain(L.crashError);
         expect(p.logs).toContain('about to crash while handling "boom"');
         // Python: the container exited; coglet: it stays up with a dead worker and modelhub stops it at once.
-        await until("the crashed container to be gone", async () => runningContainersOf(versionId, s).length === 0, 10_000);
+        await until("the crashed container to be gone", async () => runningContainersOf(versionId, s).length === 0, 20_000);
       });
     });
   }
