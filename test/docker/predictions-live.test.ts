@@ -1,6 +1,6 @@
 // Predictions against the real engine and the Cog fixture images of both runtime lines (Python
-// server and coglet): streams (token by token through the official JS client, replay for late
-// subscribers), logs while running, cancel (running and queued), Cancel-After, Prefer: wait, signed
+// server and coglet): a failed prediction's logs, streams (token by token through the official JS
+// client, replay for late subscribers), logs while running, cancel (running and queued), Cancel-After, Prefer: wait, signed
 // webhooks the JS client validates; once (not line-specific): cursor pagination, source.
 // Runs only with MODELHUB_TEST_DOCKER=1.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
@@ -48,6 +48,14 @@ describe.skipIf(!dockerTests)("predictions: live progress, streams, cancel, webh
       const stream = `live/${L.prefix}stream` as const;
       const slow = `live/${L.prefix}slow`;
       const hello = `live/${L.prefix}hello`;
+
+      // First on a fresh `slow` version: a waited-for prediction of a version without slow history goes the sync way.
+      it("shows what a failed waited-for prediction printed, with the model's error", async () => {
+        const p = (await s.api("POST", `/v1/models/${slow}/predictions`, { input: { seconds: 0.5, fail: true } }, { prefer: "wait" })).body;
+        expect(p.status).toBe("failed");
+        expect(p.error).toContain("slow model was asked to fail");
+        expect(p.logs).toContain("progress 0."); // Python server: in its answer; coglet answers logs "": from the container's log stream
+      }, T);
 
       it("streams an iterator to the JS client token by token, with its logs, and keeps the output", async () => {
         const events: { event: string; data: string }[] = [];
