@@ -121,6 +121,12 @@ describe.skipIf(!dockerTests)("predictions: files", () => {
         expect(String(out)).toStartWith(`${s.url}/files/`);
       }, T);
 
+      it("runs with optional inputs set to null, as clients send unset fields (coglet answers an explicit null with a 422)", async () => {
+        const p = (await s.api("POST", `/v1/models/${image}/predictions`, { input: { height: 16, seed: null, init_image: null } }, { prefer: "wait" })).body;
+        expect([p.status, p.error]).toEqual(["succeeded", null]);
+        expect(p.logs).not.toContain("init_image:");
+      }, T);
+
       it("streams a file model under /v1/files/, where the JS client hands out FileOutputs", async () => {
         const seen: unknown[] = [];
         for await (const e of replicate.stream(image, { input: { width: 256, height: 16 } })) if (e.event === "output") seen.push(e.data);
