@@ -146,15 +146,6 @@ describe.skipIf(!dockerTests)("predictions: live progress, streams, cancel, webh
         await s.api("POST", `/v1/predictions/${waited.body.id}/cancel`);
       }, T);
 
-      it("gives a plain return once, as itself, on the async path (coglet first sends it as an output webhook [value])", async () => {
-        const p = (await s.api("POST", "/v1/predictions", { version: version[hello], input: { text: "once" } })).body;
-        const done = await until("succeeded", async () => ((g) => (g.status === "succeeded" ? g : null))((await s.api("GET", `/v1/predictions/${p.id}`)).body));
-        expect(done.output).toBe("hello once");
-        const text = await (await fetch(p.urls.stream, { headers: { accept: "text/event-stream" } })).text();
-        const outputs = [...text.matchAll(/event: output\nid: [^\n]*\ndata: ([^\n]*)/g)].map((m) => m[1]);
-        expect(outputs).toEqual(["hello once"]);
-      }, T);
-
       it("delivers signed webhooks (body as GET returns it) that the JS client validates", async () => {
         const secret = (await replicate.webhooks.default.secret.get()).key;
         expect(secret).toMatch(/^whsec_/);
