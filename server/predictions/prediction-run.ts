@@ -24,11 +24,7 @@ import { round, terminalPatch } from "./terminal-patch.ts";
  * modelhub dies meanwhile so does that client's request.
  */
 export const PERSIST_DELAY_MS = 25;
-/**
- * How long a failed container call waits to be told that the container died (and why). Docker's
- * `die` event, the inspect for an OOM kill and the last log lines take over 1 s on a loaded engine
- * (seen: a crashed container's prediction failed "Lost contact" instead of naming exit code 137).
- */
+/** How long a failed container call waits to be told that the container died and why (Docker's news takes over 1 s on a loaded engine). */
 const EXIT_NEWS_MS = 5000;
 /** The least time a re-attached prediction gets for its answer: the container retries its `completed` webhook for minutes. */
 const MIN_REATTACH_WAIT_MS = 30_000;
