@@ -34,6 +34,11 @@ export interface RelayLink {
   endpointFor(container: string): string;
   /** Closes the listener of a container that is gone. */
   forget(container: string): void;
+  /**
+   * Closes the listeners of containers that are gone: those with no open connection for `idleMs`
+   * that `exists` says are not there any more (instances come and go; their ports must not pile up).
+   */
+  sweep(exists: (container: string) => Promise<boolean>, idleMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -41,6 +46,9 @@ interface Tunnel {
   server: net.Server;
   url: string;
   address: Promise<string> | null;
+  open: number;
+  /** when the last connection closed (or the listener opened) */
+  idleSince: number;
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -140,13 +148,18 @@ export function startRelayLink(opts: RelayLinkOptions): Promise<RelayLink> {
           if (known) return known.url;
           const server = net.createServer((client) => {
             sockets.add(client);
-            client.on("close", () => sockets.delete(client));
+            t.open++;
+            client.on("close", () => {
+              sockets.delete(client);
+              t.open--;
+              t.idleSince = Date.now();
+            });
             join(container, t, client);
           });
           // Bound at once (an address, no lookup): the port is known before this returns.
           server.listen(0, "127.0.0.1");
           server.unref();
-          const t: Tunnel = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, address: null };
+          const t: Tunnel = { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, address: null, open: 0, idleSince: Date.now() };
           tunnels.set(container, t);
           return t.url;
         },
@@ -154,6 +167,19 @@ export function startRelayLink(opts: RelayLinkOptions): Promise<RelayLink> {
           const t = tunnels.get(container);
           tunnels.delete(container);
           t?.server.close();
+        },
+        async sweep(exists, idleMs) {
+          let closed = 0;
+          for (const [name, t] of [...tunnels]) {
+            if (t.open > 0 || Date.now() - t.idleSince < idleMs) continue;
+            const there = await exists(name).catch(() => true);
+            if (!there && tunnels.get(name) === t && t.open === 0) {
+              tunnels.delete(name);
+              t.server.close();
+              closed++;
+            }
+          }
+          return closed;
         },
         async close() {
           agent.destroy();

@@ -58,6 +58,8 @@ describe.skipIf(!enabled || unavailable !== null)("models on several machines (n
   let s: ServeChild;
   let a: NodeEngine;
   let b: NodeEngine;
+  const nodeState = async (name: string): Promise<string | undefined> =>
+    (await api(s, "GET", "/v1/nodes")).body.nodes.find((n: { name: string }) => n.name === name)?.state;
   const instances = async (): Promise<Instance[]> => (await api(s, "GET", "/v1/instances")).body.instances;
   const slowDigest = () => Bun.spawnSync(["docker", "image", "inspect", "-f", "{{.Id}}", "modelhub-test/slow:latest"]).stdout.toString().trim();
 
@@ -162,7 +164,7 @@ describe.skipIf(!enabled || unavailable !== null)("models on several machines (n
     expect(onB.size).toBeGreaterThan(0);
 
     await b.kill();
-    await until("node-b down", async () => (await api(s, "GET", `/v1/nodes/${b.name}`)).body.state === "down", 30_000);
+    await until("node-b down", async () => (await nodeState(b.name)) === "down", 30_000);
     const finals = await Promise.all(
       ids.map(async (id) => {
         await until("a final status", async () => ["succeeded", "failed", "canceled"].includes((await api(s, "GET", `/v1/predictions/${id}`)).body.status), 60_000);
@@ -183,7 +185,7 @@ describe.skipIf(!enabled || unavailable !== null)("models on several machines (n
     expect(meanwhile.body.status).toBe("succeeded");
 
     await b.restart();
-    await until("node-b up again", async () => (await api(s, "GET", `/v1/nodes/${b.name}`)).body.state === "up", 60_000);
+    await until("node-b up again", async () => (await nodeState(b.name)) === "up", 60_000);
     // Reconciled: nothing of the lost instances runs on node-b any more.
     await until("node-b reconciled", async () => (await containersOn(b)).length === 0, 30_000);
     expect((await api(s, "PATCH", "/v1/models/acme/slow/policy", { node: b.name })).status).toBe(200);

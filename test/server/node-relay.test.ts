@@ -163,6 +163,16 @@ describe("relay and relay link over loopback", () => {
     }
   });
 
+  it("gives each container a port of its own, and closes the ports of containers that are gone", async () => {
+    const kept = link.endpointFor("127.0.0.1");
+    const gone = link.endpointFor("gone-container");
+    expect(gone).not.toBe(kept);
+    expect(link.endpointFor("gone-container")).toBe(gone);
+    expect(await link.sweep(async (name) => name !== "gone-container", 0)).toBe(1);
+    expect(await fetch(`${gone}/health-check`).then(() => "answered", () => "refused")).toBe("refused");
+    expect((await fetch(`${kept}/echo`, { method: "POST", body: "still" })).status).toBe(200);
+  });
+
   it("sends containers' /internal/ callbacks to modelhub and nothing else", async () => {
     const cb = `http://127.0.0.1:${relay.callbackPort}`;
     expect((await fetch(`${cb}/internal/webhooks/tok`, { method: "POST", body: "{}" })).status).toBe(200);
