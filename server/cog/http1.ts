@@ -176,7 +176,9 @@ export class Http1Client {
     const u = new URL(baseUrl);
     const origin = `${u.hostname}:${u.port}`;
     const payload = Buffer.from(body);
-    let head = `${method} ${path} HTTP/1.1\r\nHost: ${origin}\r\nContent-Length: ${payload.length}\r\n`;
+    // An endpoint may carry a path (a container on another machine: http://127.0.0.1:PORT/<container>, its relay link).
+    const base = u.pathname.replace(/\/+$/, "");
+    let head = `${method} ${base}${path} HTTP/1.1\r\nHost: ${origin}\r\nContent-Length: ${payload.length}\r\n`;
     for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
     const raw = Buffer.concat([Buffer.from(head + "\r\n", "latin1"), payload]);
     for (let attempt = 0; ; attempt++) {

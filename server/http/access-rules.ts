@@ -88,6 +88,7 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   r("DELETE", "/v1/tokens/:id", "admin"),
   // Nodes: a node's engine is root on that machine, and its listing names every model running there.
   r("GET", "/v1/nodes", "admin"),
+  r("GET", "/v1/nodes/:name", "admin"),
   r("POST", "/v1/nodes", "admin"),
   r("POST", "/v1/nodes/:name/drain", "admin"),
   r("DELETE", "/v1/nodes/:name", "admin"),

@@ -210,7 +210,7 @@ export class NodeService implements NodeDirectory {
       this.hooks?.nodesChanged();
     } else if (went === "up" || (health.state === "up" && !r.node)) {
       await this.cameUp(r);
-    } else if (r.node && r.checks % PROBE_EVERY === 0) {
+    } else if (health.state === "up" && r.node && r.checks % PROBE_EVERY === 0) {
       await this.refreshInventory(r).catch((err: Error) => this.d.logger.warn("could not refresh a node's inventory", { node: r.row.name, error: err.message }));
     }
   }

@@ -1,6 +1,6 @@
 // Starting an instance: creating and starting its container, waiting until it is ready, remembering a
 // setup failure, and counting failed starts toward the pool's crash backoff.
-import { DockerUnavailableError, GPUS_LABEL, INSTANCE_LABEL, POOL_LABEL, VERSION_LABEL } from "../runtime/runtime.ts";
+import { DockerUnavailableError, GPUS_LABEL, INSTANCE_LABEL, POOL_LABEL, RuntimeError, VERSION_LABEL } from "../runtime/runtime.ts";
 import { LOCAL_NODE, NODE_LABEL } from "../runtime/runtime-node.ts";
 import { countFailure } from "./backoff.ts";
 import { waitReady } from "./boot.ts";
@@ -65,8 +65,16 @@ async function boot(c: SchedulerState, inst: Instance, pool: Pool, spec: RunSpec
     const handle = inst.containerId ?? (err as { handle?: string }).handle;
     if (handle) void node.remove(handle).catch(() => {});
     if (c.closed) return;
-    logger.warn("could not start container", { model: spec.model, error: (err as Error).message });
-    failWaiters(pool, err as Error);
+    const remote = inst.node !== LOCAL_NODE;
+    logger.warn("could not start container", { model: spec.model, error: (err as Error).message, ...(remote ? { node: inst.node } : {}) });
+    if (remote && err instanceof DockerUnavailableError) {
+      // Another machine's engine does not answer: the node is about to be found down. The waiting
+      // predictions stay queued for another node (a short backoff keeps this from spinning meanwhile).
+      countFailure(c, pool);
+      c.tell({ kind: "changed" });
+      return;
+    }
+    failWaiters(pool, remote ? new RuntimeError(`on node ${inst.node}: ${(err as Error).message}`, err) : (err as Error));
     if (!(err instanceof DockerUnavailableError)) countFailure(c, pool);
     c.tell({ kind: "changed" });
     return;

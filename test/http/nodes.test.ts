@@ -52,6 +52,10 @@ describe("/v1/nodes", () => {
     expect((await h.req("POST", "/v1/nodes", { name: "local", engine: missingSocket })).status).toBe(409);
     const { nodes } = (await (await h.req("GET", "/v1/nodes")).json()) as { nodes: NodeJson[] };
     expect(nodes.map((x) => x.name)).toEqual(["local", "gpu2"]);
+    const one = await h.req("GET", "/v1/nodes/gpu2");
+    expect(one.status).toBe(200);
+    expect(((await one.json()) as NodeJson).state).toBe("down");
+    expect((await h.req("GET", "/v1/nodes/nope")).status).toBe(404);
   });
 
   it("drains by name, and undoes it; an unknown node is a 404, the local one a 409", async () => {

@@ -28,6 +28,7 @@ const server = Bun.serve({
         }),
         { headers: { "content-type": "application/json" } },
       );
+    if (url.pathname === "/modelhub-acme-hello-i1/echo") return Response.json({ path: url.pathname, length: body.length });
     if (url.pathname === "/big") return new Response("x".repeat(3_000_000));
     if (url.pathname === "/slow") {
       await Bun.sleep(5000);
@@ -93,5 +94,17 @@ describe("http1 client", () => {
     const err = await c.request(dead, "GET", "/", {}, "").catch((e) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err).not.toBeInstanceOf(Http1Error); // the connect itself failed
+  });
+});
+
+describe("an endpoint with a path", () => {
+  it("keeps it: a container behind a relay link is http://127.0.0.1:PORT/<container>", async () => {
+    const c = new Http1Client();
+    for (const base of [`http://127.0.0.1:${server.port}/modelhub-acme-hello-i1`, `http://127.0.0.1:${server.port}/modelhub-acme-hello-i1/`]) {
+      const res = await c.request(base, "POST", "/echo", { "content-type": "application/json" }, "{}");
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body.toString())).toEqual({ path: "/modelhub-acme-hello-i1/echo", length: 2 });
+    }
+    c.close();
   });
 });

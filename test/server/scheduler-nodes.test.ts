@@ -113,3 +113,25 @@ describe("scheduler across nodes", () => {
     expect(scheduler.get(again.instanceId)?.adopted).toBe(true);
   });
 });
+
+describe("a node whose engine stops answering during a start", () => {
+  it("keeps the waiting prediction queued (it goes to another node), rather than failing it with the engine's error", async () => {
+    const { clock, scheduler, engines, state } = twoNodes();
+    engines.b.engineUp = false; // node b still looks up to placement, but its engine refuses
+    state.a = "draining";
+    const s = spec("big", { gpuCount: 1 });
+    let result = null as string | null;
+    scheduler.acquire(s).then(
+      (l) => (result = `lease on ${scheduler.get(l.instanceId)?.node}`),
+      (e: Error) => (result = `failed: ${e.message}`),
+    );
+    await clock.advance(BOOT);
+    expect(result).toBeNull();
+    // The node service finds b down; a takes work again: the queued prediction runs there.
+    state.b = "down";
+    state.a = "up";
+    scheduler.nodesChanged();
+    await clock.advance(5_000);
+    expect(result).toBe("lease on a");
+  });
+});

@@ -26,6 +26,7 @@ export const presentNode = (n: NodeStatus) => ({
 export function nodeRoutes(d: HttpDeps, nodes: NodeService) {
   return new Elysia({ name: "v1-nodes" })
     .get("/v1/nodes", () => json({ nodes: nodes.list().map(presentNode) }))
+    .get("/v1/nodes/:name", ({ params }) => json(presentNode(nodes.get(params.name))))
     .post("/v1/nodes", async ({ request }) => {
       const b = await readBody(request, NodeCreate, d.maxJsonBytes);
       return json(presentNode(await nodes.add(b)), 201);
