@@ -145,7 +145,9 @@ describe.skipIf(!enabled || unavailable !== null)("models on several machines (n
     const inst = (await instances()).find((i) => i.node === a.name);
     expect(inst).toBeDefined();
     const ip = (await inspectOn(a, inst?.container_id ?? "")).NetworkSettings.Networks[MODELS_NETWORK].IPAddress;
-    const subnet = ip.split(".").slice(0, 2).join(".") + ".0.0/16";
+    const net = (await (await a.api(`/networks/${MODELS_NETWORK}`)).json()) as { Internal: boolean; IPAM: { Config: { Subnet: string }[] } };
+    expect(net.Internal).toBe(true);
+    const subnet = net.IPAM.Config[0].Subnet;
     await h.runInLan(["ip", "route", "replace", subnet, "via", a.ip]);
     const direct = await h.runInLan(["curl", "-sS", "-m", "3", `http://${ip}:5000/health-check`]);
     expect(direct.code).not.toBe(0);
