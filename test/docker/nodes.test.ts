@@ -58,20 +58,19 @@ describe.skipIf(!enabled || unavailable !== null)("models on several machines (n
   let s: ServeChild;
   let a: NodeEngine;
   let b: NodeEngine;
+  const nodeState = async (name: string): Promise<string | undefined> =>
+    (await api(s, "GET", "/v1/nodes")).body.nodes.find((n: { name: string }) => n.name === name)?.state;
   const instances = async (): Promise<Instance[]> => (await api(s, "GET", "/v1/instances")).body.instances;
   const slowDigest = () => Bun.spawnSync(["docker", "image", "inspect", "-f", "{{.Id}}", "modelhub-test/slow:latest"]).stdout.toString().trim();
 
   beforeAll(async () => {
     h = await startNodeEngines();
     [a, b] = h.nodes;
-    const callbackPort = Bun.listen({ hostname: h.hostIp, port: 0, socket: { data() {} } });
-    const port = callbackPort.port;
-    callbackPort.stop(true);
     s = await serveChild(dataDir, [
       "--gpus", "none",
       "--idle-timeout", "300",
       "--node-check-interval", "1",
-      "--node-callback-url", `http://${h.hostIp}:${port}`,
+      "--node-callback-url", `http://${h.hostIp}:0`,
     ]);
   }, 120_000);
 
@@ -146,7 +145,9 @@ describe.skipIf(!enabled || unavailable !== null)("models on several machines (n
     const inst = (await instances()).find((i) => i.node === a.name);
     expect(inst).toBeDefined();
     const ip = (await inspectOn(a, inst?.container_id ?? "")).NetworkSettings.Networks[MODELS_NETWORK].IPAddress;
-    const subnet = ip.split(".").slice(0, 2).join(".") + ".0.0/16";
+    const net = (await (await a.api(`/networks/${MODELS_NETWORK}`)).json()) as { Internal: boolean; IPAM: { Config: { Subnet: string }[] } };
+    expect(net.Internal).toBe(true);
+    const subnet = net.IPAM.Config[0].Subnet;
     await h.runInLan(["ip", "route", "replace", subnet, "via", a.ip]);
     const direct = await h.runInLan(["curl", "-sS", "-m", "3", `http://${ip}:5000/health-check`]);
     expect(direct.code).not.toBe(0);
@@ -165,7 +166,7 @@ describe.skipIf(!enabled || unavailable !== null)("models on several machines (n
     expect(onB.size).toBeGreaterThan(0);
 
     await b.kill();
-    await until("node-b down", async () => (await api(s, "GET", `/v1/nodes/${b.name}`)).body.state === "down", 30_000);
+    await until("node-b down", async () => (await nodeState(b.name)) === "down", 30_000);
     const finals = await Promise.all(
       ids.map(async (id) => {
         await until("a final status", async () => ["succeeded", "failed", "canceled"].includes((await api(s, "GET", `/v1/predictions/${id}`)).body.status), 60_000);
@@ -186,7 +187,7 @@ describe.skipIf(!enabled || unavailable !== null)("models on several machines (n
     expect(meanwhile.body.status).toBe("succeeded");
 
     await b.restart();
-    await until("node-b up again", async () => (await api(s, "GET", `/v1/nodes/${b.name}`)).body.state === "up", 60_000);
+    await until("node-b up again", async () => (await nodeState(b.name)) === "up", 60_000);
     // Reconciled: nothing of the lost instances runs on node-b any more.
     await until("node-b reconciled", async () => (await containersOn(b)).length === 0, 30_000);
     expect((await api(s, "PATCH", "/v1/models/acme/slow/policy", { node: b.name })).status).toBe(200);

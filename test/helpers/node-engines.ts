@@ -265,9 +265,8 @@ export async function startNodeEngines(opts: { nodes?: NodeSpec[]; log?: (line: 
     };
 
     const placed = specs.map((s, i) => ({ ...s, ip: `10.231.${x}.${11 + i}` }));
-    const certs = await makeCerts(dir, placed);
     const lanIp = `10.231.${x}.50`;
-    const nsNames = await Promise.all([...placed.map((n, i) => addNamespace(`n${i}`, n.ip)), addNamespace("lan", lanIp)]);
+    const [certs, ...nsNames] = await Promise.all([makeCerts(dir, placed), ...placed.map((n, i) => addNamespace(`n${i}`, n.ip)), addNamespace("lan", lanIp)]);
     log(`network ready in ${Math.round(performance.now() - t0)} ms`);
 
     const nodes = placed.map((spec, i) => makeEngine(dir, spec, nsNames[i], certs.ca, certs.servers[spec.name]));

@@ -28,9 +28,13 @@ export interface NodeRelay {
 }
 
 /** Readies a node the way the node service does: RelayPool.prepare over the engine's mTLS API. */
-export async function setupRelay(h: NodeEngines, node: NodeEngine, opts: { callback?: { url: string; port: number }; pool?: RelayPool } = {}): Promise<NodeRelay> {
+export async function setupRelay(
+  h: NodeEngines,
+  node: NodeEngine,
+  opts: { callback?: { url: string; port: number }; pool?: RelayPool; port?: number; containerName?: string } = {},
+): Promise<NodeRelay> {
   const docker = nodeDocker(h, node);
-  const pool = opts.pool ?? new RelayPool({ dataDir: h.dir, callback: opts.callback });
+  const pool = opts.pool ?? new RelayPool({ dataDir: h.dir, callback: opts.callback, port: opts.port, containerName: opts.containerName });
   const { network, gateway } = await pool.prepare({ name: node.name, engineHost: node.engineUrl, docker });
   const net = await docker.getNetwork(network).inspect();
   const subnet = net.IPAM?.Config?.find((c: { Subnet?: string }) => c.Subnet && !c.Subnet.includes(":"))?.Subnet ?? "";

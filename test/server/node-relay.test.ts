@@ -87,7 +87,7 @@ describe("relay and relay link over loopback", () => {
       targetPort: containerPort,
       callback: { host: "127.0.0.1", port: 0, url: `http://127.0.0.1:${(modelhub.address() as AddressInfo).port}` },
     });
-    link = await startRelayLink({ host: "127.0.0.1", port: relay.port, relayCert: certs.relayCert, cert: certs.clientCert, key: certs.clientKey });
+    link = await startRelayLink({ host: "127.0.0.1", port: relay.port, relayCert: certs.relayCert, cert: certs.clientCert, key: certs.clientKey, containerPort });
   });
 
   afterAll(async () => {
@@ -116,7 +116,7 @@ describe("relay and relay link over loopback", () => {
   });
 
   it("carries a large body there and back, path and query intact", async () => {
-    const body = new Uint8Array(8 * 1024 * 1024).map((_, i) => i % 251);
+    const body = new Uint8Array(4 * 1024 * 1024).map((_, i) => i % 251);
     const r = await fetch(`${link.endpointFor("127.0.0.1")}/echo/x?y=1`, { method: "POST", body });
     expect(r.status).toBe(200);
     expect(r.headers.get("x-path")).toBe("/echo/x?y=1");
@@ -129,7 +129,7 @@ describe("relay and relay link over loopback", () => {
     const outside = await fetch(`${link.endpointFor("10.1.2.3")}/health-check`);
     expect(outside.status).toBe(403);
     const gone = await startRelay({ ...{ cert: certs.relayCert, key: certs.relayKey, clientCert: certs.clientCert }, host: "127.0.0.1", port: 0, targetCidr: "127.0.0.0/8", targetPort: 1 });
-    const l2 = await startRelayLink({ host: "127.0.0.1", port: gone.port, relayCert: certs.relayCert, cert: certs.clientCert, key: certs.clientKey });
+    const l2 = await startRelayLink({ host: "127.0.0.1", port: gone.port, relayCert: certs.relayCert, cert: certs.clientCert, key: certs.clientKey, containerPort: 1 });
     try {
       const r = await fetch(`${l2.endpointFor("127.0.0.1")}/health-check`);
       expect(r.status).toBe(502);
@@ -154,13 +154,23 @@ describe("relay and relay link over loopback", () => {
   });
 
   it("is trusted by its link only with its own certificate", async () => {
-    const wrong = await startRelayLink({ host: "127.0.0.1", port: relay.port, relayCert: other.relayCert, cert: certs.clientCert, key: certs.clientKey });
+    const wrong = await startRelayLink({ host: "127.0.0.1", port: relay.port, relayCert: other.relayCert, cert: certs.clientCert, key: certs.clientKey, containerPort });
     try {
       const r = await fetch(`${wrong.endpointFor("127.0.0.1")}/echo`);
       expect(r.status).toBe(502);
     } finally {
       await wrong.close();
     }
+  });
+
+  it("gives each container a port of its own, and closes the ports of containers that are gone", async () => {
+    const kept = link.endpointFor("127.0.0.1");
+    const gone = link.endpointFor("gone-container");
+    expect(gone).not.toBe(kept);
+    expect(link.endpointFor("gone-container")).toBe(gone);
+    expect(await link.sweep(async (name) => name !== "gone-container", 0)).toBe(1);
+    expect(await fetch(`${gone}/health-check`).then(() => "answered", () => "refused")).toBe("refused");
+    expect((await fetch(`${kept}/echo`, { method: "POST", body: "still" })).status).toBe(200);
   });
 
   it("sends containers' /internal/ callbacks to modelhub and nothing else", async () => {

@@ -21,6 +21,8 @@ export interface RelayPoolOptions {
   port?: number;
   /** the models network on every node (default modelhub-models) */
   network?: string;
+  /** the relay container's name on every node (default modelhub-relay) */
+  containerName?: string;
   /**
    * modelhub's callback listener as nodes reach it, and the port containers' callback URLs name; a
    * function when it is known only once the listener is open (asked at each prepare)
@@ -41,7 +43,11 @@ interface Prepared {
   link: RelayLink;
   host: string;
   gateway: string;
+  docker: Docker;
 }
+
+/** How often the links close the listeners of containers that are gone, and after how long idle. */
+const SWEEP_EVERY_MS = 60_000;
 
 /** "tcp://10.0.0.7:2376" → "10.0.0.7" (also a bare host, or a bracketed IPv6 address). */
 export function engineHostName(engine: string): string {
@@ -52,6 +58,7 @@ export function engineHostName(engine: string): string {
 export class RelayPool implements NodeRelay {
   private image: Promise<RelayImage> | null = null;
   private readonly prepared = new Map<string, Prepared>();
+  private sweeper: ReturnType<typeof setInterval> | null = null;
   private readonly port: number;
   readonly network: string;
 
@@ -77,7 +84,7 @@ export class RelayPool implements NodeRelay {
   async prepare(node: { name: string; engineHost: string; docker: Docker }): Promise<{ network: string; gateway: string }> {
     const host = engineHostName(node.engineHost);
     const certs = await ensureRelayCerts(join(this.o.dataDir, "nodes", node.name, "relay"), host);
-    const deployed = await deployRelay({ docker: node.docker, network: this.network, port: this.port, certs, image: await this.relayImage(), callback: typeof this.o.callback === "function" ? this.o.callback() : this.o.callback });
+    const deployed = await deployRelay({ docker: node.docker, network: this.network, port: this.port, certs, image: await this.relayImage(), name: this.o.containerName, callback: typeof this.o.callback === "function" ? this.o.callback() : this.o.callback });
     const known = this.prepared.get(node.name);
     if (known && known.host !== host) await this.close(node.name);
     let p = this.prepared.get(node.name);
@@ -97,10 +104,12 @@ export class RelayPool implements NodeRelay {
           return ip;
         },
       });
-      p = { link, host, gateway: deployed.gateway };
+      p = { link, host, gateway: deployed.gateway, docker };
       this.prepared.set(node.name, p);
+      this.startSweeping();
     }
     p.gateway = deployed.gateway;
+    p.docker = node.docker;
     await this.waitReady(node.name, p.link);
     return { network: this.network, gateway: deployed.gateway };
   }
@@ -117,6 +126,24 @@ export class RelayPool implements NodeRelay {
     throw new Error(`the relay on node ${name} does not answer: ${last}`);
   }
 
+  private startSweeping(): void {
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => {
+      for (const p of this.prepared.values()) {
+        const exists = (name: string) =>
+          p.docker
+            .getContainer(name)
+            .inspect()
+            .then(
+              () => true,
+              (err: { statusCode?: number }) => err.statusCode !== 404,
+            );
+        void p.link.sweep(exists, SWEEP_EVERY_MS).catch(() => {});
+      }
+    }, SWEEP_EVERY_MS);
+    this.sweeper.unref?.();
+  }
+
   endpoint(node: string, containerName: string): string {
     const p = this.prepared.get(node);
     if (!p) throw new Error(`node ${node} has no relay yet`);
@@ -130,6 +157,10 @@ export class RelayPool implements NodeRelay {
 
   async close(node?: string): Promise<void> {
     const names = node === undefined ? [...this.prepared.keys()] : [node];
+    if (node === undefined && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
     for (const n of names) {
       const p = this.prepared.get(n);
       this.prepared.delete(n);

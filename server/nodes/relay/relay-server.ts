@@ -7,7 +7,8 @@
 // so it is no open proxy on the node. Bodies stream both ways (SSE, large uploads), never buffered.
 import http from "node:http";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 
 export interface RelayOptions {
   /** PEM: the relay's own certificate and key (modelhub pins this certificate) */
@@ -109,6 +110,29 @@ export async function startRelay(opts: RelayOptions): Promise<RunningRelay> {
       forward(req, res, http.request, { host: target.ip, port: opts.targetPort, path: target.path, agent: upstreamAgent }, `container ${target.ip}:${opts.targetPort}`);
     },
   );
+  // The way model traffic goes: `CONNECT <container-ip>:<port>` joins this TLS connection to the
+  // container's port, and bytes then pass untouched (no parsing, no buffering, keep-alive as it is).
+  server.on("connect", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const m = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(req.url ?? "");
+    const refuse = (status: number, title: string, detail: string) => {
+      const body = JSON.stringify({ title, detail, status });
+      socket.end(`HTTP/1.1 ${status} ${title}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    };
+    if (!m || ipv4ToInt(m[1]) === null) return refuse(400, "Bad request", "CONNECT <container-ip>:<port> only");
+    if (!allowed(m[1])) return refuse(403, "Forbidden", `${m[1]} is not in the models network ${opts.targetCidr}`);
+    if (Number(m[2]) !== opts.targetPort) return refuse(403, "Forbidden", `only port ${opts.targetPort} of a container`);
+    let joined = false;
+    const up = net.connect(opts.targetPort, m[1], () => {
+      joined = true;
+      socket.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      if (head.length) up.write(head);
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    up.on("error", (err) => (joined ? socket.destroy() : refuse(502, "Bad gateway", `container ${m[1]}:${opts.targetPort}: ${err.message}`)));
+    socket.on("error", () => up.destroy());
+    socket.on("close", () => up.destroy());
+  });
   const callbackServer = opts.callback ? callbackListener(opts.callback) : null;
   const listen = (srv: http.Server, port: number, host: string) =>
     new Promise<number>((resolve, reject) => {
