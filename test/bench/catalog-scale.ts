@@ -57,7 +57,7 @@ function fill(dataDir: string): { models: string[]; predictionIds: string[] } {
 
 async function serve(dataDir: string) {
   const t = performance.now();
-  const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "error", "--gpus", "none", "--retention-days", "0"], {
+  const proc = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "serve", "--port", "0", "--data-dir", dataDir, "--log-level", "error", "--gpus", "none", "--retention-days", "0", "--auth", "off"], {
     stdout: "ignore",
     stderr: "pipe",
   });
