@@ -8,6 +8,7 @@ import { isCogletBuild } from "../cog/detected-line.ts";
 import { hardwareSku } from "../runtime/hardware.ts";
 import type { HttpDeps, PushedVersions } from "./http-context.ts";
 import type { SchedulingDeps } from "./scheduling-context.ts";
+import { JSON_HEADERS } from "./respond.ts";
 
 export type ModelJson = Static<typeof Model>;
 export type VersionJson = Static<typeof VersionWire>;
@@ -86,3 +87,26 @@ export function modelJson(d: HttpDeps, s: SchedulingDeps | undefined, m: ModelRo
   const latest = d.catalog.latestVersion(m.id);
   return presentModel(m, { latest, runCount: d.predictionStore.countByModel(`${m.owner}/${m.name}`), hardware: hardwareOf(s, m, latest), origin, pushed: d.pushedVersions });
 }
+
+/** Schemas are frozen and shared per version (Catalog parses each once): their JSON text is too. */
+const schemaTexts = new WeakMap<object, string>();
+
+/**
+ * A page of models as a JSON response. The versions' OpenAPI schemas are most of its bytes (~6 KB
+ * a model) and never change, so each is written into the text from a cache instead of being
+ * serialized again on every list (100 models: about two thirds of the request's time).
+ */
+export function modelsPageResponse(body: { next: string | null; previous: null; results: ModelJson[] }): Response {
+  const mark = `@@schema-${crypto.randomUUID()}-`;
+  const texts: string[] = [];
+  const text = JSON.stringify(body, (key, value: unknown) => {
+    if (key !== "openapi_schema" || typeof value !== "object" || value === null || !Object.isFrozen(value)) return value;
+    let t = schemaTexts.get(value);
+    if (t === undefined) schemaTexts.set(value, (t = JSON.stringify(value)));
+    texts.push(t);
+    return `${mark}${texts.length - 1}`;
+  });
+  const out = texts.length ? text.replace(new RegExp(`"${mark}(\\d+)"`, "g"), (_, i: string) => texts[Number(i)]) : text;
+  return new Response(out, { headers: JSON_HEADERS });
+}
+
