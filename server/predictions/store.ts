@@ -125,6 +125,11 @@ export class PredictionStore {
     this.db.query(INSERT_SQL).run(...KEYS.map((k) => toValue(k, p[k])));
   }
 
+  /** Removes the row (run counts follow through their triggers); whether there was one. */
+  delete(id: string): boolean {
+    return this.db.query("DELETE FROM predictions WHERE id = ?").run(id).changes > 0;
+  }
+
   update(id: string, patch: Partial<PredictionRecord>): void {
     const keys = Object.keys(patch) as (keyof PredictionRecord)[];
     if (!keys.length) return;
