@@ -88,6 +88,16 @@ export function modelJson(d: HttpDeps, s: SchedulingDeps | undefined, m: ModelRo
   return presentModel(m, { latest, runCount: d.predictionStore.countByModel(`${m.owner}/${m.name}`), hardware: hardwareOf(s, m, latest), origin, pushed: d.pushedVersions });
 }
 
+/** modelJson for a page of models, with their latest versions and run counts read in one query each. */
+export function modelJsons(d: HttpDeps, s: SchedulingDeps | undefined, models: readonly ModelRow[], origin: string): ModelJson[] {
+  const latest = d.catalog.latestVersions(models.map((m) => m.id));
+  const runs = d.predictionStore.countsByModel(models.map((m) => `${m.owner}/${m.name}`));
+  return models.map((m) => {
+    const v = latest.get(m.id) ?? null;
+    return presentModel(m, { latest: v, runCount: runs.get(`${m.owner}/${m.name}`) ?? 0, hardware: hardwareOf(s, m, v), origin, pushed: d.pushedVersions });
+  });
+}
+
 /** Schemas are frozen and shared per version (Catalog parses each once): their JSON text is too. */
 const schemaTexts = new WeakMap<object, string>();
 
@@ -106,7 +116,17 @@ export function modelsPageResponse(body: { next: string | null; previous: null; 
     texts.push(t);
     return `${mark}${texts.length - 1}`;
   });
-  const out = texts.length ? text.replace(new RegExp(`"${mark}(\\d+)"`, "g"), (_, i: string) => texts[Number(i)]) : text;
-  return new Response(out, { headers: JSON_HEADERS });
+  // The marks come out in the order they were made: splice each schema's text in its place.
+  const parts: string[] = [];
+  let pos = 0;
+  for (const [i, t] of texts.entries()) {
+    const token = `"${mark}${i}"`;
+    const at = text.indexOf(token, pos);
+    if (at < 0) return new Response(JSON.stringify(body), { headers: JSON_HEADERS });
+    parts.push(text.slice(pos, at), t);
+    pos = at + token.length;
+  }
+  parts.push(text.slice(pos));
+  return new Response(parts.join(""), { headers: JSON_HEADERS });
 }
 

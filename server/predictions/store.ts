@@ -176,6 +176,12 @@ export class PredictionStore {
     return (this.db.query("SELECT n FROM model_run_counts WHERE model = ?").get(model) as { n: number } | null)?.n ?? 0;
   }
 
+  /** countByModel for a page of models in one query. */
+  countsByModel(models: readonly string[]): Map<string, number> {
+    const rows = this.db.query("SELECT model, n FROM model_run_counts WHERE model IN (SELECT value FROM json_each(?))").all(JSON.stringify(models)) as { model: string; n: number }[];
+    return new Map(rows.map((r) => [r.model, r.n]));
+  }
+
   unfinished(): PredictionRecord[] {
     return (this.db.query("SELECT * FROM predictions WHERE status IN ('starting','processing')").all() as Row[]).map(toRecord);
   }
