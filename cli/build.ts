@@ -1,6 +1,6 @@
 // `npm run build`: compiles modelhub, web UI included, into one executable at dist/modelhub.
 //
-// Two things keep the served process small (idle RSS, docs/benchmarks.md):
+// Two things keep the served process small (idle RSS, docs/benchmarks.md), and bytecode makes it start fast:
 // - dockerode loads two things modelhub never uses at import time: ssh2 (for ssh:// engines, with its
 //   native crypto addon) and gRPC/protobuf (BuildKit sessions). Together they cost ~10 MB of RSS in
 //   every process. modelhub speaks to engines over unix sockets and http(s) only (dockerOptions in
@@ -24,6 +24,10 @@ for (const path of Object.keys(LEFT_OUT))
 const result = await Bun.build({
   entrypoints: [`${root}cli/main.ts`],
   compile: { outfile: out, jitPolicy: 8 },
+  // Bytecode compiled ahead of time: no parsing at start (about 1.7× faster to listen with 100 models
+  // and 100,000 predictions, for ~2 MB more RSS; docs/benchmarks.md). ESM needs format "esm" with it.
+  bytecode: true,
+  format: "esm",
   minify: true,
   // What `bun build --production` sets: HTML imports serve the bundled assets, not a dev server with HMR.
   define: { "process.env.NODE_ENV": '"production"' },
