@@ -8,7 +8,7 @@
 // No Docker needed: the catalog rows are written straight into SQLite first.
 //
 //   node_modules/.bin/bun run test/bench/catalog-scale.ts [models=100] [predictions=100000] [requests=300]
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Catalog } from "../../server/catalog/catalog.ts";
@@ -105,6 +105,20 @@ try {
   }
   console.log(`filled ${MODEL_COUNT} models and ${PREDICTIONS} predictions in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
+  // Baseline for start-up: a compiled Bun.serve hello world, spawn → listening.
+  const helloDir = mkdtempSync(join(tmpdir(), "modelhub-bench-hello-"));
+  writeFileSync(join(helloDir, "hello.ts"), `const s = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("hi") });\nconsole.error(\`serving on http://127.0.0.1:\${s.port}\`);\n`);
+  Bun.spawnSync([process.execPath, "build", "--compile", "--minify", join(helloDir, "hello.ts"), "--outfile", join(helloDir, "hello")], { stdout: "ignore" });
+  const helloStarts: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const h = await serve(empty, join(helloDir, "hello"));
+    helloStarts.push(h.startMs);
+    h.proc.kill("SIGTERM");
+    await h.proc.exited;
+  }
+  rmSync(helloDir, { recursive: true, force: true });
+  console.log(`start-up of a compiled Bun.serve hello world (baseline), median of 5: ${pct(helloStarts, 50).toFixed(0)} ms`);
+
   // Start-up, interleaved empty/full, 5 times each: from source, and the compiled binary when built.
   const bin = join(ROOT, "dist/modelhub");
   for (const [label, exe] of [["from source", undefined], ...(existsSync(bin) ? [["dist/modelhub", bin]] : [])] as [string, string | undefined][]) {
@@ -118,7 +132,7 @@ try {
       }
     }
     const med = (xs: number[]) => pct(xs, 50);
-    console.log(`start-up ${label} (spawn → listening), median of 5: empty ${med(starts.empty).toFixed(0)} ms, full ${med(starts.full).toFixed(0)} ms (${(med(starts.full) / med(starts.empty)).toFixed(2)}×)`);
+    console.log(`start-up ${label} (spawn → listening), median of 5: empty ${med(starts.empty).toFixed(0)} ms, full ${med(starts.full).toFixed(0)} ms (${(med(starts.full) / med(starts.empty)).toFixed(2)}× empty, ${(med(starts.full) / pct(helloStarts, 50)).toFixed(1)}× hello world)`);
   }
 
   const s = await serve(full, existsSync(bin) ? bin : undefined);
