@@ -100,6 +100,7 @@ try {
   const t = performance.now();
   const { models, predictionIds } = fill(full);
   if (process.env.BENCH_FILL_ONLY) {
+    rmSync(empty, { recursive: true, force: true });
     console.log(full);
     process.exit(0);
   }
