@@ -5,7 +5,7 @@
 // anything else that must hand an engine a stored image.
 import { readFileSync } from "node:fs";
 import type { BlobFiles } from "./blob-files.ts";
-import { parseManifest } from "./manifest-rules.ts";
+import { OCI_INDEX, parseManifest } from "./manifest-rules.ts";
 
 /** One file of a tar: its bytes given whole (small) or as a path read in pieces (blobs). */
 export type TarEntry = { name: string; size: number } & ({ bytes: Uint8Array } | { path: string });
@@ -92,9 +92,11 @@ export interface SavedImage {
 }
 
 /**
- * The `docker save` layout of the image manifest `manifestDigest` from stored blobs. Layers go in as
- * they were pushed (compressed or not: `docker load` decompresses them and checks each against the
- * config's diff_ids). `repoTags` names the image in the engine (tags only: a load cannot record a digest).
+ * The `docker save` layout of the image manifest `manifestDigest` from stored blobs, in the form
+ * engines 25+ write: manifest.json (what Docker 20.10's classic store reads) plus oci-layout and
+ * index.json over the manifest blob (what containerd-store engines read). Layers go in as they were
+ * pushed (compressed or not: `docker load` decompresses them and checks each against the config's
+ * diff_ids). `repoTags` names the image in the engine (tags only: a load cannot record a digest).
  */
 export function savedImage(files: BlobFiles, manifestDigest: string, repoTags: string[]): SavedImage {
   const stored = (digest: string) => {
@@ -102,14 +104,22 @@ export function savedImage(files: BlobFiles, manifestDigest: string, repoTags: s
     if (size === null) throw new Error(`blob ${digest} is not stored`);
     return { path: files.path(digest), size };
   };
-  const manifest = parseManifest(readFileSync(stored(manifestDigest).path), null);
+  const manifestFile = stored(manifestDigest);
+  const manifest = parseManifest(readFileSync(manifestFile.path), null);
   if (manifest.kind !== "image") throw new Error(`${manifestDigest} is not an image manifest`);
   const name = (digest: string) => `blobs/sha256/${digest.slice("sha256:".length)}`;
+  const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
   const config = manifest.config.digest;
   const layers = manifest.layers.map((l) => l.digest);
-  const index = new TextEncoder().encode(JSON.stringify([{ Config: name(config), RepoTags: repoTags, Layers: layers.map(name) }]));
-  const entries: TarEntry[] = [{ name: "manifest.json", size: index.length, bytes: index }];
-  for (const digest of new Set([config, ...layers])) entries.push({ name: name(digest), ...stored(digest) });
+  const ref = repoTags[0];
+  const annotations = ref ? { "io.containerd.image.name": ref, "org.opencontainers.image.ref.name": ref.slice(ref.lastIndexOf(":") + 1) } : undefined;
+  const small: [string, Uint8Array][] = [
+    ["oci-layout", json({ imageLayoutVersion: "1.0.0" })],
+    ["index.json", json({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: manifest.mediaType, digest: manifestDigest, size: manifestFile.size, annotations }] })],
+    ["manifest.json", json([{ Config: name(config), RepoTags: repoTags, Layers: layers.map(name) }])],
+  ];
+  const entries: TarEntry[] = small.map(([n, bytes]) => ({ name: n, size: bytes.length, bytes }));
+  for (const digest of new Set([manifestDigest, config, ...layers])) entries.push({ name: name(digest), ...stored(digest) });
   const size = entries.reduce((n, e) => n + BLOCK + Math.ceil(e.size / BLOCK) * BLOCK, BLOCK * 2);
   return { size, imageId: config, entries };
 }

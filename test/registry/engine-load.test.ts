@@ -79,6 +79,18 @@ it("a pushed image becomes a docker save tar: manifest.json, config and layers b
   expect(entry.Layers).toEqual([`blobs/sha256/${p.layer.digest.slice(7)}`]);
   expect(new Uint8Array(readFileSync(join(out, entry.Layers[0])))).toEqual(layer);
   expect(readFileSync(join(out, entry.Config), "utf8")).toBe(readFileSync(t.registry.files.path(p.config.digest), "utf8"));
+  // the OCI layout containerd-store engines read: index.json over the manifest as pushed
+  expect(JSON.parse(readFileSync(join(out, "oci-layout"), "utf8"))).toEqual({ imageLayoutVersion: "1.0.0" });
+  const index = JSON.parse(readFileSync(join(out, "index.json"), "utf8"));
+  expect(index.manifests).toEqual([
+    {
+      mediaType: "application/vnd.docker.distribution.manifest.v2+json",
+      digest: p.digest,
+      size: p.manifest.length,
+      annotations: { "io.containerd.image.name": "127.0.0.1:5100/alice/tiny:v1", "org.opencontainers.image.ref.name": "v1" },
+    },
+  ]);
+  expect(new Uint8Array(readFileSync(join(out, `blobs/sha256/${p.digest.slice(7)}`)))).toEqual(new Uint8Array(p.manifest));
 });
 
 it("sizes past 8 GiB are written base-256 in the header", () => {
