@@ -26,10 +26,10 @@ export interface Registry {
   close(): void;
 }
 
-export function openRegistry(o: { db: Db; catalog: Catalog; dir: string; logger: Logger; policy: RegistryAccessPolicy; importMode?: ImportMode }): Registry {
+export function openRegistry(o: { db: Db; catalog: Catalog; dir: string; logger: Logger; policy: RegistryAccessPolicy; importMode?: ImportMode; uploadIdleMs?: number }): Registry {
   const store = new RegistryStore(o.db);
   const files = new BlobFiles(o.dir);
-  const uploads = new UploadSessions(files);
+  const uploads = new UploadSessions(files, o.uploadIdleMs);
   const access = new RegistryAccess(o.policy);
   let address: string | null = null;
   let imports: EngineImports | null = null;
