@@ -142,3 +142,27 @@ it("other pull errors are retried as pulls, not loaded", async () => {
   expect(unreachable("http: server gave HTTP response to HTTPS client")).toBe(true);
   expect(unreachable("pull access denied")).toBe(false);
 });
+
+it("a container of a version still importing waits for the import, then is created by image id", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const engine = new FakeEngine(null);
+  engine.pull = async (ref: string) => {
+    engine.pulls.push(ref);
+    await gate;
+  };
+  const imports = t.registry.attachEngine("127.0.0.1:5100", engine);
+  const p = await pushCogImage(t, "alice/tiny", "v1");
+  const runtime = new FakeRuntime({ publish: false });
+  const aware = importAwareRuntime(runtime, () => imports);
+  let created: string | null = null;
+  const creating = aware.create({ name: "c1", image: `127.0.0.1:5100/alice/tiny@${p.digest}`, env: [], labels: {} } as never).then((id) => (created = id));
+  await Bun.sleep(50);
+  expect(created).toBeNull();
+  expect(runtime.containers).toHaveLength(0);
+  expect(t.registry.service.importState(p.digest.slice(7))?.status).toBe("importing");
+  release();
+  await creating;
+  expect(runtime.containers.map((c) => c.spec.image)).toEqual([p.config.digest]);
+  expect(t.registry.service.importState(p.digest.slice(7))?.status).toBe("ready");
+});
