@@ -4,7 +4,7 @@ import type { Static } from "elysia";
 import type { ModelRow, Version } from "../catalog/catalog.ts";
 import type { Collection, CollectionDetail } from "../contract/wire-account.ts";
 import type { Model, Version as VersionWire } from "../contract/wire-model.ts";
-import { isCogletBuild } from "../cog/detected-line.ts";
+import { isCogletBuild, runtimeCaveat } from "../cog/detected-line.ts";
 import { hardwareSku } from "../runtime/hardware.ts";
 import type { HttpDeps, PushedVersions } from "./http-context.ts";
 import type { SchedulingDeps } from "./scheduling-context.ts";
@@ -19,11 +19,13 @@ export type CollectionDetailJson = Static<typeof CollectionDetail>;
  * "coglet 0.22.0" or "python"), else what its run.cog.version label implies (coglet from 0.17).
  */
 export function cogRuntime(v: Version, running?: string): NonNullable<VersionJson["cog_runtime"]> {
+  const caveat = runtimeCaveat(v.cogVersion);
+  const warning = caveat ? { warning: caveat } : {};
   if (running) {
     const [line, ver] = running.split(" ");
-    return { line: line === "coglet" ? "coglet" : "python", source: "container", server_version: ver ?? null };
+    return { line: line === "coglet" ? "coglet" : "python", source: "container", server_version: ver ?? null, ...warning };
   }
-  return { line: isCogletBuild(v.cogVersion) ? "coglet" : "python", source: "label", server_version: null };
+  return { line: isCogletBuild(v.cogVersion) ? "coglet" : "python", source: "label", server_version: null, ...warning };
 }
 
 export function presentVersion(v: Version, pushed?: PushedVersions, running?: string): VersionJson {
