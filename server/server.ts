@@ -28,6 +28,7 @@ import { buildServices } from "./services.ts";
 import { registryDir } from "./registry/registry.ts";
 import type { RegistryAccessPolicy } from "./registry/access.ts";
 import { EnginePuller } from "./runtime/image-pull.ts";
+import { isBlobUpload } from "./http/v2/registry-routes.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 
 export interface RunningServer {
@@ -192,6 +193,9 @@ export async function startServer(
         // (request.url may be a bare path here: HTTP/1.0 without Host, which the app answers 400)
         const long = request.headers.has("prefer") ? 90 : /\/stop(?:\?|$)/.test(request.url) ? 255 : 0;
         if (long > config.requestTimeout) srv.timeout(request, long);
+        // Registry layer uploads stream for as long as they take (minutes for several GB); Bun's idle
+        // timer would cut them even while bytes arrive. The upload watches for a stalled body itself.
+        else if (isBlobUpload(request.method, request.url)) srv.timeout(request, 0);
         // Large JSON bodies take turns within --body-memory.
         return bodyBudget.run(BodyBudget.costOf(request, config.maxBodySize), () => app.fetch(request));
       }),
