@@ -133,6 +133,11 @@ describe.skipIf(!dockerTests)("web UI with tokens, in Chromium", () => {
     expect(new URL(page.url()).pathname).toBe("/models/ui/image");
     expect(await navLinks(page)).toEqual(["Models", "Predictions"]);
     expect(await page.locator("role=tab[name='Settings']").count()).toBe(0);
+    // Before its first run: the Runs tab's empty state.
+    await page.click("role=tab[name='Runs']");
+    await page.waitForSelector("text=No predictions yet");
+    await shot(page, "runs-empty-user-light");
+    await page.click("role=tab[name='Playground']");
     await page.fill("#height", "40");
     await page.click("button.btn-run");
     const img = await page.waitForSelector(".pane-output img.output-image", { timeout: 30_000 });
