@@ -135,7 +135,7 @@ describe.skipIf(!dockerTests)("web UI with tokens, in Chromium", () => {
     expect(await page.locator("role=tab[name='Settings']").count()).toBe(0);
     // Before its first run: the Runs tab's empty state.
     await page.click("role=tab[name='Runs']");
-    await page.waitForSelector("text=No predictions yet");
+    await page.waitForSelector("text=None of your predictions yet");
     await shot(page, "runs-empty-user-light");
     await page.click("role=tab[name='Playground']");
     await page.fill("#height", "40");
