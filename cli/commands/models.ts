@@ -43,9 +43,10 @@ export async function addModel(client: Client, image: string, name?: string): Pr
   const full = name ?? defaultModelName(image);
   const [owner, model] = full.split("/");
   if (!owner || !model) throw new UsageError(`--name must look like owner/name, got "${full}"`);
-  const v: { id: string; cog_version: string; cog_runtime?: { line: string } } = await client.request("POST", `/v1/models/${owner}/${model}/versions`, { image });
+  const v: { id: string; cog_version: string; cog_runtime?: { line: string; warning?: string } } = await client.request("POST", `/v1/models/${owner}/${model}/versions`, { image });
   const server = v.cog_runtime ? ` (${v.cog_runtime.line === "coglet" ? "coglet, the Rust server of Cog 0.17+" : "Cog's Python server"})` : "";
-  return `Added ${image} as ${full}\n  version ${v.id}\n  cog ${v.cog_version}${server}`;
+  const warning = v.cog_runtime?.warning ? `\n  warning: ${v.cog_runtime.warning}` : "";
+  return `Added ${image} as ${full}\n  version ${v.id}\n  cog ${v.cog_version}${server}${warning}`;
 }
 
 /** One line per input: name, type, default or "required", and the description. */

@@ -12,6 +12,7 @@ export interface CogLabels {
 export interface CogConfig {
   build?: { gpu?: boolean; [k: string]: unknown };
   predict?: string;
+  train?: string;
   concurrency?: { max?: number; default_target?: number };
   [k: string]: unknown;
 }
@@ -43,8 +44,14 @@ export function readCogLabels(labels: Record<string, string>, image: string): Co
       `Image ${image} has no run.cog.openapi_schema label, so modelhub cannot tell its inputs and outputs. Rebuild it with \`cog build\` (cog 0.7 or newer).`,
     );
   const openapiSchema = parseJsonLabel(labels, schemaKey, image);
+  const config = parseJsonLabel(labels, configKey, image) as CogConfig;
+  // `cog build` of a cog.yaml with only `train:` makes an image whose schema has TrainingInput and no Input.
+  if (config.train && !config.predict)
+    throw invalidInput(
+      `Image ${image} is a trainings-only Cog image (its cog.yaml has \`train\` but no \`predict\`): modelhub runs predictions, not trainings. Add a \`predict\` entry to cog.yaml and rebuild it.`,
+    );
   if (!isOpenApiDocument(openapiSchema) || !inputSchema(openapiSchema))
     throw invalidInput(`Image ${image} has an OpenAPI schema without components.schemas.Input; rebuild it with a current cog.`);
   const cogVersion = labels["run.cog.version"] ?? labels["org.cogmodel.cog_version"] ?? "unknown";
-  return { cogVersion, openapiSchema, config: parseJsonLabel(labels, configKey, image) as CogConfig };
+  return { cogVersion, openapiSchema, config };
 }

@@ -41,3 +41,25 @@ export function setupLogs(raw: string): string {
   }
   return out;
 }
+
+/**
+ * Reads the container's log stream until `pick` finds in it the last line of `error` (coglet logs the
+ * traceback, which ends with the error), at most 10 reads 0.1 s apart, then gives what it found.
+ * dockerd copies a container's stderr into its log behind the process, so the lines coglet wrote
+ * just before it answered can be missing at the first read (seen on a loaded engine).
+ */
+export async function trailingLogs(readLogs: () => Promise<string>, sleep: (ms: number) => Promise<void>, pick: (raw: string) => string, error: string): Promise<string> {
+  const marker = error.trim().split("\n").at(-1) ?? "";
+  let text = "";
+  for (let attempt = 0; attempt < 10; attempt++) {
+    text = pick(await readLogs().catch(() => ""));
+    if (text && (!marker || text.includes(marker))) return text;
+    await sleep(100);
+  }
+  return text;
+}
+
+/** What setup() printed, right after coglet's health said SETUP_FAILED with the error string `error`. */
+export function setupOutput(readLogs: () => Promise<string>, sleep: (ms: number) => Promise<void>, error: string): Promise<string> {
+  return trailingLogs(readLogs, sleep, setupLogs, error);
+}

@@ -4,7 +4,7 @@
 // answering UNHEALTHY and 503 "Worker crashed", and a failed sync prediction answers `logs: ""`
 // (what the model printed is only in the container's log stream).
 import type { CogPrediction, Health, PredictRequest } from "./cog-container.ts";
-import { predictionLogs } from "./coglet-log.ts";
+import { predictionLogs, trailingLogs } from "./coglet-log.ts";
 import type { Http1Client } from "./http1.ts";
 import { type PredictAnswer, PythonServerContainer, readPredictionAnswer } from "./python-server.ts";
 
@@ -56,18 +56,10 @@ export class CogletContainer extends PythonServerContainer {
   override async predict(req: PredictRequest, signal?: AbortSignal): Promise<CogPrediction> {
     const p = await super.predict(req, signal);
     if (p.status !== "failed" || p.logs || !this.hooks.containerLogs) return p;
-    return { ...p, logs: await this.printedFor(req.id) };
-  }
-
-  /** What the model printed for prediction `id`, from the container's log stream (which may trail the answer a little). */
-  private async printedFor(id: string): Promise<string> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const raw = await this.hooks.containerLogs!(this.baseUrl).catch(() => "");
-      const text = predictionLogs(raw, id);
-      if (text) return text;
-      await this.sleep(100);
-    }
-    return "";
+    const read = () => this.hooks.containerLogs!(this.baseUrl);
+    // The model's own error ends the traceback coglet logs; a dead worker's prediction has no traceback to wait for.
+    const error = p.error === WORKER_CRASHED ? "" : String(p.error ?? "");
+    return { ...p, logs: await trailingLogs(read, this.sleep, (raw) => predictionLogs(raw, req.id), error) };
   }
 
   settle(p: CogPrediction): CogPrediction {

@@ -14,6 +14,19 @@ export function isCogletBuild(cogVersion: string): boolean {
   return Number(m[1]) > 0 || Number(m[2]) >= 17;
 }
 
+/**
+ * What a user should know before running an image that modelhub runs, but not well: null for Cog
+ * 0.7 and later (and unknown versions). Before 0.7 the server has no /health-check, no async
+ * predictions and no --upload-url.
+ */
+export function runtimeCaveat(cogVersion: string): string | null {
+  if (supportsAsync(cogVersion)) return null;
+  return (
+    `Built with Cog ${cogVersion} (before 0.7): its server has no /health-check and no async predictions, so modelhub waits for its port to open ` +
+    "and runs every prediction the sync way (no live logs or streamed output while it runs, file outputs inline). Rebuild it with Cog 0.7 or newer for all of that."
+  );
+}
+
 export class DetectingCogServer implements CogRuntimeLine {
   private http = new Http1Client();
   private sleep: (ms: number) => Promise<void>;

@@ -16,6 +16,7 @@ export const Version = t.Object({
         line: t.Union([t.Literal("coglet"), t.Literal("python")]),
         source: t.Union([t.Literal("label"), t.Literal("container")]),
         server_version: t.Union([t.String(), t.Null()]),
+        warning: t.Optional(t.String({ description: "what modelhub cannot do well with this image and why (e.g. built by Cog before 0.7: sync predictions only)" })),
       },
       {
         description:

@@ -24,8 +24,8 @@ import { round, terminalPatch } from "./terminal-patch.ts";
  * modelhub dies meanwhile so does that client's request.
  */
 export const PERSIST_DELAY_MS = 25;
-/** How long a failed container call waits to be told that the container died (and why). */
-const EXIT_NEWS_MS = 1000;
+/** How long a failed container call waits to be told that the container died and why (Docker's news takes over 1 s on a loaded engine). */
+const EXIT_NEWS_MS = 5000;
 /** The least time a re-attached prediction gets for its answer: the container retries its `completed` webhook for minutes. */
 const MIN_REATTACH_WAIT_MS = 30_000;
 

@@ -2,7 +2,7 @@
 // connection refused / STARTING / UNKNOWN as "still booting", and turn every way setup can fail into
 // a SetupFailedError carrying the logs that explain it.
 import { type Health, serverName } from "../cog/cog-container.ts";
-import { setupLogs } from "../cog/coglet-log.ts";
+import { setupOutput } from "../cog/coglet-log.ts";
 import type { ContainerRuntime } from "../runtime/runtime.ts";
 import type { Clock } from "./clock.ts";
 import type { Instance } from "./instance-state.ts";
@@ -38,7 +38,7 @@ export async function waitReady(inst: Instance, model: string, setupTimeoutMs: n
     }
     if (h.status === "SETUP_FAILED" || h.status === "DEFUNCT") {
       // coglet stays up after a failed setup and its health holds only the error string: what setup() printed is in its log stream.
-      const printed = h.runtime === "coglet" ? setupLogs(await runtime.logs(inst.containerId!).catch(() => "")) : "";
+      const printed = h.runtime === "coglet" ? await setupOutput(() => runtime.logs(inst.containerId!), (ms) => clock.sleep(ms), h.setupLogs) : "";
       const logs = printed || h.setupLogs || (await runtime.logs(inst.containerId!).catch(() => ""));
       return new SetupFailedError(`Setup of ${model} failed (health-check says ${h.status}). See the logs for the cause. ${retryHint(inst.model)}`, logs);
     }

@@ -1,16 +1,20 @@
 // Prediction latency and throughput benchmark (docs/benchmarks.md). One run measures, against the
 // real engine and the modelhub-test images:
-//   1. the same `hello` prediction sent directly to the container (POST /predictions) and through
-//      modelhub (POST /v1/predictions, Prefer: wait) at 1 and 8 concurrent clients: p50/p99,
-//      requests per second and the ratios. The container runs one prediction at a time, so the
-//      direct clients share a FIFO lock (what modelhub's queue does for its clients);
+//   1. the same `hello` prediction (and a 4 ms one) sent directly to the container (POST
+//      /predictions) and through modelhub (POST /v1/predictions, Prefer: wait) at 1 and 8
+//      concurrent clients, on both Cog runtime lines (the Python-server and the coglet fixture
+//      images): p50/p99, requests per second, what modelhub adds and the ratios. The container runs
+//      one prediction at a time, so the direct clients share a FIFO lock (what modelhub's queue
+//      does for its clients);
 //   2. the cost of modelhub's async path (PUT + respond-async + webhook) against its sync path;
 //   3. file outputs: data URL decoded by modelhub (sync) vs raw PUT to the upload URL (async);
 //   4. file inputs: an uploaded file sent inline as a data URL vs fetched by URL;
 //   5. the delay from the container reporting an output chunk (its webhook reaching modelhub) to
 //      an SSE client seeing it.
-// Run: MODELHUB_TEST_DOCKER=1 node_modules/.bin/bun test/bench/predictions.ts [--quick]
+// Run: MODELHUB_TEST_DOCKER=1 node_modules/.bin/bun test/bench/predictions.ts [--quick] [--proxy]
+// (--proxy: part 1 only.)
 import { join } from "node:path";
+import { RUNTIME_LINES, type LineModel, type RuntimeLine } from "../fixtures/runtime-lines.ts";
 import { startLiveServer, type LiveServer } from "../helpers/live-server.ts";
 
 /** modelhub under test, in its own process so the load generator does not share its event loop. */
@@ -40,6 +44,7 @@ async function startHub(flags: Record<string, string> = {}): Promise<Hub> {
 }
 
 const QUICK = process.argv.includes("--quick");
+const PROXY_ONLY = process.argv.includes("--proxy");
 const N = QUICK ? 150 : 600;
 
 const pct = (xs: number[], p: number) => {
@@ -47,6 +52,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 const f2 = (n: number) => n.toFixed(2);
+const signed = (n: number) => (n >= 0 ? "+" : "") + f2(n);
 
 interface Result {
   p50: number;
@@ -99,10 +105,13 @@ class FifoLock {
   }
 }
 
-async function containerPort(versionId: string): Promise<number> {
-  const id = Bun.spawnSync(["docker", "ps", "-q", "--filter", `label=dev.modelhub.version=${versionId}`]).stdout.toString().trim().split("\n")[0];
-  const out = Bun.spawnSync(["docker", "port", id, "5000/tcp"]).stdout.toString();
-  return Number(/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+/** The loopback port of this hub's container of the version (another modelhub on the machine may run the same image), and what it runs. */
+async function containerOf(s: Hub, versionId: string): Promise<{ port: number; cogServer: string }> {
+  const { instances } = (await (await fetch(`${s.url}/v1/instances`)).json()) as { instances: { version: string; state: string; container_id: string; cog_server: string }[] };
+  const inst = instances.find((i) => i.version === versionId && i.state === "ready");
+  if (!inst) throw new Error(`no ready container of ${versionId}`);
+  const out = Bun.spawnSync(["docker", "port", inst.container_id, "5000/tcp"]).stdout.toString();
+  return { port: Number(/127\.0\.0\.1:(\d+)/.exec(out)![1]), cogServer: inst.cog_server };
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
@@ -118,40 +127,40 @@ function receiver() {
   return { url: `http://127.0.0.1:${srv.port}/hook`, stop: () => srv.stop(true) };
 }
 
-async function latencyAndThroughput(s: Hub) {
-  const hello = await s.addModel("modelhub-test/hello:latest", "bench/hello");
-  for (let i = 0; i < 30; i++) await post(`${s.url}/v1/predictions`, { version: hello, input: { text: "warm" } }, { prefer: "wait" });
-  const direct = `http://127.0.0.1:${await containerPort(hello)}/predictions`;
+/** Warm proxy figures of one model on one runtime line: direct to its container vs through modelhub. */
+async function proxyFigures(s: Hub, L: RuntimeLine, label: string, model: LineModel, input: Record<string, unknown>, total: number) {
+  const version = await s.addModel(L.image(model), `bench/${L.prefix}${model}`);
+  for (let i = 0; i < 30; i++) await post(`${s.url}/v1/predictions`, { version, input }, { prefer: "wait" });
+  const container = await containerOf(s, version);
+  if (!container.cogServer.startsWith(L.line)) throw new Error(`${L.image(model)} runs ${container.cogServer}, not the ${L.line} line`);
+  const direct = `http://127.0.0.1:${container.port}/predictions`;
   const lock = new FifoLock();
   let n = 0;
-  const viaDirect = () => lock.run(() => post(direct, { id: `bench${n++}`, input: { text: "bench" } })).then(() => {});
-  const viaHub = () => post(`${s.url}/v1/predictions`, { version: hello, input: { text: "bench" } }, { prefer: "wait" }).then(() => {});
+  const viaDirect = () => lock.run(() => post(direct, { id: `bench${L.prefix}${n++}`, input })).then(() => {});
+  const viaHub = () => post(`${s.url}/v1/predictions`, { version, input }, { prefer: "wait" }).then(() => {});
   for (let i = 0; i < 50; i++) await viaDirect();
-  console.log("\n1. hello: direct POST to the container vs through modelhub (Prefer: wait)");
-  console.log("clients | direct p50 / p99 ms | req/s | modelhub p50 / p99 ms | req/s | added p50 ms | throughput ratio");
   for (const c of [1, 8]) {
-    const r = await compare(c, viaDirect, viaHub);
+    const r = await compare(c, viaDirect, viaHub, 3, total);
     console.log(
-      `${String(c).padStart(7)} | ${f2(r.a.p50)} / ${f2(r.a.p99)} | ${r.a.rps.toFixed(0)} | ${f2(r.b.p50)} / ${f2(r.b.p99)} | ${r.b.rps.toFixed(0)} | ${f2(r.b.p50 - r.a.p50)} | ${(r.b.rps / r.a.rps).toFixed(3)}x`,
+      `${L.line.padEnd(6)} | ${label.padEnd(5)} | ${String(c).padStart(7)} | ${f2(r.a.p50)} / ${f2(r.a.p99)} | ${r.a.rps.toFixed(0)} | ${f2(r.b.p50)} / ${f2(r.b.p99)} | ${r.b.rps.toFixed(0)} | ` +
+        `${signed(r.b.p50 - r.a.p50)} / ${signed(r.b.p99 - r.a.p99)} | ${(r.b.p50 / r.a.p50).toFixed(2)}x | ${(r.b.rps / r.a.rps).toFixed(3)}x`,
     );
   }
+  return version;
+}
 
-  // The fixture answers in ~0.2 ms, far faster than a real Cog server (~4 ms for hello,
-  // measured with Cog 0.9's Python server): a model that takes 4 ms shows the overhead where real models live.
-  const slow = await s.addModel("modelhub-test/slow:latest", "bench/slow");
-  for (let i = 0; i < 10; i++) await post(`${s.url}/v1/predictions`, { version: slow, input: { seconds: 0.004 } }, { prefer: "wait" });
-  const slowDirect = `http://127.0.0.1:${await containerPort(slow)}/predictions`;
-  const slowLock = new FifoLock();
-  const viaDirectSlow = () => slowLock.run(() => post(slowDirect, { id: `bench${n++}`, input: { seconds: 0.004 } })).then(() => {});
-  const viaHubSlow = () => post(`${s.url}/v1/predictions`, { version: slow, input: { seconds: 0.004 } }, { prefer: "wait" }).then(() => {});
-  console.log("\n1b. a 4 ms model (`slow`, seconds=0.004): direct vs through modelhub (Prefer: wait)");
-  console.log("clients | direct p50 / p99 ms | req/s | modelhub p50 / p99 ms | req/s | added p50 ms | throughput ratio");
-  for (const c of [1, 8]) {
-    const r = await compare(c, viaDirectSlow, viaHubSlow, 3, Math.ceil(N / 3));
-    console.log(
-      `${String(c).padStart(7)} | ${f2(r.a.p50)} / ${f2(r.a.p99)} | ${r.a.rps.toFixed(0)} | ${f2(r.b.p50)} / ${f2(r.b.p99)} | ${r.b.rps.toFixed(0)} | ${f2(r.b.p50 - r.a.p50)} | ${(r.b.rps / r.a.rps).toFixed(3)}x`,
-    );
+async function latencyAndThroughput(s: Hub) {
+  console.log("\n1. warm proxy: direct POST to the container vs through modelhub (Prefer: wait), per Cog runtime line");
+  console.log("   hello: the fixture answers in ~0.3 ms; 4 ms: `slow` with seconds=0.004 (a real Cog hello takes ~4 ms)");
+  console.log("line   | model | clients | direct p50 / p99 ms | req/s | modelhub p50 / p99 ms | req/s | added p50 / p99 ms | p50 ratio | throughput ratio");
+  let hello = "";
+  for (const L of RUNTIME_LINES) {
+    const v = await proxyFigures(s, L, "hello", "hello", { text: "bench" }, N);
+    if (L.line === "python") hello = v;
+    await proxyFigures(s, L, "4 ms", "slow", { seconds: 0.004 }, Math.ceil(N / 3));
   }
+  if (PROXY_ONLY) return;
+  const viaHub = () => post(`${s.url}/v1/predictions`, { version: hello, input: { text: "bench" } }, { prefer: "wait" }).then(() => {});
 
   console.log("\n2. modelhub sync path vs async path (PUT + respond-async + webhook), hello, 1 client");
   const hook = receiver();
@@ -272,10 +281,11 @@ console.log(`modelhub prediction benchmark — ${N} predictions per measurement,
 const hub = await startHub();
 try {
   await latencyAndThroughput(hub);
-  await fileOutputs(hub);
+  if (!PROXY_ONLY) await fileOutputs(hub);
 } finally {
   await hub.stop();
 }
+if (PROXY_ONLY) process.exit(0);
 await fileInputs();
 // In-process: the delay is measured from modelhub's own record of when the container reported.
 const s = await startLiveServer({ "idle-timeout": "600" });

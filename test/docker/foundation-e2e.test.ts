@@ -1,12 +1,15 @@
-// Proves the foundation end to end on the real engine: a Cog image imported through the CLI,
-// one prediction from the /v1 API into a real container and back (Replicate's shape), the
-// container kept for the next call, setup failures reported with their logs and remembered, and
-// a stopped Docker engine answered with a 503 that names it — then recovered without a restart.
+// Proves the foundation end to end on the real engine, on both Cog runtime lines (Python server and
+// coglet): a Cog image imported through the CLI, one prediction from the /v1 API into a real
+// container and back (Replicate's shape), the container kept for the next call, setup failures
+// reported with their logs and remembered, a crashed model failing its prediction with the reason;
+// and a stopped Docker engine answered with a 503 that names it — then recovered without a restart.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
+import { RUNTIME_LINES } from "../fixtures/runtime-lines.ts";
 import { dockerSocketProxy } from "../helpers/docker-socket-proxy.ts";
 import { dockerTests, startLiveServer, type LiveServer } from "../helpers/live-server.ts";
+import { until } from "../helpers/until.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const BUN = process.execPath;
@@ -18,12 +21,14 @@ async function cli(args: string[], url: string) {
   return { code, out, err };
 }
 
-/** Containers of this version started by the server `s` (other test files may run the same image). */
-function containersOf(versionId: string, s: LiveServer): string[] {
+/** Containers (running or not) of this version started by the server `s` (other test files may run the same image). */
+function containersOf(versionId: string, s: LiveServer, all = true): string[] {
   const owner = new Bun.CryptoHasher("sha256").update(s.dataDir).digest("hex").slice(0, 16);
-  const p = Bun.spawnSync(["docker", "ps", "-aq", "--filter", `label=dev.modelhub.version=${versionId}`, "--filter", `label=dev.modelhub.owner=${owner}`]);
+  const p = Bun.spawnSync(["docker", "ps", ...(all ? ["-aq"] : ["-q"]), "--filter", `label=dev.modelhub.version=${versionId}`, "--filter", `label=dev.modelhub.owner=${owner}`]);
   return p.stdout.toString().split("\n").filter(Boolean);
 }
+
+const runningContainersOf = (versionId: string, s: LiveServer) => containersOf(versionId, s, false);
 
 describe.skipIf(!dockerTests)("foundation: one prediction end to end", () => {
   let s: LiveServer;
@@ -34,78 +39,104 @@ describe.skipIf(!dockerTests)("foundation: one prediction end to end", () => {
     await s?.[Symbol.asyncDispose]();
   });
 
-  it("imports a Cog image through the CLI and refuses one without Cog labels", async () => {
-    const ok = await cli(["models", "add", "modelhub-test/hello:latest", "--name", "demo/hello"], s.url);
-    expect(ok.code).toBe(0);
-    expect(ok.out).toContain("Added modelhub-test/hello:latest as demo/hello");
+  it("refuses an image without Cog labels", async () => {
     const bad = await cli(["models", "add", "modelhub-test/not-cog:latest"], s.url);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain("not a Cog image");
-    const list = await cli(["models"], s.url);
-    expect(list.out).toMatch(/demo\/hello\s+[0-9a-f]{12}\s+0\.13\.6/);
   });
 
-  it("lists and gets models and versions in Replicate's shape", async () => {
-    const page = await s.api("GET", "/v1/models");
-    expect(page.status).toBe(200);
-    expect(page.body.results.map((m: any) => `${m.owner}/${m.name}`)).toEqual(["demo/hello"]);
-    const m = await s.api("GET", "/v1/models/demo/hello");
-    expect(m.body).toMatchObject({ owner: "demo", name: "hello", visibility: "public", run_count: 0, url: `${s.url}/models/demo/hello` });
-    expect(m.body.latest_version.id).toMatch(/^[0-9a-f]{64}$/);
-    expect(m.body.latest_version.cog_version).toBe("0.13.6");
-    expect(m.body.latest_version.openapi_schema.components.schemas.Input.required).toEqual(["text"]);
-    const versions = await s.api("GET", "/v1/models/demo/hello/versions");
-    expect(versions.body.results.map((v: any) => v.id)).toEqual([m.body.latest_version.id]);
-  });
+  for (const L of RUNTIME_LINES) {
+    describe(`${L.line} line`, () => {
+      const hello = `demo/${L.prefix}hello`;
 
-  it("runs a prediction with Prefer: wait, keeps it, and reuses the container", async () => {
-    const versionId = (await s.api("GET", "/v1/models/demo/hello")).body.latest_version.id;
-    const r = await s.api("POST", "/v1/predictions", { version: versionId, input: { text: "world" } }, { prefer: "wait" });
-    expect(r.status).toBe(201);
-    const p = r.body;
-    expect(p).toMatchObject({ status: "succeeded", output: "hello world", model: "demo/hello", version: versionId, error: null, input: { text: "world" } });
-    expect(p.id).toMatch(/^[a-z2-7]{26}$/);
-    for (const t of [p.created_at, p.started_at, p.completed_at]) expect(t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
-    expect(typeof p.metrics.predict_time).toBe("number");
-    expect(typeof p.logs).toBe("string");
-    expect(p.urls.get).toBe(`${s.url}/v1/predictions/${p.id}`);
-    expect(p.urls.cancel).toBe(`${s.url}/v1/predictions/${p.id}/cancel`);
+      it("imports a Cog image through the CLI, saying which Cog server it runs", async () => {
+        const ok = await cli(["models", "add", L.image("hello"), "--name", hello], s.url);
+        expect(ok.code).toBe(0);
+        expect(ok.out).toContain(`Added ${L.image("hello")} as ${hello}`);
+        expect(ok.out).toContain(`cog ${L.cogVersion} (${L.line === "coglet" ? "coglet, the Rust server of Cog 0.17+" : "Cog's Python server"})`);
+        const list = await cli(["models"], s.url);
+        expect(list.out).toMatch(new RegExp(`${hello}\\s+[0-9a-f]{12}\\s+${L.cogVersion.replaceAll(".", "\\.")}`));
+      });
 
-    const again = await s.api("GET", `/v1/predictions/${p.id}`);
-    expect(again.body).toEqual(p);
+      it("lists and gets models and versions in Replicate's shape", async () => {
+        const page = await s.api("GET", "/v1/models");
+        expect(page.status).toBe(200);
+        expect(page.body.results.map((m: any) => `${m.owner}/${m.name}`)).toContain(hello);
+        const m = await s.api("GET", `/v1/models/${hello}`);
+        expect(m.body).toMatchObject({ owner: "demo", name: `${L.prefix}hello`, visibility: "public", run_count: 0, url: `${s.url}/models/${hello}` });
+        expect(m.body.latest_version.id).toMatch(/^[0-9a-f]{64}$/);
+        expect(m.body.latest_version.cog_version).toBe(L.cogVersion);
+        expect(m.body.latest_version.cog_runtime).toEqual({ line: L.line, source: "label", server_version: null });
+        expect(m.body.latest_version.openapi_schema.components.schemas.Input.required).toEqual(["text"]);
+        const versions = await s.api("GET", `/v1/models/${hello}/versions`);
+        expect(versions.body.results.map((v: any) => v.id)).toEqual([m.body.latest_version.id]);
+      });
 
-    const containers = containersOf(versionId, s);
-    expect(containers.length).toBe(1);
-    const second = await s.api("POST", "/v1/predictions", { version: "demo/hello", input: { text: "again" } }, { prefer: "wait" });
-    expect(second.body.output).toBe("hello again");
-    expect(containersOf(versionId, s)).toEqual(containers);
-  });
+      it("runs a prediction with Prefer: wait, keeps it, and reuses the container", async () => {
+        const versionId = (await s.api("GET", `/v1/models/${hello}`)).body.latest_version.id;
+        const r = await s.api("POST", "/v1/predictions", { version: versionId, input: { text: "world" } }, { prefer: "wait" });
+        expect(r.status).toBe(201);
+        const p = r.body;
+        expect(p).toMatchObject({ status: "succeeded", output: "hello world", model: hello, version: versionId, error: null, input: { text: "world" } });
+        expect(p.id).toMatch(/^[a-z2-7]{26}$/);
+        for (const t of [p.created_at, p.started_at, p.completed_at]) expect(t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+        expect(typeof p.metrics.predict_time).toBe("number");
+        expect(typeof p.logs).toBe("string");
+        expect(p.urls.get).toBe(`${s.url}/v1/predictions/${p.id}`);
+        expect(p.urls.cancel).toBe(`${s.url}/v1/predictions/${p.id}/cancel`);
 
-  it("answers 422 naming the field before any container starts", async () => {
-    const r = await s.api("POST", "/v1/predictions", { version: "demo/hello", input: {} }, { prefer: "wait" });
-    expect(r.status).toBe(422);
-    expect(r.headers.get("content-type")).toContain("application/problem+json");
-    expect(r.body.detail).toContain("text");
-    expect(r.body.invalid_fields).toEqual([{ field: "text", rule: "required", message: "is required" }]);
-  });
+        const again = await s.api("GET", `/v1/predictions/${p.id}`);
+        expect(again.body).toEqual(p);
 
-  it("fails a bad setup with its logs, then fails fast with the same reason without a new container", async () => {
-    const versionId = await s.addModel("modelhub-test/bad-setup:latest", "demo/bad-setup");
-    const first = (await s.api("POST", "/v1/predictions", { version: versionId, input: { text: "x" } }, { prefer: "wait" })).body;
-    expect(first.status).toBe("failed");
-    expect(first.error).toContain("setup failed");
-    expect(first.logs).toContain("Traceback");
-    expect(containersOf(versionId, s)).toEqual([]); // the failed container was cleaned up
+        const containers = containersOf(versionId, s);
+        expect(containers.length).toBe(1);
+        const second = await s.api("POST", "/v1/predictions", { version: hello, input: { text: "again" } }, { prefer: "wait" });
+        expect(second.body.output).toBe("hello again");
+        expect(containersOf(versionId, s)).toEqual(containers);
+        // What runs, as the container itself answered.
+        expect((await s.api("GET", `/v1/models/${hello}/versions/${versionId}`)).body.cog_runtime).toMatchObject({ line: L.line, source: "container" });
+      });
 
-    const t0 = performance.now();
-    const second = (await s.api("POST", "/v1/predictions", { version: versionId, input: { text: "x" } }, { prefer: "wait" })).body;
-    expect(second.status).toBe("failed");
-    expect(second.error).toBe(first.error);
-    expect(second.logs).toBe(first.logs);
-    expect(second.started_at).toBeNull(); // never reached a container
-    expect(containersOf(versionId, s)).toEqual([]);
-    expect(performance.now() - t0).toBeLessThan(5000);
-  });
+      it("answers 422 naming the field before any container starts", async () => {
+        const r = await s.api("POST", "/v1/predictions", { version: hello, input: {} }, { prefer: "wait" });
+        expect(r.status).toBe(422);
+        expect(r.headers.get("content-type")).toContain("application/problem+json");
+        expect(r.body.detail).toContain("text");
+        expect(r.body.invalid_fields).toEqual([{ field: "text", rule: "required", message: "is required" }]);
+      });
+
+      it("fails a bad setup with what setup() printed, then fails fast with the same reason without a new container", async () => {
+        const versionId = await s.addModel(L.image("bad-setup"), `demo/${L.prefix}bad-setup`);
+        const first = (await s.api("POST", "/v1/predictions", { version: versionId, input: { text: "x" } }, { prefer: "wait" })).body;
+        expect(first.status).toBe("failed");
+        expect(first.error).toContain("setup failed");
+        expect(first.logs).toContain("found 0 weight files"); // setup()'s own output, whichever server ran it
+        expect(first.logs).toContain("Traceback");
+        expect(first.logs).toContain("weights file /src/weights/model.safetensors is missing");
+        // The Python server exits after a failed setup, coglet stays up: either way modelhub removes it.
+        await until("the failed container to be removed", async () => containersOf(versionId, s).length === 0, 20_000);
+
+        const t0 = performance.now();
+        const second = (await s.api("POST", "/v1/predictions", { version: versionId, input: { text: "x" } }, { prefer: "wait" })).body;
+        expect(second.status).toBe("failed");
+        expect(second.error).toBe(first.error);
+        expect(second.logs).toBe(first.logs);
+        expect(second.started_at).toBeNull(); // never reached a container
+        expect(containersOf(versionId, s)).toEqual([]);
+        expect(performance.now() - t0).toBeLessThan(5000);
+      });
+
+      it("fails a prediction whose model process died with the reason and its logs, and replaces the container", async () => {
+        const versionId = await s.addModel(L.image("crash"), `demo/${L.prefix}crash`);
+        const p = (await s.api("POST", "/v1/predictions", { version: versionId, input: { text: "boom" } }, { prefer: "wait" })).body;
+        expect(p.status).toBe("failed");
+        expect(p.error).toContain(L.crashError);
+        expect(p.logs).toContain('about to crash while handling "boom"');
+        // Python: the container exited; coglet: it stays up with a dead worker and modelhub stops it at once.
+        await until("the crashed container to be gone", async () => runningContainersOf(versionId, s).length === 0, 20_000);
+      });
+    });
+  }
 });
 
 describe.skipIf(!dockerTests)("foundation: a stopped Docker engine", () => {

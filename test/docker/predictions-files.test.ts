@@ -1,13 +1,15 @@
 // Files against the real engine and the `image` fixture: the Files API through the official JS
-// client and a Python-shaped multipart body, file inputs (uploaded files inline or by URL, data URIs,
-// Blobs the JS client uploads itself), file outputs from both paths (data URL decoded, --upload-url
-// PUT) at no-auth capability URLs with Range support, the stream URL of a file model, 413s, and
-// files surviving a restart. Runs only with MODELHUB_TEST_DOCKER=1.
+// client and a Python-shaped multipart body; on both Cog runtime lines (Python server and coglet):
+// file inputs (uploaded files inline or by URL, data URIs, Blobs the JS client uploads itself), file
+// outputs from both paths (data URL decoded, --upload-url PUT) at no-auth capability URLs with Range
+// support, the stream URL of a file model; 413s, and files surviving a restart.
+// Runs only with MODELHUB_TEST_DOCKER=1.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Replicate from "replicate";
+import { RUNTIME_LINES } from "../fixtures/runtime-lines.ts";
 import { dockerTests, startLiveServer, type LiveServer } from "../helpers/live-server.ts";
 import { until } from "../helpers/until.ts";
 
@@ -29,7 +31,7 @@ describe.skipIf(!dockerTests)("predictions: files", () => {
   beforeAll(async () => {
     s = await startLiveServer({}, { keepDataDir: dataDir });
     replicate = new Replicate({ auth: "test", baseUrl: `${s.url}/v1` });
-    await s.addModel("modelhub-test/image:latest", "files/image");
+    for (const L of RUNTIME_LINES) await s.addModel(L.image("image"), `files/${L.prefix}image`);
   }, T);
 
   afterAll(async () => {
@@ -62,51 +64,6 @@ describe.skipIf(!dockerTests)("predictions: files", () => {
     expect(bad.headers.get("content-type")).toBe("application/problem+json");
   }, T);
 
-  it("returns a sync file output (data URL decoded) at a no-auth URL with its type and ranges", async () => {
-    const p = (await s.api("POST", "/v1/models/files/image/predictions", { input: { width: 256, height: 32 } }, { prefer: "wait" })).body;
-    expect(p.status).toBe("succeeded");
-    expect(p.output).toMatch(new RegExp(`^${s.url}/files/[A-Za-z0-9_-]{40,}/output\\.png$`));
-    const res = await fetch(p.output);
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toBe("image/png");
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    expect([...bytes.subarray(0, 8)]).toEqual(PNG_MAGIC);
-    const part = await fetch(p.output, { headers: { range: "bytes=0-7" } });
-    expect(part.status).toBe(206);
-    expect(part.headers.get("content-range")).toBe(`bytes 0-7/${bytes.length}`);
-    expect([...new Uint8Array(await part.arrayBuffer())]).toEqual(PNG_MAGIC);
-    expect((await fetch(p.output.replace(/files\/[^/]+/, "files/guess"))).status).toBe(404);
-  }, T);
-
-  it("returns an async file output (PUT to the upload URL) the same way", async () => {
-    const created = (await s.api("POST", "/v1/models/files/image/predictions", { input: { width: 512, color: "blue" } })).body;
-    const p = await until("succeeded", async () => {
-      const g = (await s.api("GET", `/v1/predictions/${created.id}`)).body;
-      return g.status === "succeeded" || g.status === "failed" ? g : null;
-    });
-    expect(p.status).toBe("succeeded");
-    expect(p.output).toMatch(new RegExp(`^${s.url}/files/[A-Za-z0-9_-]{40,}/out\\.png$`)); // the container's own file name
-    const res = await fetch(p.output);
-    expect(res.headers.get("content-type")).toBe("image/png");
-    expect([...new Uint8Array(await res.arrayBuffer()).subarray(0, 8)]).toEqual(PNG_MAGIC);
-  }, T);
-
-  it("gets file inputs to the container: uploaded small (inline) and large (by URL), data URIs, and Blobs via run()", async () => {
-    const small = await replicate.files.create(new Blob([randomBytes(1000)], { type: "image/png" }));
-    const large = await replicate.files.create(new Blob([randomBytes(300_000)], { type: "application/octet-stream" }));
-    for (const [url, n] of [[small.urls.get, 1000], [large.urls.get, 300_000]] as const) {
-      const p = (await s.api("POST", "/v1/models/files/image/predictions", { input: { width: 256, height: 16, init_image: url } }, { prefer: "wait" })).body;
-      expect(p.status).toBe("succeeded");
-      expect(p.logs).toContain(`init_image: ${n} bytes`);
-      expect(p.input.init_image).toBe(url); // the prediction keeps what the client sent
-    }
-    const dataUri = `data:image/png;base64,${Buffer.from(PNG_MAGIC).toString("base64")}`;
-    const d = (await s.api("POST", "/v1/models/files/image/predictions", { input: { height: 16, init_image: dataUri } }, { prefer: "wait" })).body;
-    expect(d.logs).toContain("init_image: 8 bytes of image/png");
-    const out = await replicate.run("files/image", { input: { height: 16, init_image: new Blob([randomBytes(64)], { type: "image/png" }) } });
-    expect(String(out)).toStartWith(`${s.url}/files/`);
-  }, T);
-
   it("answers 422 for an input naming a deleted file, before anything runs", async () => {
     const f = await replicate.files.create(new Blob([new Uint8Array(PNG_MAGIC)], { type: "image/png" }));
     await replicate.files.delete(f.id);
@@ -115,14 +72,71 @@ describe.skipIf(!dockerTests)("predictions: files", () => {
     expect(r.body.invalid_fields?.[0]?.field).toBe("init_image");
   }, T);
 
-  it("streams a file model under /v1/files/, where the JS client hands out FileOutputs", async () => {
-    const seen: unknown[] = [];
-    for await (const e of replicate.stream("files/image", { input: { width: 256, height: 16 } })) if (e.event === "output") seen.push(e.data);
-    expect(seen).toHaveLength(1);
-    const blob = await (seen[0] as { blob(): Promise<Blob> }).blob();
-    expect(blob.type).toBe("image/png");
-    expect([...new Uint8Array(await blob.arrayBuffer()).subarray(0, 8)]).toEqual(PNG_MAGIC);
-  }, T);
+  for (const L of RUNTIME_LINES) {
+    describe(`${L.line} line`, () => {
+      const image = `files/${L.prefix}image` as const;
+
+      it("returns a sync file output (data URL decoded) at a no-auth URL with its type and ranges", async () => {
+        const p = (await s.api("POST", `/v1/models/${image}/predictions`, { input: { width: 256, height: 32 } }, { prefer: "wait" })).body;
+        expect(p.status).toBe("succeeded");
+        expect(p.output).toMatch(new RegExp(`^${s.url}/files/[A-Za-z0-9_-]{40,}/output\\.png$`));
+        const res = await fetch(p.output);
+        expect(res.status).toBe(200);
+        expect(res.headers.get("content-type")).toBe("image/png");
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        expect([...bytes.subarray(0, 8)]).toEqual(PNG_MAGIC);
+        const part = await fetch(p.output, { headers: { range: "bytes=0-7" } });
+        expect(part.status).toBe(206);
+        expect(part.headers.get("content-range")).toBe(`bytes 0-7/${bytes.length}`);
+        expect([...new Uint8Array(await part.arrayBuffer())]).toEqual(PNG_MAGIC);
+        expect((await fetch(p.output.replace(/files\/[^/]+/, "files/guess"))).status).toBe(404);
+      }, T);
+
+      it("returns an async file output the same way (Python server: its PUT to the upload URL; coglet: a data URL)", async () => {
+        const created = (await s.api("POST", `/v1/models/${image}/predictions`, { input: { width: 512, color: "blue" } })).body;
+        const p = await until("succeeded", async () => {
+          const g = (await s.api("GET", `/v1/predictions/${created.id}`)).body;
+          return g.status === "succeeded" || g.status === "failed" ? g : null;
+        });
+        expect(p.status).toBe("succeeded");
+        expect(p.output).toMatch(new RegExp(`^${s.url}/files/[A-Za-z0-9_-]{40,}/${L.asyncOutputName.replace(".", "\\.")}$`)); // Python: the container's own file name
+        const res = await fetch(p.output);
+        expect(res.headers.get("content-type")).toBe("image/png");
+        expect([...new Uint8Array(await res.arrayBuffer()).subarray(0, 8)]).toEqual(PNG_MAGIC);
+      }, T);
+
+      it("gets file inputs to the container: uploaded small (inline) and large (by URL), data URIs, and Blobs via run()", async () => {
+        const small = await replicate.files.create(new Blob([randomBytes(1000)], { type: "image/png" }));
+        const large = await replicate.files.create(new Blob([randomBytes(300_000)], { type: "application/octet-stream" }));
+        for (const [url, n] of [[small.urls.get, 1000], [large.urls.get, 300_000]] as const) {
+          const p = (await s.api("POST", `/v1/models/${image}/predictions`, { input: { width: 256, height: 16, init_image: url } }, { prefer: "wait" })).body;
+          expect(p.status).toBe("succeeded");
+          expect(p.logs).toContain(`init_image: ${n} bytes`);
+          expect(p.input.init_image).toBe(url); // the prediction keeps what the client sent
+        }
+        const dataUri = `data:image/png;base64,${Buffer.from(PNG_MAGIC).toString("base64")}`;
+        const d = (await s.api("POST", `/v1/models/${image}/predictions`, { input: { height: 16, init_image: dataUri } }, { prefer: "wait" })).body;
+        expect(d.logs).toContain("init_image: 8 bytes of image/png");
+        const out = await replicate.run(image, { input: { height: 16, init_image: new Blob([randomBytes(64)], { type: "image/png" }) } });
+        expect(String(out)).toStartWith(`${s.url}/files/`);
+      }, T);
+
+      it("runs with optional inputs set to null, as clients send unset fields (coglet answers an explicit null with a 422)", async () => {
+        const p = (await s.api("POST", `/v1/models/${image}/predictions`, { input: { height: 16, seed: null, init_image: null } }, { prefer: "wait" })).body;
+        expect([p.status, p.error]).toEqual(["succeeded", null]);
+        expect(p.logs).not.toContain("init_image:");
+      }, T);
+
+      it("streams a file model under /v1/files/, where the JS client hands out FileOutputs", async () => {
+        const seen: unknown[] = [];
+        for await (const e of replicate.stream(image, { input: { width: 256, height: 16 } })) if (e.event === "output") seen.push(e.data);
+        expect(seen).toHaveLength(1);
+        const blob = await (seen[0] as { blob(): Promise<Blob> }).blob();
+        expect(blob.type).toBe("image/png");
+        expect([...new Uint8Array(await blob.arrayBuffer()).subarray(0, 8)]).toEqual(PNG_MAGIC);
+      }, T);
+    });
+  }
 
   it("keeps files and output URLs across a restart", async () => {
     const f = await replicate.files.create(new Blob(["kept"], { type: "text/plain" }));
