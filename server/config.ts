@@ -46,6 +46,8 @@ export interface Config {
   bodyMemory: number;
   username: string;
   auth: string;
+  /** pull | load: how pushed versions reach the engine (server/registry/engine-import.ts) */
+  registryImport: string;
   allowOpenNetwork: boolean;
   corsOrigins: string;
   webhookAllow: string;
@@ -108,6 +110,8 @@ export const SETTINGS: readonly Setting[] = [
     description: "account name GET /v1/account reports (default: the user running modelhub)" },
   { key: "auth", flag: "--auth", env: "MODELHUB_AUTH", type: "string", default: "on", scope: "serve",
     description: "on: every API call needs a token (the first start writes an admin token to <data-dir>/admin-token); off: no tokens, loopback only" },
+  { key: "registryImport", flag: "--registry-import", env: "MODELHUB_REGISTRY_IMPORT", type: "string", default: "pull", scope: "serve",
+    description: "how pushed versions reach the Docker engine: pull (from modelhub's address; loaded from stored blobs when the engine cannot reach it) or load (always load)" },
   { key: "allowOpenNetwork", flag: "--allow-open-network", env: "MODELHUB_ALLOW_OPEN_NETWORK", type: "bool", default: false, scope: "serve",
     description: "let --auth off listen on a non-loopback address (anyone who can reach it can use it)" },
   { key: "corsOrigins", flag: "--cors-origins", env: "MODELHUB_CORS_ORIGINS", type: "string", default: "", scope: "serve",
@@ -193,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Recor
   cfg.publicUrl = cfg.publicUrl.replace(/\/+$/, "");
   cfg.url = cfg.url.replace(/\/+$/, "");
   if (cfg.auth !== "on" && cfg.auth !== "off") throw new ConfigError(`--auth must be on or off, got "${cfg.auth}"`);
+  if (cfg.registryImport !== "pull" && cfg.registryImport !== "load") throw new ConfigError(`--registry-import must be pull or load, got "${cfg.registryImport}"`);
   if (cfg.requestTimeout < 1 || cfg.requestTimeout > 255) throw new ConfigError(`--request-timeout must be 1 to 255 seconds, got ${cfg.requestTimeout}`);
   if (cfg.retentionDays < 0) throw new ConfigError(`--retention-days must be 0 (keep forever) or more, got ${cfg.retentionDays}`);
   if (cfg.logFormat !== "text" && cfg.logFormat !== "json") throw new ConfigError(`--log-format must be text or json, got "${cfg.logFormat}"`);

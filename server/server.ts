@@ -8,6 +8,7 @@ import { isLoopbackHost } from "./http/host-guard.ts";
 import { defaultPublicUrl } from "./http/public-origin.ts";
 import { withUi } from "./http/ui.ts";
 import { BodyBudget } from "./http/transport/body-budget.ts";
+import { IdleMemory } from "./http/transport/idle-memory.ts";
 import type { Config } from "./config.ts";
 import { lockDataFolder } from "./db/data-lock.ts";
 import { openDatabase } from "./db/database.ts";
@@ -29,6 +30,7 @@ import { startCallbackListener } from "./http/internal.ts";
 import { registryDir } from "./registry/registry.ts";
 import type { RegistryAccessPolicy } from "./registry/access.ts";
 import { EnginePuller } from "./runtime/image-pull.ts";
+import { isBlobUpload } from "./http/v2/registry-routes.ts";
 import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 
 export interface RunningServer {
@@ -57,7 +59,13 @@ export function checkExposure(config: Readonly<Config>): void {
 
 export async function startServer(
   given: Readonly<Config>,
-  opts: { logger?: Logger; version?: string; registryPolicy?: RegistryAccessPolicy } = {},
+  opts: {
+    logger?: Logger;
+    version?: string;
+    registryPolicy?: RegistryAccessPolicy;
+    /** the process is this server's alone (`modelhub serve`): give memory back when it goes quiet */
+    ownsProcess?: boolean;
+  } = {},
 ): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(given.logLevel, undefined, given.logFormat === "json" ? "json" : "text");
   checkExposure(given);
@@ -175,11 +183,15 @@ export async function startServer(
     predictions.close();
     clearInterval(statsTimer);
     clearInterval(sweepTimer);
+    idleMemory?.close();
     flushStats();
     db.close();
     lock.release();
   };
   const bodyBudget = BodyBudget.fromConfig(config);
+  // Memory the JIT and heap took under load goes back once requests stop (idle RSS). Process-wide,
+  // so only where this server is the whole process (tests start many servers in one).
+  const idleMemory = opts.ownsProcess ? new IdleMemory() : null;
   let server: ReturnType<typeof Bun.serve>;
   try {
     server = Bun.serve({
@@ -196,11 +208,15 @@ export async function startServer(
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
       // The web UI's page and assets first; everything else goes to the Elysia app.
       fetch: withUi((request: Request, srv: Bun.Server<undefined>) => {
+        idleMemory?.touch();
         // Requests that may rightly wait longer than the idle timeout without a byte moving:
         // Prefer: wait (up to 60 s) and stopping containers (their grace period).
         // (request.url may be a bare path here: HTTP/1.0 without Host, which the app answers 400)
         const long = request.headers.has("prefer") ? 90 : /\/stop(?:\?|$)/.test(request.url) ? 255 : 0;
         if (long > config.requestTimeout) srv.timeout(request, long);
+        // Registry layer uploads stream for as long as they take (minutes for several GB); Bun's idle
+        // timer would cut them even while bytes arrive. The upload watches for a stalled body itself.
+        else if (isBlobUpload(request.method, request.url)) srv.timeout(request, 0);
         // Large JSON bodies take turns within --body-memory.
         return bodyBudget.run(BodyBudget.costOf(request, config.maxBodySize), () => app.fetch(request));
       }),

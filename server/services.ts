@@ -160,7 +160,7 @@ export function buildServices(o: ServiceOptions): Services {
   const tokens = new TokenStore(db);
   // `docker login` takes a modelhub token; with --auth off (loopback only) the registry is open too.
   const registryPolicy = o.registryPolicy ?? tokenRegistryPolicy({ required: config.auth === "on", verify: (s) => tokens.verify(s), catalog });
-  const registry = o.registryDir ? openRegistry({ db, catalog, dir: o.registryDir, logger, policy: registryPolicy }) : null;
+  const registry = o.registryDir ? openRegistry({ db, catalog, dir: o.registryDir, logger, policy: registryPolicy, importMode: config.registryImport === "load" ? "load" : "pull", uploadIdleMs: config.requestTimeout * 1000 }) : null;
   // A pushed version's container waits for the engine to finish pulling its image.
   const localRuntime = registry ? importAwareRuntime(runtime, registry.imports) : runtime;
   const imageTransfer = o.images ?? new DockerImageTransfer(config.dockerHost);

@@ -15,6 +15,18 @@ interface VersionJson {
   created_at: string;
   image?: string;
   openapi_schema: OpenApiDocument;
+  /** pushed versions (/v2/): getting the image into the engine */
+  import?: { status: "importing" | "ready" | "failed"; progress: string | null; error: string | null } | null;
+}
+
+/** A version id, with its import state while a pushed image is not in the engine yet. */
+export function versionLabel(v: Pick<VersionJson, "id" | "import">): string {
+  const id = v.id.slice(0, 12);
+  const i = v.import;
+  if (!i || i.status === "ready") return id;
+  const why = i.status === "failed" ? i.error : i.progress;
+  const short = why && why.length > 48 ? `${why.slice(0, 47)}…` : why;
+  return `${id} (${i.status}${short ? `: ${short}` : ""})`;
 }
 
 interface ModelJson {
@@ -35,7 +47,7 @@ export async function listModels(client: Client, asJson: boolean): Promise<strin
   if (!rows.length) return "No models yet. Add one with: modelhub models add IMAGE --name owner/name (or modelhub pull IMAGE)";
   return table([
     ["MODEL", "VERSION", "COG", "RUNS", "VISIBILITY"],
-    ...rows.map((m) => [`${m.owner}/${m.name}`, m.latest_version?.id.slice(0, 12) ?? "-", m.latest_version?.cog_version ?? "-", String(m.run_count), m.visibility]),
+    ...rows.map((m) => [`${m.owner}/${m.name}`, m.latest_version ? versionLabel(m.latest_version) : "-", m.latest_version?.cog_version ?? "-", String(m.run_count), m.visibility]),
   ]);
 }
 
@@ -96,7 +108,7 @@ export async function showModel(ctx: Context, ref: string | undefined, asJson: b
   const latest = versions[0] ?? m.latest_version;
   if (latest?.image) lines.push(`Runtime: Cog ${latest.cog_version}, image ${latest.image}`);
   lines.push("", versions.length ? "Versions (newest first):" : "Versions: none yet (modelhub models add IMAGE --name " + `${owner}/${name})`);
-  if (versions.length) lines.push(...table(versions.map((v) => [`  ${v.id.slice(0, 12)}`, v.created_at.slice(0, 19).replace("T", " "), `cog ${v.cog_version}`, v.image ?? ""])).split("\n"));
+  if (versions.length) lines.push(...table(versions.map((v) => [`  ${versionLabel(v)}`, v.created_at.slice(0, 19).replace("T", " "), `cog ${v.cog_version}`, v.image ?? ""])).split("\n"));
   if (latest) lines.push("", ...schemaSummary(latest.openapi_schema));
   if (policy) lines.push("", "Policy:", ...formatPolicy(policy).split("\n").slice(1).map((l) => `  ${l}`));
   lines.push("", `Run it: modelhub predict ${owner}/${name} -i name=value`);

@@ -1,5 +1,15 @@
-// `modelhub ps`: what runs where — model, version, state, GPUs, uptime, idle for, in flight, queued, boot time.
+// `modelhub ps`: what runs where — model, version, state, GPUs, uptime, idle for, in flight, queued, boot time —
+// and the disk the registry (/v2/) holds, since pushed layers stay there for team machines to pull.
 import type { Client } from "../client.ts";
+import { formatBytes } from "../progress.ts";
+
+/** The registry part of GET /health. */
+export interface RegistryDisk {
+  blobs: number;
+  blob_bytes: number;
+  upload_bytes: number;
+  uploads_in_progress: number;
+}
 
 interface InstancesJson {
   gpus: { source: string; note: string | null; devices: { index: number; simulated: boolean }[] };
@@ -40,7 +50,12 @@ function ms(v: number | null): string {
 
 const name = (model: string, deployment: string | null) => (deployment ? `${deployment} (deployment of ${model})` : model);
 
-export function formatPs(r: InstancesJson): string {
+export function formatRegistryDisk(d: RegistryDisk): string {
+  const uploads = d.uploads_in_progress || d.upload_bytes ? `; uploads: ${d.uploads_in_progress} in progress, ${formatBytes(d.upload_bytes)}` : "";
+  return `Registry disk: ${formatBytes(d.blob_bytes)} in ${d.blobs} blob${d.blobs === 1 ? "" : "s"}${uploads}`;
+}
+
+export function formatPs(r: InstancesJson, registry: RegistryDisk | null = null): string {
   const rows: string[][] = [["MODEL", "VERSION", "STATE", "NODE", "GPUS", "UPTIME", "IDLE", "IN FLIGHT", "QUEUED", "BOOT", "SERVER"]];
   for (const i of r.instances)
     rows.push([
@@ -77,10 +92,24 @@ export function formatPs(r: InstancesJson): string {
   if (g.source === "fake") lines.push(`GPUs: ${g.devices.length} simulated (--gpus fake:${g.devices.length}): assigned on paper, containers get no device requests`);
   else if (g.devices.length === 0) lines.push(`GPUs: none${g.note ? ` (${g.note})` : ""}`);
   else lines.push(`GPUs: ${g.devices.map((d) => d.index).join(", ")}`);
+  if (registry) lines.push(formatRegistryDisk(registry));
   return lines.join("\n");
 }
 
+/** The registry's disk use from /health; null when the server has no registry or health cannot say. */
+async function registryDisk(client: Client): Promise<RegistryDisk | null> {
+  try {
+    // Read whatever the status: a 503 (Docker unreachable) still reports the registry's disk.
+    const res = await fetch(`${client.baseUrl}/health`);
+    const body = (await res.json()) as { registry?: RegistryDisk };
+    return body.registry ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export async function ps(client: Client, asJson: boolean): Promise<string> {
-  const r: InstancesJson = await client.request("GET", "/v1/instances");
-  return asJson ? JSON.stringify(r, null, 2) : formatPs(r);
+  const [r, registry] = await Promise.all([client.request<InstancesJson>("GET", "/v1/instances"), registryDisk(client)]);
+  if (asJson) return JSON.stringify(registry ? { ...r, registry } : r, null, 2);
+  return formatPs(r, registry);
 }

@@ -107,6 +107,13 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
+/**
+ * A version's columns without its schema and config (~6 KB of JSON text): lists read the latest
+ * version of every model on every request, and copying that text out of SQLite each time was most
+ * of a 100-model page's time. The labels never change; toVersion reads them once per version.
+ */
+const LIGHT_VERSION_COLUMNS = "v.id, v.model_id, v.image, v.cog_version, v.created_at, v.setup_error, v.setup_logs";
+
 export class Catalog {
   /**
    * Parsed schema and config by version id. A version is an image digest, so its labels never
@@ -124,10 +131,15 @@ export class Catalog {
 
   constructor(private db: Db) {}
 
-  private toVersion(row: VersionRow & { owner: string; name: string }): Version {
+  /** A row may leave out the two label columns (LIGHT_VERSION_COLUMNS): they are read here once per version. */
+  private toVersion(row: Omit<VersionRow, "openapi_schema" | "cog_config"> & Partial<VersionRow> & { owner: string; name: string }): Version {
     let labels = this.parsed.get(row.id);
     if (!labels) {
-      labels = deepFreeze({ openapiSchema: JSON.parse(row.openapi_schema), config: JSON.parse(row.cog_config) });
+      const text =
+        row.openapi_schema !== undefined && row.cog_config !== undefined
+          ? { openapi_schema: row.openapi_schema, cog_config: row.cog_config }
+          : (this.db.query("SELECT openapi_schema, cog_config FROM versions WHERE id = ?").get(row.id) as Pick<VersionRow, "openapi_schema" | "cog_config">);
+      labels = deepFreeze({ openapiSchema: JSON.parse(text.openapi_schema), config: JSON.parse(text.cog_config) });
       this.parsed.set(row.id, labels);
     }
     return {
@@ -291,11 +303,25 @@ export class Catalog {
     return rows.map((r) => ({ ...this.toVersion(r), rowid: r.rowid }));
   }
 
+  /**
+   * The latest version of each of these models in one query (a page of models: one query instead of
+   * one per model); models without a version are absent.
+   */
+  latestVersions(modelIds: readonly number[]): Map<number, Version> {
+    const rows = this.db
+      .query(
+        `SELECT * FROM (SELECT ${LIGHT_VERSION_COLUMNS}, m.owner, m.name, ROW_NUMBER() OVER (PARTITION BY v.model_id ORDER BY v.created_at DESC, v.rowid DESC) AS rn
+           FROM versions v JOIN models m ON m.id = v.model_id WHERE v.model_id IN (SELECT value FROM json_each(?))) WHERE rn = 1`,
+      )
+      .all(JSON.stringify(modelIds)) as (Omit<VersionRow, "openapi_schema" | "cog_config"> & { owner: string; name: string })[];
+    return new Map(rows.map((r) => [r.model_id, this.toVersion(r)]));
+  }
+
   /** Reads one row, not the whole history: model lists call it once per model. */
   latestVersion(modelId: number): Version | null {
     const row = this.db
-      .query("SELECT v.*, m.owner, m.name FROM versions v JOIN models m ON m.id = v.model_id WHERE v.model_id = ? ORDER BY v.created_at DESC, v.rowid DESC LIMIT 1")
-      .get(modelId) as (VersionRow & { owner: string; name: string }) | null;
+      .query(`SELECT ${LIGHT_VERSION_COLUMNS}, m.owner, m.name FROM versions v JOIN models m ON m.id = v.model_id WHERE v.model_id = ? ORDER BY v.created_at DESC, v.rowid DESC LIMIT 1`)
+      .get(modelId) as (Omit<VersionRow, "openapi_schema" | "cog_config"> & { owner: string; name: string }) | null;
     return row ? this.toVersion(row) : null;
   }
 

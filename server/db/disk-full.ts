@@ -21,7 +21,7 @@ export function insufficientStorage(dataDir: string, part: FullPart): AppError {
   return new AppError(
     507,
     "Insufficient storage",
-    `modelhub's data folder ${dataDir} is full: ${what}. Reads keep working; free space (delete files with DELETE /v1/files/{id}, or grow the disk) and try again.`,
+    `modelhub's data folder ${dataDir} is full: ${what}. Reads keep working; free space (delete files or old predictions: DELETE /v1/files/{id}, DELETE /v1/predictions/{id}; or grow the disk) and try again.`,
     { code: "disk_full" },
   );
 }

@@ -174,6 +174,10 @@ export class PredictionFileBridge implements PredictionFiles {
     return walk(value, ctx.outputSchema);
   }
 
+  deleteWithPrediction(predictionId: string, deleteRow: () => void): void {
+    this.files.deletePrediction(predictionId, deleteRow);
+  }
+
   async storeUpload(u: {
     uploadKey: string;
     name: string;

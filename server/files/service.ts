@@ -130,6 +130,13 @@ export class FileService {
     return files.length;
   }
 
+  /** A prediction goes with its files, on a full disk too: the files first, then `deleteRow` with the reserve's room if needed. */
+  deletePrediction(predictionId: string, deleteRow: () => void): void {
+    this.deleteForPrediction(predictionId);
+    this.reserve.freeing(deleteRow);
+    this.reserve.take();
+  }
+
   blobPath(f: FileRecord): string {
     return this.blobs.path(f.id);
   }

@@ -51,6 +51,7 @@ export const ACCESS_RULES: readonly AccessRule[] = [
   r("POST", "/v1/predictions", "token"),
   r("GET", "/v1/predictions", "token"),
   r("GET", "/v1/predictions/:id", "token"),
+  r("DELETE", "/v1/predictions/:id", "token"),
   r("POST", "/v1/predictions/:id/cancel", "token"),
   r("GET", "/v1/predictions/:id/queue", "token"),
   r("POST", "/v1/files", "token"),

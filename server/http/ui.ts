@@ -31,8 +31,9 @@ const NOT_UI = /^\/(v1|v2|files|health|metrics|internal|openapi|_bun)(\/|$|\.)/;
 interface Asset {
   type: string;
   identity: Uint8Array<ArrayBuffer>;
-  gzip: Uint8Array<ArrayBuffer>;
-  br: Uint8Array<ArrayBuffer>;
+  /** compressed on first use, then kept: a server nobody opens in a browser never loads brotli's encoder (~7 MB RSS) */
+  readonly gzip: Uint8Array<ArrayBuffer>;
+  readonly br: Uint8Array<ArrayBuffer>;
   etag: string;
 }
 
@@ -73,11 +74,17 @@ export function withUi<A extends unknown[]>(fetchApi: (req: Request, ...rest: A)
 }
 
 function compress(type: string, body: Uint8Array<ArrayBuffer>): Asset {
+  let gzip: Uint8Array<ArrayBuffer> | undefined;
+  let br: Uint8Array<ArrayBuffer> | undefined;
   return {
     type,
     identity: body,
-    gzip: new Uint8Array(Bun.gzipSync(body, { level: 9 })),
-    br: new Uint8Array(brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } })),
+    get gzip() {
+      return (gzip ??= new Uint8Array(Bun.gzipSync(body, { level: 9 })));
+    },
+    get br() {
+      return (br ??= new Uint8Array(brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } })));
+    },
     etag: `"${Bun.hash(body).toString(36)}"`,
   };
 }
@@ -96,23 +103,29 @@ let loaded: Promise<UiServer> | undefined;
 /** The bundled page and its assets, prepared once per process (tests start many servers). */
 export const loadUi = (): Promise<UiServer> => (loaded ??= load());
 
-/** Reads the bundled page and its assets back from a private listener and prepares them to serve. */
-async function load(): Promise<UiServer> {
-  const tmp = Bun.serve({ hostname: "127.0.0.1", port: 0, development: false, routes: { "/": index }, fetch: () => new Response(null, { status: 404 }) });
+/** What a compiled binary embeds for the page: its files, readable without serving them. */
+interface BundledFiles {
+  files?: { path: string; loader: string; headers: Record<string, string> }[];
+}
+
+/** The page and its assets from the binary's embedded files (no listener, no HTTP client loaded), else null. */
+async function loadEmbedded(): Promise<{ page: Asset; assets: Map<string, Asset> } | null> {
+  const files = (index as BundledFiles).files;
+  const html = files?.find((f) => f.loader === "html");
+  if (!files || !html) return null;
+  const read = async (f: { path: string; headers: Record<string, string> }) => compress(f.headers["content-type"] ?? "application/octet-stream", new Uint8Array(await Bun.file(f.path).arrayBuffer()));
   const assets = new Map<string, Asset>();
-  let page: Asset;
-  try {
-    const base = `http://127.0.0.1:${tmp.port}`;
-    const html = await (await fetch(`${base}/`)).text();
-    page = compress("text/html;charset=utf-8", new TextEncoder().encode(html));
-    for (const [, path] of html.matchAll(/(?:src|href)="(\/[^"]+)"/g)) {
-      const res = await fetch(`${base}${path}`);
-      if (!res.ok) throw new Error(`the web UI asset ${path} is missing (${res.status})`);
-      assets.set(path, compress(res.headers.get("content-type") ?? "application/octet-stream", new Uint8Array(await res.arrayBuffer())));
-    }
-  } finally {
-    tmp.stop(true);
-  }
+  for (const f of files) if (f !== html) assets.set(`/${f.path.split("/").pop()}`, await read(f));
+  const page = await read(html);
+  // The page must name exactly the assets found, or the listener path below is the one to trust.
+  const named = [...new TextDecoder().decode(page.identity).matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((m) => m[1]);
+  return named.every((p) => assets.has(p)) ? { page, assets } : null;
+}
+
+/** Reads the bundled page and its assets (embedded, or back from a private listener) and prepares them to serve. */
+async function load(): Promise<UiServer> {
+  const embedded = await loadEmbedded();
+  const { page, assets } = embedded ?? (await loadFromListener());
   const immutable = "public, max-age=31536000, immutable";
   return {
     handle(req, path) {
@@ -128,4 +141,24 @@ async function load(): Promise<UiServer> {
       return { raw: sum("identity"), gzip: sum("gzip"), br: sum("br") };
     },
   };
+}
+
+/** Outside a compiled binary Bun bundles the page only when it is served: serve it once and read it back. */
+async function loadFromListener(): Promise<{ page: Asset; assets: Map<string, Asset> }> {
+  const tmp = Bun.serve({ hostname: "127.0.0.1", port: 0, development: false, routes: { "/": index }, fetch: () => new Response(null, { status: 404 }) });
+  const assets = new Map<string, Asset>();
+  let page: Asset;
+  try {
+    const base = `http://127.0.0.1:${tmp.port}`;
+    const html = await (await fetch(`${base}/`)).text();
+    page = compress("text/html;charset=utf-8", new TextEncoder().encode(html));
+    for (const [, path] of html.matchAll(/(?:src|href)="(\/[^"]+)"/g)) {
+      const res = await fetch(`${base}${path}`);
+      if (!res.ok) throw new Error(`the web UI asset ${path} is missing (${res.status})`);
+      assets.set(path, compress(res.headers.get("content-type") ?? "application/octet-stream", new Uint8Array(await res.arrayBuffer())));
+    }
+  } finally {
+    tmp.stop(true);
+  }
+  return { page, assets };
 }

@@ -24,4 +24,6 @@ export interface PredictionFiles {
   ingestOutput(value: unknown, ctx: OutputContext): Promise<unknown>;
   /** Stores a file PUT to the container's --upload-url; returns the Location to answer with. */
   storeUpload(u: { uploadKey: string; name: string; contentType: string | null; body: ReadableStream<Uint8Array> | Uint8Array; predictionId: string | null }): Promise<string>;
+  /** Deletes a prediction's output files, then runs `deleteRow` with the room kept aside for writes that free space (a full disk). */
+  deleteWithPrediction(predictionId: string, deleteRow: () => void): void;
 }

@@ -48,6 +48,14 @@ export class RunRegistry {
     }
   }
 
+  /** A deleted prediction: its queued final write (if any) must not bring its row back. */
+  forget(id: string): void {
+    const rec = this.finished.get(id);
+    if (rec) this.liveStreams.delete(rec.streamToken);
+    this.finishing.delete(id);
+    this.finished.delete(id);
+  }
+
   /**
    * Makes `id`'s queued final write now, before a waiting client is told the prediction ended:
    * nothing is reported finished unless it is stored. Throws when the write fails (a full disk: the

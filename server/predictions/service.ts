@@ -5,7 +5,7 @@ import type { Version } from "../catalog/catalog.ts";
 import type { CogPrediction, CogRuntimeLine } from "../cog/cog-container.ts";
 import { PythonCogServer } from "../cog/python-server.ts";
 import { validateInput } from "../contract/input-validation.ts";
-import { invalidInput, notFound, queueFull, unavailable } from "../errors.ts";
+import { conflict, invalidInput, notFound, queueFull, unavailable } from "../errors.ts";
 import { DockerUnavailableError } from "../runtime/runtime.ts";
 import type { Lease } from "../scheduler/scheduler.ts";
 import { newPredictionId, newToken } from "./ids.ts";
@@ -196,6 +196,20 @@ export class PredictionService {
     this.deps.logger.warn("model did not stop after cancel; stopping its container", { prediction: id, instance: instanceId });
     await this.deps.scheduler.stopNow(instanceId, `the model did not stop within ${CANCEL_GRACE_MS / 1000} s of being canceled, so its container was restarted`);
     return this.waitFor(id, 5_000);
+  }
+
+  /**
+   * Deletes a finished prediction with its output files; works on a full disk (it frees space). One
+   * still queued or running is a 409: cancel it first, so no run is pulled from under its container.
+   */
+  delete(id: string): void {
+    const p = this.get(id);
+    if (!TERMINAL.has(p.status)) throw conflict(`Prediction ${id} is ${p.status}: cancel it first (POST /v1/predictions/${id}/cancel), then delete it`);
+    const deleteRow = () => void this.deps.store.delete(id);
+    if (this.deps.files) this.deps.files.deleteWithPrediction(id, deleteRow);
+    else deleteRow();
+    // Synchronously after the row went: a queued final write can no longer bring it back.
+    this.registry.forget(id);
   }
 
   /**

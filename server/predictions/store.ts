@@ -125,6 +125,11 @@ export class PredictionStore {
     this.db.query(INSERT_SQL).run(...KEYS.map((k) => toValue(k, p[k])));
   }
 
+  /** Removes the row (run counts follow through their triggers); whether there was one. */
+  delete(id: string): boolean {
+    return this.db.query("DELETE FROM predictions WHERE id = ?").run(id).changes > 0;
+  }
+
   update(id: string, patch: Partial<PredictionRecord>): void {
     const keys = Object.keys(patch) as (keyof PredictionRecord)[];
     if (!keys.length) return;
@@ -169,6 +174,12 @@ export class PredictionStore {
   countByModel(model: string): number {
     // Kept by triggers (migration 6), so a list of models costs no scan of their predictions.
     return (this.db.query("SELECT n FROM model_run_counts WHERE model = ?").get(model) as { n: number } | null)?.n ?? 0;
+  }
+
+  /** countByModel for a page of models in one query. */
+  countsByModel(models: readonly string[]): Map<string, number> {
+    const rows = this.db.query("SELECT model, n FROM model_run_counts WHERE model IN (SELECT value FROM json_each(?))").all(JSON.stringify(models)) as { model: string; n: number }[];
+    return new Map(rows.map((r) => [r.model, r.n]));
   }
 
   unfinished(): PredictionRecord[] {

@@ -7,7 +7,7 @@ import type { Logger } from "../log.ts";
 import { type RegistryAccessPolicy, RegistryAccess } from "./access.ts";
 import { BlobFiles } from "./blob-files.ts";
 import type { ImageExporter } from "./engine-export.ts";
-import { EngineImports, type ImagePuller } from "./engine-import.ts";
+import { EngineImports, type ImagePuller, type ImportMode } from "./engine-import.ts";
 import { RegistryHousekeeping } from "./housekeeping.ts";
 import { RegistryService } from "./registry-service.ts";
 import { RegistryStore } from "./registry-store.ts";
@@ -26,10 +26,10 @@ export interface Registry {
   close(): void;
 }
 
-export function openRegistry(o: { db: Db; catalog: Catalog; dir: string; logger: Logger; policy: RegistryAccessPolicy }): Registry {
+export function openRegistry(o: { db: Db; catalog: Catalog; dir: string; logger: Logger; policy: RegistryAccessPolicy; importMode?: ImportMode; uploadIdleMs?: number }): Registry {
   const store = new RegistryStore(o.db);
   const files = new BlobFiles(o.dir);
-  const uploads = new UploadSessions(files);
+  const uploads = new UploadSessions(files, o.uploadIdleMs);
   const access = new RegistryAccess(o.policy);
   let address: string | null = null;
   let imports: EngineImports | null = null;
@@ -54,8 +54,12 @@ export function openRegistry(o: { db: Db; catalog: Catalog; dir: string; logger:
     attachEngine(addr, engine) {
       address = addr;
       exporter = engine;
-      imports = new EngineImports(store, engine, o.logger, () =>
-        access.required ? { username: "modelhub", password: access.internalSecret, serveraddress: addr } : null,
+      imports = new EngineImports(
+        store,
+        engine,
+        o.logger,
+        () => (access.required ? { username: "modelhub", password: access.internalSecret, serveraddress: addr } : null),
+        { mode: o.importMode ?? "pull", files },
       );
       imports.resume((id) => o.catalog.findVersion(id)?.image ?? null);
       return imports;

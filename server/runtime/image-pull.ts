@@ -1,8 +1,11 @@
 // Engine API image pulls (POST /images/create) with progress, for images modelhub's registry holds,
+// image loads (POST /images/load) of a tar built from its stored blobs when the engine cannot pull,
 // and image exports (docker save) for registry pulls of images that are only in the engine.
 import Docker from "dockerode";
+import { DockerImageTransfer } from "./image-transfer.ts";
 import { dockerOptions } from "./docker.ts";
 import { mapDockerError } from "./docker-errors.ts";
+import { DockerUnavailableError } from "./runtime.ts";
 
 export interface PullAuth {
   username: string;
@@ -30,7 +33,11 @@ export class EnginePuller {
     try {
       stream = await this.docker.pull(ref, auth ? { authconfig: auth } : {});
     } catch (err) {
-      throw mapDockerError(err, this.dockerHost, ref);
+      const mapped = mapDockerError(err, this.dockerHost, ref);
+      if (mapped instanceof DockerUnavailableError) throw mapped;
+      // The engine's own words ("dial tcp …", "server gave HTTP response to HTTPS client") are only
+      // in the modem's message ("(HTTP code 500) server error - Get …"); the registry reads them.
+      throw new Error(String((err as Error).message ?? err).replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, ""));
     }
     await new Promise<void>((resolve, reject) => {
       this.docker.modem.followProgress(
@@ -46,6 +53,11 @@ export class EnginePuller {
         },
       );
     });
+  }
+
+  /** `docker load` of a tar stream, read as the engine takes it; rejects with the engine's error. */
+  async load(tar: ReadableStream<Uint8Array>): Promise<void> {
+    await new DockerImageTransfer(this.dockerHost).load(tar);
   }
 
   /** `docker save` of one image as a stream of tar bytes (GET /images/{name}/get). */

@@ -45,15 +45,29 @@ async function curl(args: string[]): Promise<string> {
   return out;
 }
 
-/** Runs fn while sampling the server's RSS; returns seconds and peak MiB. */
-async function measured(pid: number, fn: () => Promise<void>): Promise<{ s: number; peak: number }> {
+/** CPU seconds (user + system, every thread) the process has used so far. */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Runs fn while sampling the server's RSS; returns seconds, peak MiB and the server's CPU seconds.
+ * On a loaded machine the wall time mostly measures the scheduler; CPU per GiB measures the server.
+ */
+async function measured(pid: number, fn: () => Promise<void>): Promise<{ s: number; peak: number; cpu: number }> {
   let peak = rssMiB(pid);
   const t = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 50);
+  const c0 = cpuSeconds(pid);
   const t0 = performance.now();
   await fn();
   const s = (performance.now() - t0) / 1000;
   clearInterval(t);
-  return { s, peak: Math.max(peak, rssMiB(pid)) };
+  return { s, peak: Math.max(peak, rssMiB(pid)), cpu: cpuSeconds(pid) - c0 };
 }
 
 async function pushPull(base: string, pid: number, repo: string, file: string, digest: string) {
@@ -86,7 +100,7 @@ try {
   const digest = `sha256:${(await curlDigest(file))}`;
 
   const mhPort = freePort();
-  const mh = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "serve", "--port", String(mhPort), "--data-dir", join(dir, "modelhub")], {
+  const mh = Bun.spawn([process.execPath, join(ROOT, "cli/main.ts"), "serve", "--auth", "off", "--port", String(mhPort), "--data-dir", join(dir, "modelhub")], {
     stdout: "ignore",
     stderr: "ignore",
   });
@@ -101,21 +115,28 @@ try {
   ];
   for (const s of servers) await waitUp(s.base);
   console.log(`layer ${SIZE_MIB} MiB, ${REPS} repetitions, interleaved; idle RSS: ${servers.map((s) => `${s.name} ${rssMiB(s.pid).toFixed(0)} MiB`).join(", ")}`);
-  const results = new Map<string, { push: number[]; pull: number[]; peak: number }>(servers.map((s) => [s.name, { push: [], pull: [], peak: 0 }]));
+  const results = new Map<string, { push: number[]; pull: number[]; pushCpu: number[]; pullCpu: number[]; peak: number }>(
+    servers.map((s) => [s.name, { push: [], pull: [], pushCpu: [], pullCpu: [], peak: 0 }]),
+  );
   for (let r = 0; r < REPS; r++)
     for (const s of r % 2 ? [...servers].reverse() : servers) {
       const x = await pushPull(s.base, s.pid, `bench/layer${r}`, file, digest);
       const acc = results.get(s.name)!;
       acc.push.push(SIZE_MIB / x.push.s);
       acc.pull.push(SIZE_MIB / x.pull.s);
+      acc.pushCpu.push((x.push.cpu * 1024) / SIZE_MIB);
+      acc.pullCpu.push((x.pull.cpu * 1024) / SIZE_MIB);
       acc.peak = Math.max(acc.peak, x.push.peak, x.pull.peak);
-      console.log(`  rep ${r + 1} ${s.name}: push ${(SIZE_MIB / x.push.s).toFixed(0)} MiB/s, pull ${(SIZE_MIB / x.pull.s).toFixed(0)} MiB/s, peak RSS ${Math.max(x.push.peak, x.pull.peak).toFixed(0)} MiB`);
+      console.log(`  rep ${r + 1} ${s.name}: push ${(SIZE_MIB / x.push.s).toFixed(0)} MiB/s, pull ${(SIZE_MIB / x.pull.s).toFixed(0)} MiB/s, server CPU ${x.push.cpu.toFixed(2)} s + ${x.pull.cpu.toFixed(2)} s, peak RSS ${Math.max(x.push.peak, x.pull.peak).toFixed(0)} MiB`);
     }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log("\n| server | push MiB/s (median) | pull MiB/s (median) | peak RSS MiB |\n| --- | --- | --- | --- |");
-  for (const [name, r] of results) console.log(`| ${name} | ${median(r.push).toFixed(0)} | ${median(r.pull).toFixed(0)} | ${r.peak.toFixed(0)} |`);
+  console.log("\n| server | push MiB/s (median) | pull MiB/s (median) | server CPU s/GiB push, pull (median) | peak RSS MiB |\n| --- | --- | --- | --- | --- |");
+  for (const [name, r] of results)
+    console.log(`| ${name} | ${median(r.push).toFixed(0)} | ${median(r.pull).toFixed(0)} | ${median(r.pushCpu).toFixed(2)}, ${median(r.pullCpu).toFixed(2)} | ${r.peak.toFixed(0)} |`);
   const [m, d] = [results.get("modelhub")!, results.get("docker-registry 2.8")!];
   console.log(`\nmodelhub / docker-registry: push ${(median(m.push) / median(d.push)).toFixed(2)}×, pull ${(median(m.pull) / median(d.pull)).toFixed(2)}×`);
+  console.log(`CPU per GiB, modelhub / docker-registry: push ${(median(m.pushCpu) / median(d.pushCpu)).toFixed(2)}×, pull ${(median(m.pullCpu) / median(d.pullCpu)).toFixed(2)}× (lower is better)`);
+  console.log(`load average at the end: ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
 } finally {
   for (const p of procs) p.kill();
   await Promise.all(procs.map((p) => p.exited));

@@ -117,9 +117,10 @@ describe.skipIf(!dockerTests)("modelhub predict", () => {
     expect((await s.api("GET", `/v1/predictions/${id}`)).body.status).toBe("canceled");
   });
 
-  // KNOWN PROBLEM: timed out (61 s) in one of three full runs on an idle machine while passing alone;
-  // runs only when asked (MODELHUB_TEST_FLAKY=1) until the cause is found; reported as skipped.
-  it.skipIf(process.env.MODELHUB_TEST_FLAKY !== "1")("a second Ctrl-C leaves at once while the server is still canceling", async () => {
+  // Once flaky (the server never canceled, so the wait below ran out at 60 s): the second Ctrl-C
+  // exited at once, sometimes before the first one's cancel request had left the process. The CLI
+  // now leaves when that request is answered or after 1 s, whichever comes first.
+  it("a second Ctrl-C leaves at once while the server is still canceling", async () => {
     // A model that ignores cancel: the server needs its escalation (a container restart) to end it.
     const p = spawn(["predict", "cli/slow", "-i", "seconds=120", "-i", "ignore_cancel=true"]);
     const err = p.stderr.getReader();

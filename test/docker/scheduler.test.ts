@@ -62,16 +62,14 @@ describe.skipIf(!enabled)("scheduler against the real engine (one simulated GPU)
     await watch;
     expect(maxInFlight).toBe(1);
     expect(all.map((p) => p.status)).toEqual(Array(20).fill("succeeded"));
-    // First come, first served: in the order they ran, each was created no later than the next, and
-    // started as the one before it finished (completed_at is taken just after the slot is handed on,
-    // so allow for the wrap-up, which takes tens of ms on a loaded machine; timestamps have ms
-    // resolution, so ties are fine). One at a time is what maxInFlight above checks.
+    // First come, first served: in the order they ran, each was created no later than the next
+    // (created_at is stamped in the same synchronous step that queues it; timestamps have ms
+    // resolution, so ties are fine). One at a time is what maxInFlight above checks. (This used to
+    // compare each start with the previous completed_at too, allowing 30 ms for the wrap-up taken
+    // after the slot is handed on: under load the wrap-up took longer and the check failed.)
     const ms = (t: string) => Date.parse(t);
     const ran = [...all].sort((a, b) => ms(a.started_at) - ms(b.started_at) || ms(a.completed_at) - ms(b.completed_at));
-    for (let i = 1; i < ran.length; i++) {
-      expect(ms(ran[i].created_at)).toBeGreaterThanOrEqual(ms(ran[i - 1].created_at));
-      expect(ms(ran[i].started_at)).toBeGreaterThanOrEqual(ms(ran[i - 1].completed_at) - 30);
-    }
+    for (let i = 1; i < ran.length; i++) expect(ms(ran[i].created_at)).toBeGreaterThanOrEqual(ms(ran[i - 1].created_at));
     expect(await instancesOf("acme/slow")).toHaveLength(1);
   }, T);
 

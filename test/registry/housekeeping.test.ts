@@ -2,6 +2,7 @@
 // deleted version collected after the grace period (and not before), disk use in /health.
 import { afterEach, beforeEach, expect, it } from "bun:test";
 import { utimesSync, writeFileSync } from "node:fs";
+import { formatRegistryDisk } from "../../cli/commands/ps.ts";
 import { silentLogger } from "../../server/log.ts";
 import { RegistryHousekeeping } from "../../server/registry/housekeeping.ts";
 import { UploadSessions } from "../../server/registry/upload-sessions.ts";
@@ -45,9 +46,10 @@ it("upload files without a live session (a previous run's) are swept; idle sessi
   expect(after.status).toBe(404);
 });
 
-it("/health shows the registry's disk use", async () => {
+it("/health shows the registry's disk use, in the shape `modelhub ps` prints", async () => {
   await pushCogImage(t, "alice/tiny", "v1", enc("x".repeat(1000)));
   const h = await (await t.req("GET", "/health")).json();
   expect(h.registry.blobs).toBe(3);
   expect(h.registry.blob_bytes).toBeGreaterThan(1000);
+  expect(formatRegistryDisk(h.registry)).toMatch(/^Registry disk: \d+(\.\d)? kB in 3 blobs$/);
 });

@@ -1,6 +1,7 @@
 // A manifest pushed by tag that is a runnable Cog image becomes a catalog version, keyed by the
 // platform image-manifest digest; replays of what containerd-store engines and Cog's own OCI
 // uploader send, request by request.
+import { versionLabel } from "../../cli/commands/models.ts";
 import { afterEach, beforeEach, describe, expect, it } from "bun:test";
 import { testApp, type TestApp } from "../helpers/test-app.ts";
 import { enc, imageConfig, imageManifest, pushBlob, pushCogImage, putManifest, sha } from "./registry-client.ts";
@@ -29,6 +30,8 @@ describe("a push is a version", () => {
     expect(t.catalog.getVersion(id).image).toBe(`127.0.0.1/alice/tiny@${digest}`);
     // importing until the engine has it (this test app has no engine), visible on the version
     expect(model.latest_version.import).toMatchObject({ status: "importing", error: null });
+    // and in `modelhub models` (the CLI's label for the version column)
+    expect(versionLabel(model.latest_version)).toStartWith(`${id.slice(0, 12)} (importing`);
     // a re-push of the same image is the same version
     expect((await putManifest(t, "alice/tiny", "v1-again", (await pushCogImage(t, "alice/tiny", "tmp")).manifest, "application/vnd.docker.distribution.manifest.v2+json")).status).toBe(201);
     const versions = await (await t.req("GET", "/v1/models/alice/tiny/versions")).json();

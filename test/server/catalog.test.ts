@@ -66,6 +66,23 @@ describe("catalog", () => {
     expect(c.latestVersion(m.id)!.id).toBe(D2);
   });
 
+  it("reads the latest versions of a page of models in one query, the same as one by one, schemas parsed once", () => {
+    const c = new Catalog(openDatabase(":memory:"));
+    c.addVersion("acme/hello", version(D1));
+    c.addVersion("acme/hello", version(D2));
+    c.addVersion("acme/other", version("c".repeat(64)));
+    const empty = c.createModel("acme", "empty");
+    const ids = [c.getModel("acme", "hello").id, c.getModel("acme", "other").id, empty.id];
+    const fresh = new Catalog(c["db"]); // nothing parsed yet: the light rows must still bring the labels
+    const page = fresh.latestVersions(ids);
+    expect(page.size).toBe(2);
+    for (const id of ids.slice(0, 2)) expect(page.get(id)).toEqual(c.latestVersion(id)!);
+    expect(page.get(ids[0])!.id).toBe(D2);
+    expect(page.get(ids[0])!.openapiSchema).toEqual(hello);
+    expect(page.has(empty.id)).toBe(false);
+    expect(fresh.latestVersions(ids).get(ids[0])!.openapiSchema).toBe(page.get(ids[0])!.openapiSchema);
+  });
+
   it("resolves a version id, owner/name and owner/name:id", () => {
     const c = new Catalog(openDatabase(":memory:"));
     c.addVersion("acme/hello", version(D1));

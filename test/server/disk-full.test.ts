@@ -2,7 +2,7 @@
 // (it mounts one), else with SQLite's max_page_count standing in for the full disk (the database
 // part only). Requests that must write answer 507 naming the data folder and what is full, never
 // 500; a waited-for prediction is answered `succeeded` only when it is stored; reads and
-// DELETE /v1/files keep working; once space is freed, writes work again without a restart.
+// DELETE /v1/files and /v1/predictions keep working; once space is freed, writes work again without a restart.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
@@ -77,13 +77,15 @@ afterAll(async () => {
 });
 
 describe(`a full data folder (${tmpfs ? "2 MiB tmpfs" : "database capped with max_page_count"})`, () => {
-  it("answers 507 for writes, keeps reads and DELETE /v1/files working, loses nothing it acknowledged, and recovers", async () => {
+  it("answers 507 for writes, keeps reads and deleting files and predictions working, loses nothing it acknowledged, and recovers", async () => {
     const warm = await req("POST", "/v1/predictions", { version: v.id, input: { text: "warm" } }, { prefer: "wait" });
     expect(warm.status).toBe(201);
     const warmId = ((await warm.json()) as { id: string }).id;
     const up = await upload(tmpfs ? 64 * 1024 : 1024);
     expect(up.status).toBe(201);
     const fileId = ((await up.json()) as { id: string }).id;
+    const old = await req("POST", "/v1/predictions", { version: v.id, input: { text: "old" } }, { prefer: "wait" });
+    const oldId = ((await old.json()) as { id: string }).id;
 
     fill();
     const statuses: number[] = [];
@@ -114,6 +116,8 @@ describe(`a full data folder (${tmpfs ? "2 MiB tmpfs" : "database capped with ma
     // Deleting is how space is freed: it works on the full disk.
     expect((await req("DELETE", `/v1/files/${fileId}`)).status).toBe(204);
     expect((await req("GET", `/v1/files/${fileId}`)).status).toBe(404);
+    expect((await req("DELETE", `/v1/predictions/${oldId}`)).status).toBe(204);
+    expect((await req("GET", `/v1/predictions/${oldId}`)).status).toBe(404);
 
     // Every prediction a client was told about is stored (not only in memory).
     for (const id of acknowledged) expect(hub.services.store.get(id)).not.toBeNull();

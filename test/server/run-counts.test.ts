@@ -21,6 +21,7 @@ describe("model run counts", () => {
     expect(store.countByModel("b/y")).toBe(truth("b/y"));
     expect(store.countByModel("a/x")).toBe(9);
     expect(store.countByModel("nobody/none")).toBe(0);
+    expect(store.countsByModel(["a/x", "b/y", "nobody/none"])).toEqual(new Map([["a/x", truth("a/x")], ["b/y", truth("b/y")]]));
     db.query("UPDATE predictions SET model = 'a/x' WHERE id = 'p4'").run();
     expect(store.countByModel("a/x")).toBe(truth("a/x"));
     expect(store.countByModel("b/y")).toBe(truth("b/y"));

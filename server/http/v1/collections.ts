@@ -3,7 +3,7 @@
 import { Elysia } from "elysia";
 import { notFound } from "../../errors.ts";
 import type { HttpDeps } from "../http-context.ts";
-import { type CollectionDetailJson, type CollectionJson, modelJson } from "../present-catalog.ts";
+import { type CollectionDetailJson, type CollectionJson, modelJsons } from "../present-catalog.ts";
 import { decodeCursor, encodeCursor, json, originOf } from "../respond.ts";
 import type { SchedulingDeps } from "../scheduling-context.ts";
 import { PAGE } from "./models.ts";
@@ -45,7 +45,7 @@ export function collectionRoutes(d: HttpDeps, s?: SchedulingDeps) {
       if (owner === null || (owner !== undefined && count === 0))
         throw notFound(`Collection ${params.slug} not found; GET /v1/collections lists them ("all" and "by-<owner>")`);
       const head = owner === undefined ? allCollection(count) : ownerCollection(owner, count);
-      const models = d.catalog.listModels(Number.MAX_SAFE_INTEGER, { owner, viewer }).map((m) => modelJson(d, s, m, origin(request)));
+      const models = modelJsons(d, s, d.catalog.listModels(Number.MAX_SAFE_INTEGER, { owner, viewer }), origin(request));
       const body: CollectionDetailJson = { ...head, full_description: null, models };
       return json(body);
     });

@@ -9,7 +9,7 @@ import { badRequest, invalidInput, notFound } from "../../errors.ts";
 import { parseHardware } from "../../runtime/hardware.ts";
 import { check, readBody } from "../transport/body.ts";
 import type { HttpDeps } from "../http-context.ts";
-import { modelJson, presentVersion } from "../present-catalog.ts";
+import { modelJson, modelJsons, modelsPageResponse, presentVersion } from "../present-catalog.ts";
 import { decodeCursor, encodeCursor, json, noContent, originOf } from "../respond.ts";
 import type { SchedulingDeps } from "../scheduling-context.ts";
 import { callerOf } from "../access-guard.ts";
@@ -104,7 +104,7 @@ export function modelRoutes(d: HttpDeps, s?: SchedulingDeps) {
     const next = last
       ? `${origin(request)}/v1/models?cursor=${encodeCursor({ k: last.sort_key, i: last.id, ...(opts.search ? { q: opts.search } : {}), ...(opts.sort ? { s: opts.sort } : {}), ...(opts.direction ? { d: opts.direction } : {}) })}`
       : null;
-    return json({ next, previous: null, results: rows.slice(0, PAGE).map((m) => modelJson(d, s, m, origin(request))) });
+    return modelsPageResponse({ next, previous: null, results: modelJsons(d, s, rows.slice(0, PAGE), origin(request)) });
   };
 
   return (

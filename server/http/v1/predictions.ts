@@ -1,10 +1,10 @@
-// /v1/predictions: create (by version, by model; Prefer: wait, Cancel-After), get, list, cancel.
+// /v1/predictions: create (by version, by model; Prefer: wait, Cancel-After), get, list, cancel, delete (modelhub extension).
 import { Elysia } from "elysia";
 import { createPredictionFromRequest } from "./create-prediction.ts";
 import type { HttpDeps } from "../http-context.ts";
 import { presentPrediction } from "../present.ts";
 import { queueJson } from "./queue-info.ts";
-import { decodeCursor, encodeCursor, json, originOf } from "../respond.ts";
+import { decodeCursor, encodeCursor, json, noContent, originOf } from "../respond.ts";
 import { callerOf } from "../access-guard.ts";
 import { creatorFilterOf, owns } from "../../auth/caller.ts";
 import { modelVisible, visibleModel, visiblePrediction, visibleVersion } from "../visibility.ts";
@@ -55,6 +55,11 @@ export function predictionRoutes(d: HttpDeps) {
         if (queue) out.queue = queue;
       }
       return json(out);
+    })
+    // modelhub extension: the one who made it (or an admin) deletes it with its output files.
+    .delete("/v1/predictions/:id", ({ request, params }) => {
+      d.predictions.delete(visiblePrediction(d, request, d.predictions.get(params.id), "act").id);
+      return noContent();
     })
     .post("/v1/predictions/:id/cancel", async ({ request, params }) => {
       visiblePrediction(d, request, d.predictions.get(params.id), "act");

@@ -21,6 +21,15 @@ const API_VERSION = { "docker-distribution-api-version": "registry/2.0" };
 
 export const isRegistryPath = (pathname: string) => pathname === "/v2" || pathname.startsWith("/v2/");
 
+/**
+ * A blob upload (POST, PATCH or PUT under /v2/…/blobs/uploads/): its body may take minutes for
+ * several GB, and Bun's idle timer cuts a request after the timeout even while its body keeps
+ * arriving, so the server lifts it for these (the upload cuts a stalled body itself). `url` may be a
+ * bare path.
+ */
+export const isBlobUpload = (method: string, url: string) =>
+  (method === "POST" || method === "PATCH" || method === "PUT") && /^(?:[a-z]+:\/\/[^/]*)?\/v2\/[^?#]*\/blobs\/uploads\//i.test(url);
+
 export function registryHandler(d: RegistryHttpDeps): (request: Request) => Promise<Response> {
   return async (request) => {
     const head = request.method === "HEAD";
