@@ -17,6 +17,9 @@ const FIRST_WEBHOOK_TIMEOUT_MS = 5000;
 const CANCELED_WEBHOOK_MS = 10_000;
 
 export class CallbacksUnreachableError extends Error {}
+/** How long a sync answer may still arrive after the scheduler said its container is gone. */
+const GONE_ANSWER_GRACE_MS = 2_000;
+
 /** The lease's container is gone (the scheduler told the lease why). */
 export class ContainerGoneError extends Error {
   constructor(readonly end: InstanceEnd) {
@@ -34,9 +37,13 @@ export interface ContainerPathStrategy {
 export const syncPath: ContainerPathStrategy = {
   async call(run, container, input, lease) {
     // The lease's end is raced too: a container on a node that stopped answering never closes its
-    // connection, so the scheduler's word (the node is lost) is what ends the wait.
-    const gone = lease.ended.then((end) => Promise.reject(new ContainerGoneError(end)));
-    const p = await Promise.race([container.predict({ id: run.rec.id, input }, run.signal), gone]);
+    // connection, so the scheduler's word (the node is lost) ends the wait. A container that is still
+    // there answers first (a crashed worker's own error), so its answer gets a moment to arrive.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gone = lease.ended.then(
+      (end) => new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new ContainerGoneError(end)), GONE_ANSWER_GRACE_MS))),
+    );
+    const p = await Promise.race([container.predict({ id: run.rec.id, input }, run.signal), gone]).finally(() => clearTimeout(timer));
     // A known bug of the server's sync answer (pydantic-2 Cog): the async path gives the real one.
     if (p[SYNC_SERVER_BUG] === true && run.mayGoAsync) return asyncPath.call(run, container, input, lease);
     return p;
