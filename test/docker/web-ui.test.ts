@@ -20,6 +20,8 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
   let ctx: BrowserContext;
   const problems: string[] = [];
   let admin: Record<string, string>;
+  /** a run of the slow model that raised, for the failed state's screenshots */
+  let failedRun = "";
   const api = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => s.api(method, path, body, { ...admin, ...headers });
   const predictionCount = async () => (await api("GET", "/v1/predictions")).body.results.length as number;
 
@@ -44,6 +46,9 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
     // One finished run from the API, so each test below can also run alone.
     const first = await api("POST", "/v1/predictions", { version: "ui/image", input: { color: "blue", height: 48 } }, { prefer: "wait" });
     if (first.body.status !== "succeeded") throw new Error(`the first prediction did not succeed: ${JSON.stringify(first.body)}`);
+    const failed = await api("POST", "/v1/predictions", { version: "ui/slow", input: { seconds: 0.3, fail: true } }, { prefer: "wait" });
+    if (failed.body.status !== "failed") throw new Error(`the failing prediction did not fail: ${JSON.stringify(failed.body)}`);
+    failedRun = failed.body.id;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
@@ -210,6 +215,7 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
       ["versions", "/models/ui/image?tab=versions"],
       ["settings", "/models/ui/image?tab=settings"],
       ["prediction", `/p/${id}`],
+      ["prediction-failed", `/p/${failedRun}`],
       ["predictions", "/predictions"],
       ["instances", "/instances"],
       ["add-model", "/models/new"],
@@ -239,6 +245,10 @@ describe.skipIf(!dockerTests)("web UI in Chromium", () => {
           expect(r + g + b).toBeLessThan(120);
         }
         if (name === "not-found") expect(await page.textContent("main h1")).toContain("does not exist");
+        if (name === "prediction-failed") {
+          expect(await page.getAttribute("main .chip", "data-status")).toBe("failed");
+          expect(await page.locator("main .error-block[role=alert]").count()).toBe(1);
+        }
       }
       await page.close();
     }

@@ -1,6 +1,6 @@
 // A tiny observable value: page state lives in stores outside components, and components
 // subscribe with useStore. One owner per store; everyone else reads or asks it to change.
-import { useEffect, useState } from "preact/hooks";
+import { useLayoutEffect, useState } from "preact/hooks";
 
 export class Store<T> {
   private listeners = new Set<(v: T) => void>();
@@ -22,8 +22,20 @@ export class Store<T> {
   }
 }
 
+/**
+ * The store's value, re-rendering on every change. A component reads the value while rendering but
+ * can only subscribe afterwards; a change landing in between (the account arriving before the first
+ * frame, as it does when the server answers in a few ms) would otherwise never reach it. So the
+ * subscription is made as soon as the render is committed, and a value that moved meanwhile
+ * re-renders at once.
+ */
 export function useStore<T>(store: Store<T>): T {
+  const value = store.get();
   const [, force] = useState(0);
-  useEffect(() => store.subscribe(() => force((n) => n + 1)), [store]);
-  return store.get();
+  useLayoutEffect(() => {
+    const unsubscribe = store.subscribe(() => force((n) => n + 1));
+    if (!Object.is(store.get(), value)) force((n) => n + 1);
+    return unsubscribe;
+  }, [store]);
+  return value;
 }

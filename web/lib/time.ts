@@ -15,7 +15,9 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
 
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return "—";
-  const s = Math.max(0, ms) / 1000;
+  // A fast run reads "40 ms", not "0.0 s".
+  if (ms < 100) return `${Math.max(0, Math.round(ms))} ms`;
+  const s = ms / 1000;
   if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
   const m = Math.floor(s / 60);
   return m < 60 ? `${m} min ${Math.round(s % 60)} s` : `${Math.floor(m / 60)} h ${m % 60} min`;

@@ -7,7 +7,7 @@ import { api, HttpError, type ModelJson, type PredictionJson } from "../lib/api.
 import { errorsByField } from "../lib/form-state.ts";
 import type { FormStore } from "../lib/form-store.ts";
 import { here, setQuery } from "../lib/router.ts";
-import { isDone } from "../lib/run-state.ts";
+import { isDone, type RunState } from "../lib/run-state.ts";
 import { watchRun } from "../lib/run-store.ts";
 import { useStore } from "../lib/store.ts";
 import { Notice } from "./common.tsx";
@@ -48,14 +48,18 @@ export function Playground({ model, form, doc, onRunEnded }: { model: ModelJson;
   useEffect(() => {
     if (!predictionId) document.title = title;
   }, [predictionId]);
-  // The header's run count and the like change when a run ends.
+  // The header's run count and the like change when a run ends. Whether it had ended is read at
+  // render, so a run that ends before the effect subscribes is still reported.
+  const endedAtRender = watch ? isDone(watch.state.get()) : false;
   useEffect(() => {
     if (!watch || !onRunEnded) return;
-    let ended = isDone(watch.state.get());
-    return watch.state.subscribe((st) => {
+    let ended = endedAtRender;
+    const seen = (st: RunState) => {
       if (!ended && isDone(st)) onRunEnded();
       ended = isDone(st);
-    });
+    };
+    seen(watch.state.get());
+    return watch.state.subscribe(seen);
   }, [watch?.id]);
 
   async function run(e?: Event) {

@@ -2,6 +2,8 @@
 // cursors (the filters apply to the pages loaded so far). The Runs tab shows it for one model.
 import { useEffect, useState } from "preact/hooks";
 import { api, type PageJson, type PredictionJson } from "../lib/api.ts";
+import { account } from "../lib/session.ts";
+import { useStore } from "../lib/store.ts";
 import { between, duration } from "../lib/time.ts";
 import { Ago, Loading, Notice, phaseOf, StatusChip } from "./common.tsx";
 
@@ -17,6 +19,8 @@ export function PredictionList({ model }: { model?: string }) {
   const [next, setNext] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string | null>(null);
+  // A user token lists only its own runs: its empty list says so (the model's run count is everyone's).
+  const own = useStore(account)?.role === "user";
   const q = new URLSearchParams(location.search);
   const [filter, setFilter] = useState({ model: model ?? q.get("model") ?? "", status: q.get("status") ?? "", source: q.get("source") ?? "" });
 
@@ -80,7 +84,7 @@ export function PredictionList({ model }: { model?: string }) {
         </button>
       </div>
       {error && <Notice>{error}</Notice>}
-      {shown.length === 0 && !loading && <p class="muted empty">{rows.length ? "No predictions match these filters in the pages loaded." : "No predictions yet. Run a model from its Playground."}</p>}
+      {shown.length === 0 && !loading && <p class="muted empty">{rows.length ? "No predictions match these filters in the pages loaded." : own ? "None of your predictions yet (this list shows only yours). Run a model from its Playground." : "No predictions yet. Run a model from its Playground."}</p>}
       {shown.length > 0 && (
         <ul class="run-list">
           {shown.map((p) => (
