@@ -11,10 +11,11 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" -eq 0 ]; then
   echo "==> installing chromium from Debian (for the web UI tests)" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2; }
 fi
-# The node engines harness (test/helpers/node-engines.ts) simulates nvidia-smi with a static busybox.
-if [ ! -x /bin/busybox ] && [ "$(id -u)" -eq 0 ]; then
-  echo "==> installing busybox-static from Debian (for the node engines' simulated GPUs)" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >&2 || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >&2; }
+# The node engines harness (test/helpers/node-engines.ts) simulates nvidia-smi with a static busybox
+# and calls from its namespaces with curl.
+if { [ ! -x /bin/busybox ] || ! command -v curl >/dev/null; } && [ "$(id -u)" -eq 0 ]; then
+  echo "==> installing busybox-static and curl from Debian (for the node engines harness)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static curl >&2 || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static curl >&2; }
 fi
 bun=node_modules/.bin/bun
 "$bun" run test/fixtures/build-images.ts || { echo "building the test images failed"; echo "0 passed, 1 failed"; exit 1; }

@@ -90,6 +90,7 @@ export function nodeEnginesUnavailable(): string | null {
   for (const bin of ["/usr/sbin/dockerd", "/usr/bin/nsenter", "/usr/sbin/ip", "/usr/sbin/iptables", "/usr/bin/openssl"]) {
     if (!existsSync(bin) && !which(bin.split("/").pop() ?? bin)) return `node engines need ${bin.split("/").pop()}`;
   }
+  if (!which("curl")) return "node engines tests need curl (test/run.sh installs it)";
   if (!existsSync("/bin/busybox")) return "node engines need /bin/busybox (Debian package busybox-static; test/run.sh installs it) for the simulated nvidia-smi";
   return null;
 }
