@@ -64,6 +64,8 @@ export interface Config {
   nodeProbeImage: string;
   /** where nodes' relays send their containers' callbacks ("" = nowhere) */
   nodeCallbackUrl: string;
+  /** HOST:PORT of modelhub's registry as nodes' engines reach it ("" = nodes get images streamed) */
+  nodeRegistryUrl: string;
   token: string;
 }
 
@@ -136,6 +138,8 @@ export const SETTINGS: readonly Setting[] = [
     description: "image a node's GPU probe runs nvidia-smi in, when no relay image is there to use (only on engines with the NVIDIA runtime)" },
   { key: "nodeCallbackUrl", flag: "--node-callback-url", env: "MODELHUB_NODE_CALLBACK_URL", type: "string", default: "", scope: "serve",
     description: "http://ADDRESS:PORT on this machine that other machines' relays reach: the callback listener listens there too, for model containers on nodes (webhooks, uploads); empty = they run without live progress" },
+  { key: "nodeRegistryUrl", flag: "--node-registry-url", env: "MODELHUB_NODE_REGISTRY_URL", type: "string", default: "", scope: "serve",
+    description: "HOST:PORT where nodes' engines reach modelhub's registry (/v2/; in their insecure-registries unless TLS is in front): pushed versions are pulled from there; empty = every image is streamed from the local engine" },
   { key: "logLevel", flag: "--log-level", env: "MODELHUB_LOG_LEVEL", type: "string", default: "info", scope: "serve",
     description: "debug, info, warn or error" },
   { key: "logFormat", flag: "--log-format", env: "MODELHUB_LOG_FORMAT", type: "string", default: "text", scope: "serve",
@@ -198,6 +202,8 @@ export function loadConfig(env: Record<string, string | undefined>, flags: Recor
   cfg.url = cfg.url.replace(/\/+$/, "");
   if (cfg.auth !== "on" && cfg.auth !== "off") throw new ConfigError(`--auth must be on or off, got "${cfg.auth}"`);
   if (cfg.registryImport !== "pull" && cfg.registryImport !== "load") throw new ConfigError(`--registry-import must be pull or load, got "${cfg.registryImport}"`);
+  if (cfg.nodeRegistryUrl && !/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(cfg.nodeRegistryUrl))
+    throw new ConfigError(`--node-registry-url must be HOST:PORT (no scheme: how nodes' engines name modelhub's registry), got "${cfg.nodeRegistryUrl}"`);
   if (cfg.requestTimeout < 1 || cfg.requestTimeout > 255) throw new ConfigError(`--request-timeout must be 1 to 255 seconds, got ${cfg.requestTimeout}`);
   if (cfg.retentionDays < 0) throw new ConfigError(`--retention-days must be 0 (keep forever) or more, got ${cfg.retentionDays}`);
   if (cfg.logFormat !== "text" && cfg.logFormat !== "json") throw new ConfigError(`--log-format must be text or json, got "${cfg.logFormat}"`);

@@ -175,6 +175,8 @@ export function buildServices(o: ServiceOptions): Services {
     checkIntervalMs: config.nodeCheckInterval * 1000,
     probeImage: config.nodeProbeImage,
     relay: o.relay,
+    registry,
+    registryUrl: config.nodeRegistryUrl,
   });
   const scheduler = new Scheduler({
     runtime: localRuntime,

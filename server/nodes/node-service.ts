@@ -16,6 +16,8 @@ import type { GpuInventory } from "../runtime/gpus.ts";
 import type { ImageTransfer } from "../runtime/image-transfer.ts";
 import type { NodeRelay } from "../runtime/node-relay.ts";
 import { DockerImageTransfer } from "../runtime/image-transfer.ts";
+import { EnginePuller } from "../runtime/image-pull.ts";
+import { bringImage, chooseImageRoute, type RegistryImages } from "./node-images.ts";
 import { LOCAL_NODE, NODE_LABEL, type ListedInstance, type NodeDirectory, type NodeInventory, type NodeView, type RuntimeNode } from "../runtime/runtime-node.ts";
 import { NEW_NODE, type HealthEvent, type NodeHealth, nextHealth, placementState } from "./node-health.ts";
 import type { NodeRow, NodeStore } from "./node-store.ts";
@@ -49,6 +51,10 @@ export interface NodeServiceDeps {
   probeImage: string;
   /** the relay that keeps remote model containers private; without it a tcp:// node cannot take work */
   relay?: NodeRelay;
+  /** modelhub's registry, which nodes pull pushed versions from when they can reach it */
+  registry?: RegistryImages | null;
+  /** HOST:PORT of modelhub's registry as nodes' engines reach it ("" = nodes never pull from it) */
+  registryUrl?: string;
   now?: () => number;
 }
 
@@ -95,7 +101,7 @@ export class NodeService implements NodeDirectory {
       labels: r.row.labels,
       gpus: r.inventory?.gpus ?? [],
       freeMemoryBytes: r.inventory?.memoryBytes ?? 0,
-      hasImage: (image) => r.images.has(image.replace(/^sha256:/, "")),
+      hasImage: (image) => r.images.has(this.engineRef(image).replace(/^sha256:/, "")),
       note: r.inventory?.note,
     }));
     return [local, ...remote];
@@ -244,10 +250,11 @@ export class NodeService implements NodeDirectory {
   /** The node's RuntimeNode: on this machine (unix socket) like local; elsewhere behind its relay. */
   private async makeNode(r: Remote): Promise<DockerNode> {
     const { row } = r;
-    const fetchImage = (image: string, progress: (line: string) => void) => this.sendImage(r, image, progress);
+    const fetchImage = (image: string, progress: (line: string) => void) => this.fetchImage(r, image, progress);
+    const engineRef = (image: string) => this.engineRef(image);
     if (!row.engine.startsWith("tcp://")) {
       const runtime = new DockerRuntime(row.engine, this.d.lane, (m) => this.d.logger.warn(m, { node: row.name }));
-      return new DockerNode(row.name, runtime, { fetchImage });
+      return new DockerNode(row.name, runtime, { fetchImage, engineRef });
     }
     if (!this.d.relay) throw new Error("no relay to reach model containers on another machine privately");
     const { network, gateway } = await this.d.relay.prepare({ name: row.name, engineHost: row.engine, docker: r.docker });
@@ -255,10 +262,33 @@ export class NodeService implements NodeDirectory {
     const relay = this.d.relay;
     return new DockerNode(row.name, runtime, {
       fetchImage,
+      engineRef,
       endpoint: (_state, containerName) => relay.endpoint(row.name, containerName),
       // Containers there reach modelhub through the relay, at the models network's gateway.
       ...(gateway ? { extraHosts: [`host.docker.internal:${gateway}`] } : {}),
     });
+  }
+
+  /** A pushed version's registry reference → the image id engines know it by; anything else as it is. */
+  private engineRef(image: string): string {
+    return this.d.registry?.nodeSource(image)?.engineRef ?? image;
+  }
+
+  /** Brings an image to the node: pulled from modelhub's registry where it can, else streamed (node-images.ts). */
+  private async fetchImage(r: Remote, image: string, progress: (line: string) => void): Promise<void> {
+    const registry = this.d.registry ?? null;
+    const how = await bringImage({
+      node: r.row.name,
+      image,
+      route: chooseImageRoute(image, this.d.registryUrl ?? "", registry),
+      pull: (ref, auth, p) => new EnginePuller(r.row.engine, r.tls).pull(ref, auth, p),
+      stream: (p) => this.sendImage(r, this.engineRef(image), p),
+      auth: (repo) => registry?.nodePullAuth(repo) ?? null,
+      progress,
+      logger: this.d.logger,
+    });
+    r.images.add(this.engineRef(image).replace(/^sha256:/, ""));
+    progress(how === "pulled" ? `pulled on ${r.row.name} from modelhub's registry` : `loaded on ${r.row.name}`);
   }
 
   /** Streams an image from the local engine to the node (`docker save` → `docker load`), with progress. */
@@ -278,8 +308,6 @@ export class NodeService implements NodeDirectory {
       }),
     );
     await new DockerImageTransfer(r.row.engine, r.tls).load(counted);
-    r.images.add(image.replace(/^sha256:/, ""));
-    progress(`loaded on ${r.row.name}`);
   }
 
   private status(r: Remote): NodeStatus {

@@ -24,6 +24,8 @@ export type Action = "pull" | "push";
 interface Grant {
   who: RegistryIdentity | null;
   expires: number;
+  /** a node's pull token opens this one repository for pulls and nothing else */
+  onlyPull?: string;
 }
 
 const TOKEN_TTL_S = 900;
@@ -71,6 +73,18 @@ export class RegistryAccess {
   }
 
   /**
+   * A short-lived token for a node's engine to pull `repo` (modelhub's own pull, passed as
+   * `registrytoken` in X-Registry-Auth, so the engine sends it as Bearer): it opens pulls of that
+   * one repository for TOKEN_TTL_S and nothing else, so one leaked from a node is worth little.
+   */
+  pullToken(repo: string): string {
+    this.prune();
+    const token = `mhr_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")}`;
+    this.grants.set(token, { who: this.internal, expires: Date.now() + TOKEN_TTL_S * 1000, onlyPull: repo });
+    return token;
+  }
+
+  /**
    * Checks a request for `action` on `repo` (null: the ping). Throws 401 with the Bearer challenge
    * when credentials are missing or not enough, 403 when a known caller may not do it.
    */
@@ -85,6 +99,8 @@ export class RegistryAccess {
     if (bearer) {
       const grant = this.grants.get(bearer);
       if (grant && grant.expires > Date.now()) {
+        if (grant.onlyPull !== undefined && repo !== null && (repo !== grant.onlyPull || action !== "pull"))
+          throw challenge(`this token only pulls ${grant.onlyPull}`);
         // What a token opens follows from who it was issued to, checked now (a model made private
         // meanwhile is closed at once), not from the scopes the client asked for.
         if (repo === null || this.allowed(grant.who, repo, action)) return grant.who;

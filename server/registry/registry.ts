@@ -22,6 +22,14 @@ export interface Registry {
   /** set by the server once it listens: imports start from then on */
   attachEngine(address: string, engine: ImagePuller & ImageExporter): EngineImports;
   imports(): EngineImports | null;
+  /**
+   * Where a node's engine can pull an image from this registry: for a pushed version's reference
+   * (`<host>/<owner>/<model>@sha256:<version>`), its repository, manifest digest and the image id
+   * the engine will know it by; null for anything the registry does not hold.
+   */
+  nodeSource(image: string): { repo: string; manifestDigest: string; engineRef: string } | null;
+  /** X-Registry-Auth for a node pulling `repo`: a short-lived pull token; null when the registry is open */
+  nodePullAuth(repo: string): { registrytoken: string } | null;
   diskUsage(): { blobs: number; blob_bytes: number; upload_bytes: number; uploads_in_progress: number };
   close(): void;
 }
@@ -65,6 +73,14 @@ export function openRegistry(o: { db: Db; catalog: Catalog; dir: string; logger:
       return imports;
     },
     imports: () => imports,
+    nodeSource(image) {
+      const m = NODE_PULLABLE.exec(image);
+      const row = m ? store.version(m[3]) : null;
+      if (!m || !row || row.repo !== m[2] || !imports) return null;
+      const engineRef = imports.engineRef(image);
+      return engineRef === image ? null : { repo: row.repo, manifestDigest: `sha256:${m[3]}`, engineRef };
+    },
+    nodePullAuth: (repo) => (access.required ? { registrytoken: access.pullToken(repo) } : null),
     diskUsage() {
       const u = files.diskUsage();
       return { blobs: u.blobs, blob_bytes: u.blobBytes, upload_bytes: u.uploadBytes, uploads_in_progress: uploads.count };
@@ -75,5 +91,8 @@ export function openRegistry(o: { db: Db; catalog: Catalog; dir: string; logger:
     },
   };
 }
+
+/** A pushed version's engine reference: host/owner/model@sha256:<version id>. */
+const NODE_PULLABLE = /^([^/]+)\/([^@]+)@sha256:([a-f0-9]{64})$/;
 
 export const registryDir = (dataDir: string) => join(dataDir, "registry");

@@ -16,6 +16,8 @@ export interface DockerNodeOptions {
   extraHosts?: string[];
   /** brings a missing image to this engine (pull from modelhub's registry, or stream from the local engine) */
   fetchImage?: (image: string, onProgress: (line: string) => void) => Promise<void>;
+  /** what this engine knows an image by (a pushed version's registry reference → its image id); default: as given */
+  engineRef?: (image: string) => string;
 }
 
 const loopbackEndpoint = (state: ContainerState) => (state.hostPort ? `http://127.0.0.1:${state.hostPort}` : null);
@@ -43,8 +45,13 @@ export class DockerNode implements RuntimeNode {
     await this.check(image);
   }
 
+  private ref(image: string): string {
+    return this.options.engineRef?.(image) ?? image;
+  }
+
   /** An image asked for by digest must be that digest on this engine, whatever it came through. */
-  private async check(image: string): Promise<void> {
+  private async check(asked: string): Promise<void> {
+    const image = this.ref(asked);
     const info = await this.runtime.inspectImage(image);
     const want = /^sha256:([0-9a-f]{64})$/.exec(image)?.[1];
     if (want && info.digest !== want) throw new RuntimeError(`node ${this.name} has ${image} as sha256:${info.digest}, not the digest asked for`);
@@ -52,7 +59,7 @@ export class DockerNode implements RuntimeNode {
 
   async start(spec: InstanceSpec): Promise<StartedInstance> {
     const id = await this.runtime.create({
-      image: spec.image,
+      image: this.ref(spec.image),
       name: spec.name,
       env: spec.env,
       cmd: spec.cmd,

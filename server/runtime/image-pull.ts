@@ -3,7 +3,7 @@
 // and image exports (docker save) for registry pulls of images that are only in the engine.
 import Docker from "dockerode";
 import { DockerImageTransfer } from "./image-transfer.ts";
-import { dockerOptions } from "./docker.ts";
+import { dockerOptions, type EngineTls } from "./docker.ts";
 import { mapDockerError } from "./docker-errors.ts";
 import { DockerUnavailableError } from "./runtime.ts";
 
@@ -23,12 +23,15 @@ interface ProgressEvent {
 
 export class EnginePuller {
   private docker: Docker;
-  constructor(private dockerHost: string) {
-    this.docker = new Docker(dockerOptions(dockerHost));
+  constructor(private dockerHost: string, private tls?: EngineTls) {
+    this.docker = new Docker(dockerOptions(dockerHost, tls));
   }
 
-  /** Pulls `ref` (host/repo@sha256:… or :tag), calling onProgress with one line per progress event. */
-  async pull(ref: string, auth: PullAuth | null, onProgress: (line: string) => void): Promise<void> {
+  /**
+   * Pulls `ref` (host/repo@sha256:… or :tag), calling onProgress with one line per progress event.
+   * `auth` goes to the engine as X-Registry-Auth (a `registrytoken` is sent on as Bearer).
+   */
+  async pull(ref: string, auth: PullAuth | Record<string, string> | null, onProgress: (line: string) => void): Promise<void> {
     let stream: NodeJS.ReadableStream;
     try {
       stream = await this.docker.pull(ref, auth ? { authconfig: auth } : {});
@@ -57,7 +60,7 @@ export class EnginePuller {
 
   /** `docker load` of a tar stream, read as the engine takes it; rejects with the engine's error. */
   async load(tar: ReadableStream<Uint8Array>): Promise<void> {
-    await new DockerImageTransfer(this.dockerHost).load(tar);
+    await new DockerImageTransfer(this.dockerHost, this.tls).load(tar);
   }
 
   /** `docker save` of one image as a stream of tar bytes (GET /images/{name}/get). */

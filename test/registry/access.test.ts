@@ -69,3 +69,14 @@ it("a modelhub token sent directly as Bearer works without the token dance", asy
   expect((await t.req("POST", "/v2/alice/tiny/blobs/uploads/", "", { authorization: `Bearer ${GOOD}` })).status).toBe(202);
   expect((await t.req("POST", "/v2/alice/tiny/blobs/uploads/", "", { authorization: "Bearer mh_wrong" })).status).toBe(401);
 });
+
+it("a node's pull token pulls its one repository (private too) and nothing else", async () => {
+  const nodeToken = t.registry.access.pullToken("secret/model");
+  const auth = { authorization: `Bearer ${nodeToken}` };
+  expect((await t.req("GET", "/v2/secret/model/tags/list", undefined, auth)).status).toBe(404); // allowed; empty
+  expect((await t.req("GET", "/v2/secret/other/tags/list", undefined, auth)).status).toBe(401);
+  expect((await t.req("POST", "/v2/secret/model/blobs/uploads/", "", auth)).status).toBe(401);
+  // what the node service passes to the engine as X-Registry-Auth
+  expect(t.registry.nodePullAuth("secret/model")?.registrytoken).toMatch(/^mhr_/);
+  expect(t.registry.nodeSource("127.0.0.1:5100/secret/model@sha256:" + "a".repeat(64))).toBeNull(); // never pushed
+});

@@ -20,6 +20,8 @@ describe("config", () => {
     expect(() => loadConfig({ MODELHUB_PORT: "abc" })).toThrow(new ConfigError('MODELHUB_PORT must be an integer, got "abc"'));
     expect(() => loadConfig({}, { "idle-timeout": "soon" })).toThrow(/--idle-timeout must be a number/);
     expect(() => loadConfig({}, { port: "70000" })).toThrow(/between 0 and 65535/);
+    expect(() => loadConfig({}, { "node-registry-url": "http://10.0.0.1:5100" })).toThrow(/--node-registry-url must be HOST:PORT/);
+    expect(loadConfig({ MODELHUB_NODE_REGISTRY_URL: "10.0.0.1:5100" }).nodeRegistryUrl).toBe("10.0.0.1:5100");
   });
 
   it("parses byte sizes once, at load: defaults and given values become numbers of bytes", () => {
