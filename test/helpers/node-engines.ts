@@ -307,6 +307,9 @@ function makeEngine(dir: string, spec: NodeSpec & { ip: string }, netns: string,
     env = { ...env, ...fake.env, PATH: `${fake.pathDir}:${env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin"}` };
     daemonConfig = fake.daemonConfig;
   }
+  // modelhub's registry as nodes reach it over the test bridge is plain HTTP (--node-registry-url
+  // HOST:PORT; docs/scaling.md): the nodes list the bridge's subnet as an insecure registry.
+  daemonConfig = { ...daemonConfig, "insecure-registries": [`${spec.ip.split(".").slice(0, 3).join(".")}.0/24`] };
   const configFile = join(root, "daemon.json");
   writeFileSync(configFile, JSON.stringify(daemonConfig));
   let proc: ReturnType<typeof Bun.spawn> | null = null;
