@@ -76,6 +76,7 @@ const DOWN_AFTER = 2;
 
 export class NodeService implements NodeDirectory {
   private remotes = new Map<string, Remote>();
+  private engineRefs = new Map<string, string>();
   private hooks: NodeHooks | null = null;
   private closed = false;
   constructor(private d: NodeServiceDeps) {}
@@ -269,9 +270,16 @@ export class NodeService implements NodeDirectory {
     });
   }
 
-  /** A pushed version's registry reference → the image id engines know it by; anything else as it is. */
+  /**
+   * A pushed version's registry reference → the image id engines know it by; anything else as it is.
+   * Remembered once found (a reference by digest always names the same image): placement asks often.
+   */
   private engineRef(image: string): string {
-    return this.d.registry?.nodeSource(image)?.engineRef ?? image;
+    const known = this.engineRefs.get(image);
+    if (known) return known;
+    const ref = this.d.registry?.nodeSource(image)?.engineRef;
+    if (ref) this.engineRefs.set(image, ref);
+    return ref ?? image;
   }
 
   /** Brings an image to the node: pulled from modelhub's registry where it can, else streamed (node-images.ts). */
