@@ -16,6 +16,7 @@
 import { join } from "node:path";
 import { RUNTIME_LINES, type LineModel, type RuntimeLine } from "../fixtures/runtime-lines.ts";
 import { startLiveServer, type LiveServer } from "../helpers/live-server.ts";
+import { measure, pct, type Result } from "./latency-sample.ts";
 
 /** modelhub under test, in its own process so the load generator does not share its event loop. */
 interface Hub {
@@ -47,36 +48,8 @@ const QUICK = process.argv.includes("--quick");
 const PROXY_ONLY = process.argv.includes("--proxy");
 const N = QUICK ? 150 : 600;
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 const f2 = (n: number) => n.toFixed(2);
 const signed = (n: number) => (n >= 0 ? "+" : "") + f2(n);
-
-interface Result {
-  p50: number;
-  p99: number;
-  rps: number;
-}
-
-/** `total` calls of `one` spread over `conc` workers. */
-async function measure(conc: number, total: number, one: () => Promise<void>): Promise<Result> {
-  const lat: number[] = [];
-  let left = total;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: conc }, async () => {
-      while (left-- > 0) {
-        const t = performance.now();
-        await one();
-        lat.push(performance.now() - t);
-      }
-    }),
-  );
-  const secs = (performance.now() - t0) / 1000;
-  return { p50: pct(lat, 50), p99: pct(lat, 99), rps: lat.length / secs };
-}
 
 /** Interleaves rounds of a and b so drift on a busy machine hits both alike; merges the samples. */
 async function compare(conc: number, a: () => Promise<void>, b: () => Promise<void>, rounds = 3, total = N) {

@@ -15,34 +15,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { measure, pct, type Result } from "./latency-sample.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const N = Number(process.argv[2] ?? 600);
 const ROUNDS = 3;
 
-interface Result {
-  p50: number;
-  p99: number;
-  rps: number;
-}
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 const f2 = (n: number) => n.toFixed(2);
-
-async function measure(conc: number, total: number, one: () => Promise<void>): Promise<Result> {
-  const lat: number[] = [];
-  let left = total;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: conc }, async () => {
-      while (left-- > 0) {
-        const t = performance.now();
-        await one();
-        lat.push(performance.now() - t);
-      }
-    }),
-  );
-  return { p50: pct(lat, 50), p99: pct(lat, 99), rps: lat.length / ((performance.now() - t0) / 1000) };
-}
 
 class FifoLock {
   private tail = Promise.resolve();

@@ -30,12 +30,23 @@ export function ModelsPage() {
   const admin = isAdmin(useStore(account));
   useEffect(() => {
     document.title = "Models · modelhub";
-    api<PageJson<ModelJson>>("GET", "/v1/models").then((p) => setModels(p.results), (e) => setError(e.message));
-    api<PageJson<PredictionJson>>("GET", "/v1/predictions").then((p) => {
-      const last: Record<string, string> = {};
-      for (const r of p.results) if (!last[r.model]) last[r.model] = r.created_at;
-      setLastRun(last);
-    }, () => {});
+    // The cards appear once both lists are in: sorted by last run, they would otherwise reorder under
+    // the reader's pointer when the predictions answer second.
+    const runs = api<PageJson<PredictionJson>>("GET", "/v1/predictions").then(
+      (p) => {
+        const last: Record<string, string> = {};
+        for (const r of p.results) if (!last[r.model]) last[r.model] = r.created_at;
+        return last;
+      },
+      () => ({}),
+    );
+    api<PageJson<ModelJson>>("GET", "/v1/models").then(
+      async (p) => {
+        setLastRun(await runs);
+        setModels(p.results);
+      },
+      (e) => setError(e.message),
+    );
   }, []);
   useEffect(() => {
     if (admin)
@@ -87,7 +98,7 @@ export function ModelsPage() {
         {shown.map((m) => {
           const full = `${m.owner}/${m.name}`;
           return (
-            <li class="card model-card">
+            <li class="card model-card" key={full}>
               <div class="cover" style={m.cover_image_url ? undefined : { background: cover(full) }} aria-hidden="true">
                 {m.cover_image_url && <img src={m.cover_image_url} alt="" loading="lazy" />}
               </div>
