@@ -37,7 +37,7 @@ import { isRegistryPath, registryHandler, type RegistryHttpDeps } from "./http/v
  */
 export function createApp(deps: HttpDeps, scheduling?: SchedulingDeps, registry?: RegistryHttpDeps) {
   const handleRegistry = registry ? registryHandler(registry) : null;
-  const guardHost = hostGuard(deps.config.host, deps.config.publicUrl);
+  const guardHost = hostGuard(deps.config.host, deps.config.publicUrl, deps.config.nodeRegistryUrl);
   const guardOrigin = originGuard(deps.config.publicUrl, deps.config.corsOrigins);
   const guardAccess = accessGuard({ auth: deps.config.auth === "on", username: deps.config.username, tokens: deps.tokens });
   const limits = { json: deps.maxJsonBytes, multipart: deps.config.maxFileSize + MULTIPART_OVERHEAD };

@@ -17,11 +17,16 @@ export function hostnameOf(hostHeader: string): string {
   return h.split(":")[0];
 }
 
-/** A checker that answers 403 for a foreign Host header, or undefined when the request may go on. */
-export function hostGuard(listenHost: string, publicUrl: string): (request: Request) => Response | undefined {
+/**
+ * A checker that answers 403 for a foreign Host header, or undefined when the request may go on.
+ * `nodeRegistry` (--node-registry-url, HOST:PORT) is the name nodes' engines pull from modelhub's
+ * registry by, through a proxy or forwarder the admin set up: allowed like the public URL's.
+ */
+export function hostGuard(listenHost: string, publicUrl: string, nodeRegistry = ""): (request: Request) => Response | undefined {
   if (!isLoopbackHost(listenHost)) return () => undefined; // on the network by the user's choice
   const allowed = new Set(LOOPBACK_NAMES);
   if (publicUrl) allowed.add(hostnameOf(new URL(publicUrl).host));
+  if (nodeRegistry) allowed.add(hostnameOf(nodeRegistry));
   return (request) => {
     const host = request.headers.get("host");
     if (!host) return undefined; // HTTP/1.0 or in-process callers: no name to rebind

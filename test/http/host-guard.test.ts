@@ -23,6 +23,12 @@ describe("host guard", () => {
     expect(hostGuard("127.0.0.1", "https://models.lab.example")(req("models.lab.example"))).toBeUndefined();
   });
 
+  it("allows the --node-registry-url host nodes pull through, and still no other", () => {
+    const guard = hostGuard("127.0.0.1", "", "10.0.0.1:5101");
+    expect(guard(req("10.0.0.1:5101"))).toBeUndefined();
+    expect(guard(req("10.0.0.2:5101"))?.status).toBe(403);
+  });
+
   it("allows any host when the user bound modelhub to the network", () => {
     expect(hostGuard("0.0.0.0", "")(req("gpu-box.lan:5100"))).toBeUndefined();
   });
