@@ -209,14 +209,18 @@ export async function startServer(
       // The web UI's page and assets first; everything else goes to the Elysia app.
       fetch: withUi((request: Request, srv: Bun.Server<undefined>) => {
         idleMemory?.touch();
-        // Requests that may rightly wait longer than the idle timeout without a byte moving:
-        // Prefer: wait (up to 60 s) and stopping containers (their grace period).
+        // Requests that may rightly take longer than the idle timeout: Prefer: wait (up to 60 s),
+        // stopping containers (their grace period), and large bodies: Bun's idle timer cuts a request
+        // after it even while its body arrives, so a 100 MB upload from a slow LAN client gets the
+        // time its size needs at 256 KiB/s (chunked bodies, of unknown size, the most Bun allows).
         // (request.url may be a bare path here: HTTP/1.0 without Host, which the app answers 400)
-        const long = request.headers.has("prefer") ? 90 : /\/stop(?:\?|$)/.test(request.url) ? 255 : 0;
-        if (long > config.requestTimeout) srv.timeout(request, long);
+        const len = Number(request.headers.get("content-length")) || 0;
+        const bodyS = request.headers.has("transfer-encoding") ? 255 : len > 1 << 20 ? Math.min(255, Math.ceil(len / (256 << 10))) : 0;
+        const long = Math.max(request.headers.has("prefer") ? 90 : 0, /\/stop(?:\?|$)/.test(request.url) ? 255 : 0, bodyS);
         // Registry layer uploads stream for as long as they take (minutes for several GB); Bun's idle
         // timer would cut them even while bytes arrive. The upload watches for a stalled body itself.
-        else if (isBlobUpload(request.method, request.url)) srv.timeout(request, 0);
+        if (isBlobUpload(request.method, request.url)) srv.timeout(request, 0);
+        else if (long > config.requestTimeout) srv.timeout(request, long);
         // Large JSON bodies take turns within --body-memory.
         return bodyBudget.run(BodyBudget.costOf(request, config.maxBodySize), () => app.fetch(request));
       }),

@@ -1,10 +1,12 @@
 // Limits a client cannot talk its way around: a per-token rate on prediction creation (429 with
 // Retry-After), and connections that send half a request and then nothing are closed.
+import { join } from "node:path";
 import { describe, expect, it } from "bun:test";
 import { loadConfig } from "../../server/config.ts";
 import { silentLogger } from "../../server/log.ts";
 import { RateLimiter } from "../../server/http/rate-limit.ts";
 import { startServer } from "../../server/server.ts";
+import { serveChild } from "../helpers/serve-child.ts";
 import { cogLabels, loadSchema } from "../helpers/cog-schema-fixtures.ts";
 import { testApp } from "../helpers/test-app.ts";
 import { tempDir } from "../helpers/temp-dir.ts";
@@ -59,6 +61,23 @@ describe("connections", () => {
       expect(closed).toBe(50);
       // and it still serves
       expect((await fetch(`${server.url}/v1/models`)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  }, 40_000);
+
+  it("lets a large upload take longer than --request-timeout while its body arrives", async () => {
+    using dir = tempDir("modelhub-slow-upload-");
+    // Its own process, as `modelhub serve` runs.
+    const server = await serveChild(join(dir.path, "data"), ["--auth", "off", "--request-timeout", "2"]);
+    try {
+      // 48 MiB sent by curl at 10 MiB/s: 5 s of body at a 2 s timeout (Bun's own timer alone cut it).
+      const file = join(dir.path, "slow.bin");
+      await Bun.write(file, new Uint8Array(48 << 20).fill(120));
+      const curl = Bun.spawn(["curl", "-s", "-H", "Expect:", "--limit-rate", "10M", "-w", "\n%{http_code}", "-F", `content=@${file}`, `${server.url}/v1/files`], { stdout: "pipe" });
+      const out = await new Response(curl.stdout).text();
+      expect(out.trim().split("\n").at(-1)).toBe("201");
+      expect(out).toContain(`"size":${48 << 20}`);
     } finally {
       await server.stop();
     }
