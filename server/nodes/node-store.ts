@@ -1,15 +1,10 @@
 // The nodes table: other machines' Docker engines modelhub may run models on. The engine beside
 // modelhub is the node "local" and has no row. Certificates are kept as file paths, read on connect.
 import type { Db } from "../db/database.ts";
+import type { CheckedNode } from "./node-input.ts";
 
-export interface NodeRow {
-  name: string;
-  engine: string;
-  tlsCa: string;
-  tlsCert: string;
-  tlsKey: string;
-  labels: Record<string, string>;
-  fakeGpus: number;
+/** A node as added (checked), plus what the table keeps about it since. */
+export interface NodeRow extends CheckedNode {
   drained: boolean;
   createdAt: string;
   lastSeenAt: string | null;

@@ -20,32 +20,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MODELS_NETWORK, containerIp, copyImageToNode, setupRelay } from "../helpers/node-relays.ts";
 import { type ServeChild, serveChild } from "../helpers/serve-child.ts";
+import { predict, ready } from "./cog-direct.ts";
 
 const REPS = Number(process.argv[2] ?? 5);
 const WARM = Number(process.argv[3] ?? 300);
 const IMAGE = process.argv[4] ?? "modelhub-test/hello:latest";
 const INNER = `${import.meta.dir}/node-inner.ts`;
-const INPUT = JSON.stringify({ input: { text: "bench" } });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 const f = (ms: number) => `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
-
-async function ready(base: string): Promise<void> {
-  for (;;) {
-    try {
-      const r = await fetch(`${base}/health-check`, { signal: AbortSignal.timeout(1000) });
-      if (r.ok && ((await r.json()) as { status: string }).status === "READY") return;
-    } catch {}
-    await Bun.sleep(10);
-  }
-}
-
-async function predict(base: string): Promise<void> {
-  const r = await fetch(`${base}/predictions`, { method: "POST", headers: { "content-type": "application/json" }, body: INPUT });
-  if (r.status !== 200) throw new Error(`prediction: HTTP ${r.status} ${await r.text()}`);
-  await r.arrayBuffer();
-}
 
 const t0 = performance.now();
 const h = await startNodeEngines({ nodes: [{ name: "node-a", gpus: 0 }] });

@@ -2,25 +2,8 @@
 // (nsenter --net), where the node's containers are reachable directly. Prints one JSON line.
 //   bun test/bench/node-inner.ts docker-run SOCKET IMAGE NETWORK   start → READY → first prediction
 //   bun test/bench/node-inner.ts warm IP N                          N warm sync predictions (ms each)
-export {};
+import { predict, ready } from "./cog-direct.ts";
 const [mode, ...args] = process.argv.slice(2);
-const INPUT = JSON.stringify({ input: { text: "bench" } });
-
-async function ready(base: string): Promise<void> {
-  for (;;) {
-    try {
-      const r = await fetch(`${base}/health-check`, { signal: AbortSignal.timeout(1000) });
-      if (r.ok && ((await r.json()) as { status: string }).status === "READY") return;
-    } catch {}
-    await Bun.sleep(10);
-  }
-}
-
-async function predict(base: string): Promise<void> {
-  const r = await fetch(`${base}/predictions`, { method: "POST", headers: { "content-type": "application/json" }, body: INPUT });
-  if (r.status !== 200) throw new Error(`prediction: HTTP ${r.status}`);
-  await r.arrayBuffer();
-}
 
 if (mode === "docker-run") {
   const [socket, image, network] = args;

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { RUNTIME_LINES, type LineModel, type RuntimeLine } from "../fixtures/runtime-lines.ts";
 import { startLiveServer, type LiveServer } from "../helpers/live-server.ts";
 import { measure, pct, type Result } from "./latency-sample.ts";
+import { FifoLock } from "./fifo-lock.ts";
 
 /** modelhub under test, in its own process so the load generator does not share its event loop. */
 interface Hub {
@@ -64,18 +65,6 @@ async function compare(conc: number, a: () => Promise<void>, b: () => Promise<vo
     a: { p50: med(ra, "p50"), p99: med(ra, "p99"), rps: med(ra, "rps") },
     b: { p50: med(rb, "p50"), p99: med(rb, "p99"), rps: med(rb, "rps") },
   };
-}
-
-class FifoLock {
-  private tail = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn);
-    this.tail = next.then(
-      () => {},
-      () => {},
-    );
-    return next;
-  }
 }
 
 /** The loopback port of this hub's container of the version (another modelhub on the machine may run the same image), and what it runs. */

@@ -16,24 +16,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { measure, pct, type Result } from "./latency-sample.ts";
+import { FifoLock } from "./fifo-lock.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const N = Number(process.argv[2] ?? 600);
 const ROUNDS = 3;
 
 const f2 = (n: number) => n.toFixed(2);
-
-class FifoLock {
-  private tail = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn);
-    this.tail = next.then(
-      () => {},
-      () => {},
-    );
-    return next;
-  }
-}
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
