@@ -2,6 +2,7 @@
 // and the disk the registry (/v2/) holds, since pushed layers stay there for team machines to pull.
 import type { Client } from "../client.ts";
 import { formatBytes } from "../progress.ts";
+import type { InstancesJson } from "../../server/contract/wire-extensions.ts";
 
 /** The registry part of GET /health. */
 export interface RegistryDisk {
@@ -11,28 +12,6 @@ export interface RegistryDisk {
   uploads_in_progress: number;
 }
 
-interface InstancesJson {
-  gpus: { source: string; note: string | null; devices: { index: number; simulated: boolean }[] };
-  instances: {
-    id: string;
-    model: string;
-    version: string;
-    deployment: string | null;
-    state: string;
-    node?: string;
-    gpus: number[];
-    gpus_simulated: boolean;
-    uptime_seconds: number;
-    idle_seconds: number | null;
-    in_flight: number;
-    concurrency: number;
-    queued: number;
-    boot_ms: number | null;
-    adopted: boolean;
-    cog_server?: string | null;
-  }[];
-  queues: { model: string; version: string; deployment: string | null; queued: number; waiting_for: string | null; backoff_until: string | null; setup_error: string | null }[];
-}
 
 /** 75 → "1m15s", 4000 → "1h06m": short enough for a table column. */
 export function duration(seconds: number | null): string {
@@ -62,7 +41,7 @@ export function formatPs(r: InstancesJson, registry: RegistryDisk | null = null)
       name(i.model, i.deployment),
       i.version.slice(0, 12),
       i.state + (i.adopted ? " (adopted)" : ""),
-      i.node ?? "local",
+      i.node,
       i.gpus.length ? i.gpus.join(",") + (i.gpus_simulated ? " (sim)" : "") : "-",
       duration(i.uptime_seconds),
       duration(i.idle_seconds),

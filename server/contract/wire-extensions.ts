@@ -60,12 +60,68 @@ export const VersionRetry = t.Object({
   previous_error: orNull(t.String()),
 });
 
-export const InstancesView = t.Object({
-  gpus: t.Object({ source: t.String(), note: orNull(t.String()), devices: t.Array(t.Record(t.String(), t.Unknown())) }),
-  instances: t.Array(t.Record(t.String(), t.Unknown())),
-  queues: t.Array(t.Record(t.String(), t.Unknown())),
-  versions: t.Array(t.Record(t.String(), t.Unknown())),
+const InstanceView = t.Object({
+  id: t.String(),
+  model: t.String(),
+  version: t.String(),
+  deployment: orNull(t.String()),
+  state: t.String(),
+  node: t.String({ description: 'the machine it runs on ("local": the engine beside modelhub; see GET /v1/nodes)' }),
+  gpus: t.Array(Int()),
+  gpus_simulated: t.Boolean(),
+  container_id: orNull(t.String()),
+  adopted: t.Boolean(),
+  created_at: orNull(Timestamp),
+  ready_at: orNull(Timestamp),
+  uptime_seconds: t.Number(),
+  idle_seconds: orNull(t.Number()),
+  in_flight: Int(),
+  concurrency: Int(),
+  queued: Int(),
+  boot_ms: orNull(t.Number()),
+  peak_memory_bytes: orNull(t.Number()),
+  cog_server: orNull(t.String({ description: 'the Cog server the container answered as: "coglet 0.22.0" (Cog 0.17+) or "python"' })),
 });
+
+const InstanceQueueView = t.Object({
+  model: t.String(),
+  version: t.String(),
+  deployment: orNull(t.String()),
+  queued: Int(),
+  waiting_for: orNull(t.String()),
+  backoff_until: orNull(Timestamp),
+  setup_error: orNull(t.String()),
+});
+
+const GpuDeviceView = t.Object({
+  index: Int(),
+  name: t.String(),
+  memory_total_mib: orNull(t.Number()),
+  simulated: t.Boolean(),
+  instance: orNull(t.String({ description: "the instance holding it, if any" })),
+});
+
+const VersionStatsView = t.Object({
+  version: t.String(),
+  model: orNull(t.String()),
+  boots: Int(),
+  avg_boot_ms: orNull(t.Number()),
+  last_boot_ms: orNull(t.Number()),
+  predictions: Int(),
+  avg_predict_ms: orNull(t.Number()),
+  peak_memory_bytes: orNull(t.Number()),
+  peak_gpu_memory_mib: orNull(t.Number()),
+});
+
+export const InstancesView = t.Object({
+  gpus: t.Object({ source: t.String(), note: orNull(t.String()), devices: t.Array(GpuDeviceView) }),
+  instances: t.Array(InstanceView),
+  queues: t.Array(InstanceQueueView),
+  versions: t.Array(VersionStatsView),
+});
+
+/** GET /v1/instances: built by the server, read by the UI's instances page and `modelhub ps`. */
+export type InstancesJson = Static<typeof InstancesView>;
 
 const OwnerName = t.String({ pattern: "^[^/]+/[^/]+$", description: "owner/name" });
 const Grace = t.Number({ minimum: 0, maximum: 3600, description: "seconds running predictions get to finish (default 30)" });

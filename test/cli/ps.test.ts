@@ -7,7 +7,7 @@ import { formatPs, formatRegistryDisk } from "../../cli/commands/ps.ts";
 const ROOT = join(import.meta.dir, "../..");
 setDefaultTimeout(60_000);
 
-const instances = { gpus: { source: "none", note: null, devices: [] }, instances: [], queues: [] };
+const instances = { gpus: { source: "none", note: null, devices: [] }, instances: [], queues: [], versions: [] };
 const registry = { blobs: 3, blob_bytes: 1_500_000_000, upload_bytes: 0, uploads_in_progress: 0 };
 let health: { status: number; body: unknown } = { status: 200, body: { status: "ok", registry } };
 const stub = Bun.serve({

@@ -6,6 +6,8 @@
 // Runs only with MODELHUB_TEST_DOCKER=1.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { join } from "node:path";
+import { Value } from "@sinclair/typebox/value";
+import { InstancesView } from "../../server/contract/wire-extensions.ts";
 import { dockerTests, type LiveServer, startLiveServer } from "../helpers/live-server.ts";
 import { until } from "../helpers/until.ts";
 
@@ -43,7 +45,10 @@ describe.skipIf(!dockerTests)("coglet and pydantic-2 images (real engine)", () =
     const p = await wait("coglet-hello", { text: "live" });
     expect([p.body.status, p.body.output]).toEqual(["succeeded", "hello live"]);
     expect((await s.api("GET", path)).body.cog_runtime).toEqual({ line: "coglet", source: "container", server_version: "0.22.0" });
-    const instances = (await s.api("GET", "/v1/instances")).body.instances;
+    const answer = (await s.api("GET", "/v1/instances")).body;
+    // a real answer with a live instance matches the contract's schema, field for field
+    expect([...Value.Errors(InstancesView, answer)].map((e) => `${e.path} ${e.message}`)).toEqual([]);
+    const instances = answer.instances;
     expect(instances.find((i: any) => i.version === version["coglet-hello"]).cog_server).toBe("coglet 0.22.0");
     expect((await cli(["ps"], s.url)).out).toMatch(/cg\/coglet-hello .*coglet 0\.22\.0/);
     const py = await s.api("GET", `/v1/models/cg/pydantic2-image/versions/${version["pydantic2-image"]}`);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { Account, Collection, CollectionDetail } from "../../server/contract/wire-account.ts";
 import { Page, Problem } from "../../server/contract/wire-common.ts";
 import { HardwareList } from "../../server/contract/wire-deployment.ts";
+import { InstancesView } from "../../server/contract/wire-extensions.ts";
 import { Model, Version } from "../../server/contract/wire-model.ts";
 import { OPERATIONS } from "../../server/http/openapi.ts";
 import { openApiPath } from "../../server/http/route-table.ts";
@@ -126,6 +127,7 @@ const samples: [string, string, number][] = [
   ["GET", "/v1/hardware", 200],
   ["GET", "/v1/predictions", 200],
   ["GET", "/v1/webhooks/default/secret", 200],
+  ["GET", "/v1/instances", 200],
   ["GET", "/v1/models/acme/nope", 404],
   ["POST", "/v1/models", 422],
 ];
@@ -168,6 +170,7 @@ describe("real responses match the documented schemas", () => {
     ["/v1/collections", "Page(Collection)", Page(Collection)],
     ["/v1/collections/by-acme", "CollectionDetail", CollectionDetail],
     ["/v1/hardware", "HardwareList", HardwareList],
+    ["/v1/instances", "InstancesView", InstancesView],
     ["/v1/models/acme/none", "Problem", Problem],
   ];
   for (const [path, name, schema] of typed)

@@ -4,27 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api } from "../lib/api.ts";
 import { duration } from "../lib/time.ts";
 import { Loading, Notice, Page } from "./common.tsx";
-
-interface InstancesJson {
-  gpus: { source: string; note: string | null; devices: { index: number; name: string; memory_total_mib: number | null; simulated: boolean; instance: string | null }[] };
-  instances: {
-    id: string;
-    model: string;
-    version: string;
-    state: string;
-    node?: string;
-    gpus: number[];
-    created_at: string;
-    uptime_seconds: number;
-    idle_seconds: number | null;
-    in_flight: number;
-    concurrency: number;
-    queued: number;
-    boot_ms: number | null;
-    peak_memory_bytes: number | null;
-  }[];
-  queues: { model: string; queued: number; waiting_for: string | null; setup_error: string | null }[];
-}
+import type { InstancesJson } from "../../server/contract/wire-extensions.ts";
 
 interface NodesJson {
   nodes: { name: string; engine: string; state: string; gpus: { name: string; simulated: boolean }[]; instances: number; last_seen_at: string | null; error: string | null }[];
@@ -96,7 +76,7 @@ export function InstancesPage() {
                           {i.state}
                         </span>
                       </td>
-                      <td data-label="Node">{i.node ?? "local"}</td>
+                      <td data-label="Node">{i.node}</td>
                       <td data-label="GPUs">{i.gpus.length ? i.gpus.join(", ") : "CPU"}</td>
                       <td class="tabular" data-label="Busy">
                         {i.in_flight}/{i.concurrency}

@@ -2,7 +2,7 @@
 // POST /v1/instances/{id}/stop, POST /v1/instances/stop ({model} | {deployment} | {all: true}),
 // and GET /v1/predictions/{id}/queue (a queued prediction's position and estimated start).
 import { Elysia } from "elysia";
-import { InstancesStop, InstanceStop } from "../../contract/wire-extensions.ts";
+import { type InstancesJson, InstancesStop, InstanceStop } from "../../contract/wire-extensions.ts";
 import { invalidInput, notFound } from "../../errors.ts";
 import type { HttpDeps } from "../http-context.ts";
 import { queueJson } from "./queue-info.ts";
@@ -20,7 +20,7 @@ const secs = (ms: number) => Math.max(0, Math.round(ms / 100) / 10);
 const graceMs = (b: { grace?: number }) => (b.grace ?? DEFAULT_GRACE_S) * 1000;
 
 export function instanceRoutes(d: HttpDeps, s: SchedulingDeps) {
-  const present = () => {
+  const present = (): InstancesJson => {
     const now = Date.now();
     const sch = d.scheduler;
     const instances = sch.list().map((i) => ({
@@ -29,7 +29,6 @@ export function instanceRoutes(d: HttpDeps, s: SchedulingDeps) {
       version: i.versionId,
       deployment: i.deployment,
       state: i.state,
-      // the machine it runs on ("local": the engine beside modelhub; see GET /v1/nodes)
       node: i.node,
       gpus: i.gpuIndices,
       gpus_simulated: i.simulatedGpus,
@@ -44,7 +43,6 @@ export function instanceRoutes(d: HttpDeps, s: SchedulingDeps) {
       queued: sch.queued(i.key),
       boot_ms: i.readyAt === null ? null : i.adopted ? null : i.readyAt - i.createdAt,
       peak_memory_bytes: i.peakMemoryBytes,
-      // the Cog server the container answered as: "coglet 0.22.0" (Cog 0.17+) or "python"
       cog_server: i.cogServer ?? null,
     }));
     const queues = sch.queues().map((q) => ({
