@@ -13,37 +13,11 @@
 //      an SSE client seeing it.
 // Run: MODELHUB_TEST_DOCKER=1 node_modules/.bin/bun test/bench/predictions.ts [--quick] [--proxy]
 // (--proxy: part 1 only.)
-import { join } from "node:path";
 import { RUNTIME_LINES, type LineModel, type RuntimeLine } from "../fixtures/runtime-lines.ts";
 import { startLiveServer, type LiveServer } from "../helpers/live-server.ts";
 import { measure, pct, type Result } from "./latency-sample.ts";
 import { FifoLock } from "./fifo-lock.ts";
-
-/** modelhub under test, in its own process so the load generator does not share its event loop. */
-interface Hub {
-  url: string;
-  addModel(image: string, name: string): Promise<string>;
-  stop(): Promise<void>;
-}
-
-async function startHub(flags: Record<string, string> = {}): Promise<Hub> {
-  const p = Bun.spawn([process.execPath, join(import.meta.dir, "serve.ts"), JSON.stringify(flags)], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
-  const reader = p.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) text += new TextDecoder().decode((await reader.read()).value);
-  const { url } = JSON.parse(text) as { url: string };
-  return {
-    url,
-    async addModel(image, name) {
-      const res = await fetch(`${url}/v1/models/${name}/versions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ image }) });
-      return ((await res.json()) as { id: string }).id;
-    },
-    async stop() {
-      p.stdin.end();
-      await p.exited;
-    },
-  };
-}
+import { type Hub, startHub } from "./hub-process.ts";
 
 const QUICK = process.argv.includes("--quick");
 const PROXY_ONLY = process.argv.includes("--proxy");

@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { measure, pct, type Result } from "./latency-sample.ts";
 import { FifoLock } from "./fifo-lock.ts";
+import { startHub } from "./hub-process.ts";
 
 const NGINX = "/usr/sbin/nginx";
 const N = Number(process.argv[2] ?? 600);
@@ -29,22 +30,6 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   const j = (await res.json()) as { status?: string; output?: unknown };
   if (res.status >= 300 || j.status !== "succeeded") throw new Error(`${url}: ${res.status} ${JSON.stringify(j).slice(0, 300)}`);
   return j;
-}
-
-/** modelhub in its own process, so the load generator does not share its event loop. */
-async function startHub() {
-  const p = Bun.spawn([process.execPath, join(import.meta.dir, "serve.ts"), "{}"], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
-  const reader = p.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) text += new TextDecoder().decode((await reader.read()).value);
-  const { url } = JSON.parse(text) as { url: string };
-  return {
-    url,
-    stop: async () => {
-      p.stdin.end();
-      await p.exited;
-    },
-  };
 }
 
 function freePort(): number {
@@ -118,8 +103,7 @@ const dir = mkdtempSync(join(tmpdir(), "modelhub-bench-nginx-"));
 const hub = await startHub();
 let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
 try {
-  const add = await fetch(`${hub.url}/v1/models/bench/hello/versions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ image: "modelhub-test/hello:latest" }) });
-  const version = ((await add.json()) as { id: string }).id;
+  const version = await hub.addModel("modelhub-test/hello:latest", "bench/hello");
   for (let i = 0; i < 30; i++) await post(`${hub.url}/v1/predictions`, { version, input: { text: "warm" } }, { prefer: "wait" });
   const port = containerPort(version);
   nginx = await startNginx(dir, port);
